@@ -1,0 +1,58 @@
+// The `keyferry` executable: parses the command line and hands over to one subcommand.
+// This folder is the composition root: the only place that wires concrete parts together.
+import { Command, InvalidArgumentError } from 'commander';
+import { runOperator, type RunOptions } from './run-command.js';
+import { runDevCluster, type DevOptions } from './dev-command.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+export function buildProgram(onExit: (code: Promise<number>) => void): Command {
+  const program = new Command('keyferry')
+    .description('Syncs remote secrets into immutable, versioned Kubernetes Secrets')
+    .showHelpAfterError();
+
+  program
+    .command('run')
+    .description('run the operator')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: in-cluster, then $KUBECONFIG, then ~/.kube/config)')
+    .option('--namespace <ns>', 'watch only this namespace (default: all)')
+    .option('--concurrency <n>', 'reconcile workers', positiveInt, 4)
+    .option('--client-qps <n>', 'Kubernetes API requests per second', positiveNumber, 50)
+    .option('--client-burst <n>', 'Kubernetes API burst', positiveInt, 100)
+    .option('--metrics-addr <addr>', 'address of /metrics', ':8080')
+    .option('--health-addr <addr>', 'address of /healthz and /readyz', ':8081')
+    .option('--leader-elect', 'take a coordination.k8s.io Lease before reconciling', false)
+    .option('--shard-index <n>', 'this replica\'s shard', positiveInt, 0)
+    .option('--shard-count <n>', 'number of shards', positiveInt, 1)
+    .option('--redis-url <url>', 'share rate limits across replicas through Redis')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .action((opts: RunOptions) => onExit(runOperator(opts)));
+
+  program
+    .command('dev')
+    .description('start the embedded dev cluster with the operator and a demo')
+    .option('--port <n>', 'dev cluster port (0 picks a free one)', positiveInt, 0)
+    .option('--no-operator', 'start only the dev cluster')
+    .option('--no-demo', 'do not apply the demo resources')
+    .action((opts: DevOptions) => onExit(runDevCluster(opts)));
+
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let result: Promise<number> = Promise.resolve(0);
+  const program = buildProgram((code) => { result = code; });
+  await program.parseAsync(argv, { from: 'user' });
+  return result;
+}
