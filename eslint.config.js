@@ -19,7 +19,7 @@ const providerRules = Object.entries(providerSdks).map(([name, own]) => ({
   rules: {
     'no-restricted-imports': ['error', {
       patterns: [
-        { group: ['../../*', '../*/**', '!../contract.js'], message: 'A provider imports only providers/contract.ts and its own SDK.' },
+        { group: ['../../*', '../*/**', '!../contract/index.js'], message: 'A provider imports only providers/contract.ts and its own SDK.' },
         { group: allSdks.filter((p) => !own.includes(p)), message: 'A provider imports only its own SDK.' },
         { group: ['@kubernetes/*', 'bottleneck', 'prom-client', 'pino', 'cockatiel'], message: 'Providers get these through the contract\'s injected dependencies.' },
       ],
@@ -39,9 +39,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['providers/contract.ts', 'providers/contract/**/*.ts'],
+    files: ['providers/contract/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['../src/**', './*/**', ...allSdks], message: 'The provider contract depends on nothing.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['../../*', '../*/**', ...allSdks], message: 'The provider contract depends on nothing.' }] }],
     },
   },
   ...providerRules,
@@ -51,7 +51,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/providers/*/**', '!**/providers/contract.js'], message: 'Only the composition root (src/cli) imports concrete providers.' },
+          { group: ['**/providers/*/**', '!**/providers/contract/index.js'], message: 'Only the composition root (src/cli) imports concrete providers.' },
           { group: ['**/cli/**'], message: 'Nothing imports the composition root.' },
         ],
       }],
@@ -62,7 +62,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/providers/*/**', '!**/providers/contract.js'], message: 'Only the composition root (src/cli) imports concrete providers.' },
+          { group: ['**/providers/*/**', '!**/providers/contract/index.js'], message: 'Only the composition root (src/cli) imports concrete providers.' },
           { group: ['**/cli/**', '**/devcluster/**'], message: 'The operator core does not depend on the CLI or the dev cluster.' },
         ],
       }],

@@ -1,0 +1,138 @@
+// The contract between keyferry's core and a secret store provider. A provider is a
+// stateless factory (validate config, name its endpoint, connect); `connect` returns a
+// per-store client. Everything a provider needs from the outside arrives in
+// `ProviderDeps`, so a provider imports nothing but this contract and its SDK.
+import type { RemoteRef, RemoteSecret } from './remote-secret.js';
+import type { ProviderError } from './errors.js';
+
+export type ProviderName = 'aws' | 'gcpsm' | 'azurekv' | 'vault' | 'onepassword' | 'fake';
+
+/** A reference to a key of a Kubernetes Secret (or ConfigMap) holding a credential. */
+export interface SecretKeySelector {
+  name: string;
+  key: string;
+  /** Required in a ClusterSecretStore; ignored (the store's own) in a SecretStore. */
+  namespace?: string;
+}
+
+export interface ServiceAccountSelector {
+  name: string;
+  namespace?: string;
+  audiences?: string[];
+}
+
+export interface StoreIdentity {
+  kind: 'SecretStore' | 'ClusterSecretStore';
+  name: string;
+  /** Set for a SecretStore; for a ClusterSecretStore, the namespace of the ExternalSecret using it, if any. */
+  namespace?: string;
+}
+
+export interface RateLimit {
+  requestsPerSecond: number;
+  burst: number;
+  maxConcurrent: number;
+}
+
+/** A field-level problem in a store's provider block. */
+export interface ConfigIssue {
+  /** Path from the store's spec, e.g. `spec.provider.aws.region`. */
+  field: string;
+  message: string;
+}
+
+export interface ProviderLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** One call a provider made, for latency/outcome metrics (auth exchanges, logins, ...). */
+export interface ProviderCallObservation {
+  operation: string;
+  outcome: 'success' | ProviderError['kind'];
+  durationMs: number;
+  /** Provider status code or error code; never a value. */
+  status?: string;
+}
+
+export interface ProviderObserver {
+  observe(call: ProviderCallObservation): void;
+}
+
+export interface MintedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+export interface ProviderDeps {
+  store: StoreIdentity;
+  clock: Clock;
+  logger: ProviderLogger;
+  observer: ProviderObserver;
+  /**
+   * Reads one key of a credential Secret. Namespace rules (a SecretStore reads only its
+   * own namespace; a ClusterSecretStore's references must name one) are enforced here.
+   */
+  readSecret(ref: SecretKeySelector): Promise<Buffer>;
+  /** Reads one key of a ConfigMap (for `caProvider`), under the same namespace rules. */
+  readConfigMap(ref: SecretKeySelector): Promise<string>;
+  /** Mints a ServiceAccount token with the TokenRequest API. */
+  mintServiceAccountToken(ref: ServiceAccountSelector, options?: { audiences?: string[]; expirationSeconds?: number }): Promise<MintedToken>;
+}
+
+export interface CallContext {
+  signal?: AbortSignal;
+}
+
+export interface FindQuery {
+  /** Regular expression the remote name must match. */
+  nameRegexp?: string;
+  /** Tags/labels that must all be present with these values. */
+  tags?: Record<string, string>;
+  /** Path prefix (Vault) or name prefix to list under. */
+  path?: string;
+}
+
+export interface StoreValidation {
+  /** Non-fatal findings shown on the store's status, e.g. a plaintext endpoint. */
+  warnings: string[];
+}
+
+/** A connected client for one store. Methods reject with `ProviderError`s. */
+export interface ProviderClient {
+  /** Reads one remote secret (whole, at the given version or latest). */
+  fetch(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret>;
+  /**
+   * Reads many at once where the provider has a batch call. Results line up with `refs`;
+   * a per-secret failure is returned in its slot, not thrown.
+   */
+  fetchMany?(refs: RemoteRef[], ctx?: CallContext): Promise<Array<RemoteSecret | ProviderError>>;
+  /** Largest batch `fetchMany` accepts. */
+  readonly maxBatchSize?: number;
+  /** Lists remote secret keys matching a query, for `dataFrom.find`. */
+  find?(query: FindQuery, ctx?: CallContext): Promise<string[]>;
+  /** Checks that the store is usable (reachable, authenticated). */
+  validate(ctx?: CallContext): Promise<StoreValidation>;
+  close(): Promise<void>;
+}
+
+export interface Provider<Config = unknown> {
+  readonly name: ProviderName;
+  /** Conservative default budget, from the provider's published limits. */
+  readonly defaultRateLimit: RateLimit;
+  /** Checks the provider block's shape; an empty list means the config can be used. */
+  validateConfig(config: unknown, store: StoreIdentity): ConfigIssue[];
+  /**
+   * Names the remote endpoint a store talks to (AWS account+region+role, Vault
+   * address+namespace, ...). Stores with the same identity share one rate budget.
+   */
+  endpointIdentity(config: Config, store: StoreIdentity): string;
+  connect(config: Config, deps: ProviderDeps): Promise<ProviderClient>;
+}

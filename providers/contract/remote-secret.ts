@@ -1,0 +1,102 @@
+// What a provider returns for one remote secret, and the provider-independent ways of
+// reading a property out of it. Providers fetch whole secrets (by key and version) so
+// that identical fetches can be merged and cached no matter which property a ref wants.
+import { InvalidDataError, NotFoundError } from './errors.js';
+
+/** Identifies one remote value: what single-flight, cache and batcher key on. */
+export interface RemoteRef {
+  /** Name, path, ARN or id of the remote secret, as the provider understands it. */
+  key: string;
+  /** Version id or stage; undefined means the provider's "latest". */
+  version?: string;
+}
+
+export interface RemoteSecret {
+  /** What a ref without `property` yields: the secret string/binary, or the provider's default field. */
+  value: Buffer;
+  /**
+   * Named fields, where the remote secret is a map by nature (Vault data, 1Password item
+   * fields). `property` and `dataFrom.extract` read these first; without them the value
+   * is parsed as JSON.
+   */
+  fields?: Record<string, Buffer>;
+  /** The provider's version id of what was read (never the value). */
+  versionId?: string;
+  createdAt?: Date;
+  updatedAt?: Date;
+  expiresAt?: Date;
+  /** Non-secret metadata worth surfacing (e.g. Vault custom_metadata, tags). */
+  metadata?: Record<string, string>;
+}
+
+function jsonToBuffer(value: unknown): Buffer {
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+}
+
+function parseJsonObject(secret: RemoteSecret, key: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secret.value.toString('utf8'));
+  } catch {
+    throw new InvalidDataError(`remote secret "${key}" is not JSON, so a property cannot be read from it`, { reason: 'NotJSON' });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InvalidDataError(`remote secret "${key}" is not a JSON object`, { reason: 'NotJSONObject' });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Walks a dotted path (`a.b.c`); a key that itself contains dots is matched whole first. */
+function walk(root: Record<string, unknown>, path: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(root, path)) return root[path];
+  const dot = path.indexOf('.');
+  if (dot < 0) return undefined;
+  // Try the longest prefix that names a key, so keys with dots still resolve.
+  for (let i = path.lastIndexOf('.'); i > 0; i = path.lastIndexOf('.', i - 1)) {
+    const head = path.slice(0, i);
+    const child = root[head];
+    if (child !== null && typeof child === 'object' && !Array.isArray(child)) {
+      const found = walk(child as Record<string, unknown>, path.slice(i + 1));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads `property` from a remote secret: a named field, or a dotted path into a field's
+ * JSON, or a dotted path into the value's JSON. Throws NotFound when the property is absent.
+ */
+export function selectProperty(secret: RemoteSecret, key: string, property: string): Buffer {
+  if (secret.fields) {
+    const direct = secret.fields[property];
+    if (direct) return direct;
+    for (let i = property.indexOf('.'); i > 0; i = property.indexOf('.', i + 1)) {
+      const field = secret.fields[property.slice(0, i)];
+      if (!field) continue;
+      const inner = walk(parseJsonObject({ value: field }, key), property.slice(i + 1));
+      if (inner !== undefined) return jsonToBuffer(inner);
+    }
+    throw new NotFoundError(`property "${property}" not found in remote secret "${key}"`, { reason: 'PropertyNotFound' });
+  }
+  const found = walk(parseJsonObject(secret, key), property);
+  if (found === undefined || found === null) {
+    throw new NotFoundError(`property "${property}" not found in remote secret "${key}"`, { reason: 'PropertyNotFound' });
+  }
+  return jsonToBuffer(found);
+}
+
+/** All top-level entries of a remote secret, for `dataFrom.extract`. */
+export function extractAll(secret: RemoteSecret, key: string, property?: string): Record<string, Buffer> {
+  if (property) {
+    const inner = selectProperty(secret, key, property);
+    return extractAll({ value: inner }, key);
+  }
+  if (secret.fields) return { ...secret.fields };
+  const object = parseJsonObject(secret, key);
+  const out: Record<string, Buffer> = {};
+  for (const [k, v] of Object.entries(object)) {
+    if (v !== null && v !== undefined) out[k] = jsonToBuffer(v);
+  }
+  return out;
+}
