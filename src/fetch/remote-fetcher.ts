@@ -1,0 +1,33 @@
+// The seam between the controller and the fetch path (DESIGN §5). The controller asks a
+// `RemoteFetcher` for remote secrets of a connected store; what stands behind it
+// (single-flight, cache, batcher, limiter, retry, breaker) is wired by the composition root.
+import type { FindQuery, ProviderClient, ProviderName, RateLimit, RemoteRef, RemoteSecret } from '../../providers/contract/index.js';
+
+/** A connected store as the fetch path sees it. */
+export interface StoreHandle {
+  /** Identity of this store's connection: kind/namespace/name plus a hash of its spec. */
+  id: string;
+  /** Human-readable store name for metric labels (`<namespace>/<name>` or `<name>`). */
+  label: string;
+  provider: ProviderName;
+  /** Remote endpoint identity; stores that share it share one rate budget. */
+  endpoint: string;
+  client: ProviderClient;
+  /** The store's `spec.rateLimit`, merged over the provider's default. */
+  rateLimit: RateLimit;
+  /** How long a "latest" read may be served from cache; 0 disables it for this store. */
+  latestTtlMs?: number;
+}
+
+export interface FetchOptions {
+  /** Skip the cache (e.g. `keyferry.io/force-sync`); merging with in-flight calls still applies. */
+  fresh?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface RemoteFetcher {
+  fetch(store: StoreHandle, ref: RemoteRef, options?: FetchOptions): Promise<RemoteSecret>;
+  find(store: StoreHandle, query: FindQuery, options?: FetchOptions): Promise<string[]>;
+  /** Drops cached state of a store whose spec changed or was deleted. */
+  forgetStore(storeId: string): void;
+}
