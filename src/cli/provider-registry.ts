@@ -1,0 +1,8 @@
+// Which providers this build of keyferry knows: ProviderName → Provider. Each provider
+// adds itself here with one line; nothing else in the operator names a concrete provider.
+import type { Provider, ProviderName } from '../../providers/contract/index.js';
+import { fakeProvider } from '../../providers/fake/index.js';
+
+export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
+  fake: fakeProvider as Provider,
+};

@@ -1,0 +1,17 @@
+// A RemoteFetcher with nothing in between: each call goes straight to the store's client.
+// Used where the full fetch path is not wanted (tests, and until it is wired in).
+import type { FindQuery, RemoteRef, RemoteSecret } from '../../providers/contract/index.js';
+import type { FetchOptions, RemoteFetcher, StoreHandle } from './remote-fetcher.js';
+
+export class DirectFetcher implements RemoteFetcher {
+  fetch(store: StoreHandle, ref: RemoteRef, options?: FetchOptions): Promise<RemoteSecret> {
+    return store.client.fetch(ref, { signal: options?.signal });
+  }
+
+  async find(store: StoreHandle, query: FindQuery, options?: FetchOptions): Promise<string[]> {
+    if (!store.client.find) return [];
+    return store.client.find(query, { signal: options?.signal });
+  }
+
+  forgetStore(_storeId: string): void {}
+}

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { WorkQueue } from '../../src/queue/work-queue.js';
+import { runWorkers } from '../../src/queue/workers.js';
+import { FakeTimers } from './fake-timers.js';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+describe('WorkQueue', () => {
+  it('queues a key added twice once', async () => {
+    const q = new WorkQueue({ timers: new FakeTimers() });
+    q.add('a');
+    q.add('a');
+    q.add('b');
+    assert.equal(q.length, 2);
+    assert.equal(await q.get(), 'a');
+    assert.equal(await q.get(), 'b');
+  });
+
+  it('never hands a key being processed to a second worker, and re-queues it on done', async () => {
+    const q = new WorkQueue({ timers: new FakeTimers() });
+    q.add('a');
+    const first = await q.get();
+    q.add('a');
+    assert.equal(q.length, 0, 'a re-add while processing waits');
+    q.done(first!);
+    assert.equal(q.length, 1);
+    assert.equal(await q.get(), 'a');
+  });
+
+  it('addAfter keeps the earliest time', async () => {
+    const timers = new FakeTimers();
+    const q = new WorkQueue({ timers });
+    q.addAfter('a', 1000);
+    q.addAfter('a', 100);
+    q.addAfter('a', 5000);
+    assert.equal(q.pendingAt('a'), 100);
+    assert.equal(timers.count, 1);
+    timers.advance(99);
+    assert.equal(q.length, 0);
+    timers.advance(1);
+    assert.equal(q.length, 1);
+    timers.advance(10_000);
+    assert.equal(q.length, 1, 'the later adds were dropped');
+  });
+
+  it('backs off exponentially per key up to a cap, and forget resets it', () => {
+    const timers = new FakeTimers();
+    let retries = 0;
+    const q = new WorkQueue({ timers, baseDelayMs: 10, maxDelayMs: 50, observer: { retry: () => retries++ } });
+    assert.deepEqual([1, 2, 3, 4, 5].map(() => q.addRateLimited('a')), [10, 20, 40, 50, 50]);
+    assert.equal(q.addRateLimited('b'), 10);
+    assert.equal(q.retries('a'), 5);
+    q.forget('a');
+    assert.equal(q.addRateLimited('a'), 10);
+    assert.equal(retries, 7);
+  });
+
+  it('reports depth', () => {
+    const depths: number[] = [];
+    const q = new WorkQueue({ timers: new FakeTimers(), observer: { depth: (n) => depths.push(n) } });
+    q.add('a');
+    q.add('b');
+    assert.deepEqual(depths, [1, 2]);
+  });
+
+  it('shutDown wakes idle getters, cancels delayed adds and waits for in-flight keys', async () => {
+    const timers = new FakeTimers();
+    const q = new WorkQueue({ timers });
+    q.add('a');
+    const key = await q.get();
+    const idle = q.get();
+    q.addAfter('b', 100);
+    let drained = false;
+    const done = q.shutDown().then(() => { drained = true; });
+    assert.equal(await idle, undefined);
+    assert.equal(timers.count, 0);
+    await tick();
+    assert.equal(drained, false);
+    q.done(key!);
+    await done;
+    assert.equal(drained, true);
+    q.add('c');
+    assert.equal(q.length, 0, 'no adds after shutdown');
+  });
+});
+
+describe('runWorkers', () => {
+  it('forgets on success, requeues after requeueAfter, backs off on error', async () => {
+    const timers = new FakeTimers();
+    const q = new WorkQueue({ timers, baseDelayMs: 10 });
+    const calls: string[] = [];
+    let failB = 2;
+    const running = runWorkers(q, 2, async (key) => {
+      calls.push(key);
+      if (key === 'b' && failB-- > 0) throw new Error('boom');
+      return key === 'a' ? { requeueAfter: 1000 } : {};
+    });
+    q.add('a');
+    q.add('b');
+    await tick();
+    assert.deepEqual(calls.sort(), ['a', 'b']);
+    assert.equal(q.pendingAt('a'), 1000);
+    assert.equal(q.pendingAt('b'), 10);
+    timers.advance(10);
+    await tick();
+    assert.equal(q.pendingAt('b'), 10 + 20, 'second failure doubles the delay');
+    timers.advance(20);
+    await tick();
+    assert.equal(calls.filter((k) => k === 'b').length, 3);
+    assert.equal(q.retries('b'), 0, 'success forgets');
+    await q.shutDown();
+    await running;
+  });
+
+  it('never runs one key on two workers at once', async () => {
+    const q = new WorkQueue({ timers: new FakeTimers() });
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const running = runWorkers(q, 4, async () => {
+      active++;
+      runs++;
+      maxActive = Math.max(maxActive, active);
+      if (runs === 1) await gate;
+      active--;
+    });
+    q.add('k');
+    await tick();
+    q.add('k');
+    q.add('k');
+    await tick();
+    assert.equal(maxActive, 1);
+    release();
+    await tick();
+    await tick();
+    assert.equal(runs, 2, 'the re-adds collapse into one more run');
+    assert.equal(maxActive, 1);
+    await q.shutDown();
+    await running;
+  });
+});
