@@ -1,0 +1,47 @@
+// Which versions of a target to delete (DESIGN §2): keep the current one, the `retain`
+// newest previous ones, anything younger than `minRetention`, and anything still in use.
+// Pure; the "in use" check is a hook so the Pod/ReplicaSet reference scan can plug in.
+
+export interface StoredVersion {
+  name: string;
+  createdAt: Date;
+}
+
+export interface RetentionPolicy {
+  /** Previous versions kept besides the current one (default 2). */
+  retain: number;
+  /** Versions younger than this are never deleted (default 1h). */
+  minRetentionMs: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { retain: 2, minRetentionMs: 60 * 60 * 1000 };
+
+/** Says whether something in the cluster still references a version; the default says no. */
+export type InUseCheck = (name: string) => boolean;
+
+export function newestFirst(versions: readonly StoredVersion[]): StoredVersion[] {
+  return [...versions].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.name < b.name ? 1 : -1));
+}
+
+/** Returns the names to delete, oldest first. */
+export function versionsToPrune(
+  versions: readonly StoredVersion[],
+  currentName: string,
+  policy: RetentionPolicy,
+  nowMs: number,
+  inUse: InUseCheck = () => false,
+): string[] {
+  let kept = 0;
+  const prune: string[] = [];
+  for (const v of newestFirst(versions)) {
+    if (v.name === currentName) continue;
+    if (kept < policy.retain) {
+      kept++;
+      continue;
+    }
+    if (nowMs - v.createdAt.getTime() < policy.minRetentionMs) continue;
+    if (inUse(v.name)) continue;
+    prune.push(v.name);
+  }
+  return prune.reverse();
+}
