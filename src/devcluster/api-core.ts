@@ -1,0 +1,435 @@
+// The Kubernetes API semantics on top of the object store, independent of HTTP: create,
+// get, list, update (incl. status subresource), patch, delete with finalizers and
+// owner-reference cascading, deleteCollection. The HTTP server and the in-process
+// `DevCluster.apply()` both call this.
+import { randomUUID } from 'node:crypto';
+import {
+  ApiError, alreadyExists, badRequest, conflict, fieldForbidden, fieldInvalid, forbidden, invalid, notFound,
+} from './api-error.js';
+import type { FieldError, KubeObject } from './resource-type.js';
+import type { Entry, ObjectStore } from './object-store.js';
+import type { ResourceRegistry, ServedResource } from './registry.js';
+import { deepEqual, meta, nameSuffix, specChanged, timestamp, validateName, type Meta } from './object-meta.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { matchAll, type Matcher } from './selectors.js';
+import { copyOut } from './views.js';
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface WriteOptions {
+  /** `status` to write through the status subresource. */
+  subresource?: string;
+  dryRun?: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: PropagationPolicy;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+export interface ListOptions {
+  matcher?: Matcher;
+  limit?: number;
+  continueToken?: string;
+}
+
+export interface ListResult {
+  entries: Entry[];
+  resourceVersion: string;
+  continueToken?: string;
+  remainingItemCount?: number;
+}
+
+/** Per-resource extension points (CRDs, namespaces). */
+export interface ResourceHooks {
+  /** Runs before a create or update is committed; may modify `obj` or throw an ApiError. */
+  beforeCommit?(obj: KubeObject, old: KubeObject | undefined): void;
+  afterCommit?(entry: Entry, old: Entry | undefined): void;
+  afterRemove?(entry: Entry): void;
+}
+
+export const PATCH_TYPES = [
+  'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json',
+] as const;
+export type PatchType = (typeof PATCH_TYPES)[number];
+
+const NS_KEY = '/namespaces';
+
+export class ApiCore {
+  private readonly hooks = new Map<string, ResourceHooks>();
+
+  constructor(
+    readonly store: ObjectStore,
+    readonly registry: ResourceRegistry,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  setHooks(storageKey: string, hooks: ResourceHooks): void {
+    this.hooks.set(storageKey, hooks);
+  }
+
+  // ---- reads ----
+
+  get(r: ServedResource, namespace: string, name: string): Entry {
+    const e = this.store.get(r.storageKey, nsOf(r, namespace), name);
+    if (!e) throw notFound(r.type, name);
+    return e;
+  }
+
+  list(r: ServedResource, namespace: string | undefined, opts: ListOptions = {}): ListResult {
+    const matcher = opts.matcher ?? matchAll;
+    const rv = String(this.store.resourceVersion);
+    const ns = r.type.namespaced ? namespace : undefined;
+    if (!opts.limit && !opts.continueToken) {
+      const entries: Entry[] = [];
+      for (const e of this.store.entries(r.storageKey, ns)) if (matcher === matchAll || matcher(e.obj)) entries.push(e);
+      return { entries, resourceVersion: rv };
+    }
+    // Paged: objects in key order (namespace/name), continuing after the last key served.
+    // Pages reflect the current state, not a snapshot at the first page's resourceVersion.
+    let after = '';
+    if (opts.continueToken) {
+      try {
+        after = (JSON.parse(Buffer.from(opts.continueToken, 'base64').toString()) as { start: string }).start;
+      } catch {
+        throw badRequest('continue key is not valid: illegal base64 data at input byte 0');
+      }
+    }
+    const all: { key: string; e: Entry }[] = [];
+    for (const e of this.store.entries(r.storageKey, ns)) {
+      const key = `${e.obj.metadata?.namespace ?? ''}/${e.obj.metadata?.name}`;
+      if (key > after && (matcher === matchAll || matcher(e.obj))) all.push({ key, e });
+    }
+    all.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : all.length;
+    const page = all.slice(0, limit);
+    const res: ListResult = { entries: page.map((p) => p.e), resourceVersion: rv };
+    if (all.length > limit) {
+      res.continueToken = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: Number(rv), start: page[page.length - 1].key })).toString('base64');
+      res.remainingItemCount = all.length - limit;
+    }
+    return res;
+  }
+
+  // ---- writes ----
+
+  create(r: ServedResource, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Entry {
+    if (r.virtual) throw badRequest(`${r.type.plural} are not stored`);
+    let obj = this.checkTypeMeta(r, body);
+    const m = meta(obj);
+    const ns = this.checkNamespace(r, namespace, m);
+    if (!m.name && m.generateName) m.name = `${m.generateName}${nameSuffix()}`;
+    this.validateOrThrow(r, obj, validateName(m.name, r.storageKey === NS_KEY));
+    if (ns) this.requireNamespaceForCreate(ns);
+    if (r.toStorage) obj = r.toStorage(obj);
+    const sm = meta(obj);
+    if (this.store.get(r.storageKey, ns, sm.name!)) throw alreadyExists(r.type, sm.name!);
+
+    sm.uid = randomUUID();
+    sm.creationTimestamp = timestamp(this.now());
+    sm.generation = 1;
+    delete sm.resourceVersion;
+    delete sm.deletionTimestamp;
+    delete sm.deletionGracePeriodSeconds;
+    delete sm.managedFields;
+    if (ns) sm.namespace = ns; else delete sm.namespace;
+    if (r.type.subresources.includes('status')) delete obj.status;
+    prepareBuiltin(r, obj, undefined);
+    this.defaultAndValidate(r, obj, undefined);
+    this.hooks.get(r.storageKey)?.beforeCommit?.(obj, undefined);
+    if (opts.dryRun) return { obj, json: JSON.stringify(obj), rv: this.store.resourceVersion };
+    const entry = this.store.put(r.storageKey, obj);
+    this.hooks.get(r.storageKey)?.afterCommit?.(entry, undefined);
+    return entry;
+  }
+
+  /** PUT: replaces the object (or only its status, with `subresource: 'status'`). */
+  update(r: ServedResource, namespace: string | undefined, name: string, body: KubeObject, opts: WriteOptions = {}): Entry {
+    const ns = nsOf(r, namespace ?? '');
+    const oldEntry = this.store.get(r.storageKey, ns, name);
+    if (!oldEntry) throw notFound(r.type, name);
+    let obj = this.checkTypeMeta(r, body);
+    const m = meta(obj);
+    if (m.name !== undefined && m.name !== name) throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
+    if (r.type.namespaced && m.namespace !== undefined && m.namespace !== '' && m.namespace !== ns) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (m.resourceVersion !== undefined && m.resourceVersion !== '' && m.resourceVersion !== oldEntry.obj.metadata?.resourceVersion) {
+      throw conflict(r.type, name);
+    }
+    if (r.toStorage) obj = r.toStorage(obj);
+    const old = oldEntry.obj;
+    const oldMeta = old.metadata as Meta;
+    const hasStatus = r.type.subresources.includes('status');
+    if (opts.subresource === 'status') {
+      // The status endpoint changes status only.
+      obj = { ...old, status: obj.status, metadata: { ...oldMeta } };
+    } else if (opts.subresource) {
+      throw badRequest(`subresource ${opts.subresource} does not support update`);
+    } else if (hasStatus) {
+      // The main endpoint ignores status changes.
+      if (old.status === undefined) delete obj.status; else obj.status = old.status;
+    }
+    const nm = meta(obj);
+    nm.name = name;
+    if (ns) nm.namespace = ns; else delete nm.namespace;
+    for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
+      if (oldMeta[k] === undefined) delete nm[k]; else nm[k] = oldMeta[k] as never;
+    }
+    delete nm.managedFields;
+    delete nm.resourceVersion;
+    if (oldMeta.deletionTimestamp) {
+      const before = new Set(oldMeta.finalizers ?? []);
+      if ((nm.finalizers ?? []).some((f) => !before.has(f))) {
+        throw invalid(r.type.group, r.type.kind, name, [fieldForbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted')]);
+      }
+    }
+    prepareBuiltin(r, obj, old);
+    this.defaultAndValidate(r, obj, old);
+    if (specChanged(old, obj, hasStatus)) nm.generation = (Number(oldMeta.generation) || 0) + 1;
+    this.hooks.get(r.storageKey)?.beforeCommit?.(obj, old);
+
+    // A no-op update is not a write: no new resourceVersion, no event.
+    nm.resourceVersion = oldMeta.resourceVersion;
+    if (deepEqual(obj, old)) return oldEntry;
+    delete nm.resourceVersion;
+    if (opts.dryRun) return { obj, json: JSON.stringify(obj), rv: this.store.resourceVersion };
+
+    if (nm.deletionTimestamp && (nm.finalizers ?? []).length === 0) {
+      // The last finalizer is gone: the deletion completes now.
+      return this.removeNow(r, ns, name, obj, 'Background');
+    }
+    const entry = this.store.put(r.storageKey, obj);
+    this.hooks.get(r.storageKey)?.afterCommit?.(entry, oldEntry);
+    return entry;
+  }
+
+  patch(r: ServedResource, namespace: string | undefined, name: string, type: PatchType, patchBody: unknown, opts: WriteOptions = {}): Entry {
+    const ns = nsOf(r, namespace ?? '');
+    const current = this.store.get(r.storageKey, ns, name);
+    if (!current) throw notFound(r.type, name);
+    const base = copyOut(r, current);
+    let patched: unknown;
+    if (type === 'application/json-patch+json') patched = jsonPatch(base, patchBody);
+    else {
+      if (typeof patchBody !== 'object' || patchBody === null || Array.isArray(patchBody)) {
+        throw badRequest('json: cannot unmarshal array into Go value of type map[string]interface {}');
+      }
+      patched = type === 'application/merge-patch+json' ? mergePatch(base, patchBody) : strategicMergePatch(base, patchBody);
+    }
+    if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) throw badRequest('patch did not result in an object');
+    const obj = patched as KubeObject;
+    // Without a resourceVersion in the patch, a patch applies to the current object (no conflict).
+    const m = meta(obj);
+    if (m.resourceVersion === undefined || m.resourceVersion === null) m.resourceVersion = current.obj.metadata?.resourceVersion as string;
+    return this.update(r, ns, name, obj, opts);
+  }
+
+  delete(r: ServedResource, namespace: string | undefined, name: string, opts: DeleteOptions = {}): { entry: Entry; removed: boolean } {
+    const ns = nsOf(r, namespace ?? '');
+    const cur = this.store.get(r.storageKey, ns, name);
+    if (!cur) throw notFound(r.type, name);
+    const cm = cur.obj.metadata as Meta;
+    if (opts.preconditions?.uid && opts.preconditions.uid !== cm.uid) {
+      throw conflict(r.type, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${cm.uid}`);
+    }
+    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== cm.resourceVersion) {
+      throw conflict(r.type, name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion}`);
+    }
+    if (opts.dryRun) return { entry: cur, removed: false };
+    const policy = opts.propagationPolicy ?? 'Background';
+    const isNamespace = r.storageKey === NS_KEY;
+    if ((cm.finalizers ?? []).length > 0 || isNamespace) {
+      if (cm.deletionTimestamp) return { entry: cur, removed: false };
+      const obj: KubeObject = { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0 } };
+      if (isNamespace) obj.status = { ...(obj.status as object), phase: 'Terminating' };
+      const entry = this.store.put(r.storageKey, obj);
+      if (policy === 'Orphan') this.orphanDependents(cm.uid!);
+      if (isNamespace) return this.terminateNamespace(name) ?? { entry, removed: false };
+      return { entry, removed: false };
+    }
+    return { entry: this.removeNow(r, ns, name, cur.obj, policy), removed: true };
+  }
+
+  deleteCollection(r: ServedResource, namespace: string | undefined, matcher: Matcher, opts: DeleteOptions = {}): Entry[] {
+    const ns = r.type.namespaced ? namespace : undefined;
+    const victims = [...this.store.entries(r.storageKey, ns)].filter((e) => matcher(e.obj));
+    const out: Entry[] = [];
+    for (const e of victims) {
+      try {
+        out.push(this.delete(r, e.obj.metadata?.namespace ?? '', e.obj.metadata!.name!, opts).entry);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    }
+    return out;
+  }
+
+  // ---- internals ----
+
+  private removeNow(r: ServedResource, ns: string, name: string, finalObj: KubeObject, policy: PropagationPolicy): Entry {
+    const uid = finalObj.metadata?.uid as string;
+    if (policy === 'Foreground') this.cascade(uid);
+    const entry = this.store.remove(r.storageKey, ns, name, { ...finalObj, metadata: { ...finalObj.metadata } })!;
+    this.hooks.get(r.storageKey)?.afterRemove?.(entry);
+    if (policy === 'Orphan') this.orphanDependents(uid);
+    else if (policy === 'Background') this.cascade(uid);
+    if (ns) this.maybeFinishNamespace(ns);
+    return entry;
+  }
+
+  /** Background cascading deletion: dependents whose owners are all gone are deleted. */
+  private cascade(ownerUid: string): void {
+    for (const ref of this.store.dependentsOf(ownerUid)) {
+      const e = this.store.get(ref.storageKey, ref.namespace, ref.name);
+      if (!e) continue;
+      const owners = (e.obj.metadata as Meta).ownerReferences ?? [];
+      const alive = owners.some((o) => o.uid !== ownerUid && this.uidExists(o.uid, ref.namespace));
+      if (alive) continue;
+      const dr = this.anyServed(ref.storageKey);
+      if (!dr) continue;
+      try { this.delete(dr, ref.namespace, ref.name, { propagationPolicy: 'Background' }); } catch { /* already gone */ }
+    }
+  }
+
+  private orphanDependents(ownerUid: string): void {
+    for (const ref of this.store.dependentsOf(ownerUid)) {
+      const e = this.store.get(ref.storageKey, ref.namespace, ref.name);
+      if (!e) continue;
+      const m = e.obj.metadata as Meta;
+      const refs = (m.ownerReferences ?? []).filter((o) => o.uid !== ownerUid);
+      const nm: Meta = { ...m };
+      if (refs.length) nm.ownerReferences = refs; else delete nm.ownerReferences;
+      this.store.put(ref.storageKey, { ...e.obj, metadata: nm });
+    }
+  }
+
+  /** Owner lookup by uid: searches the owner's kind via its storage among known resources (namespaced or cluster-scoped). */
+  private uidExists(uid: string, namespace: string): boolean {
+    for (const key of this.store.storageKeys()) {
+      for (const e of this.store.entries(key, namespace)) if (e.obj.metadata?.uid === uid) return true;
+      for (const e of this.store.entries(key, '')) if (e.obj.metadata?.uid === uid) return true;
+    }
+    return false;
+  }
+
+  private anyServed(storageKey: string): ServedResource | undefined {
+    return this.registry.all().find((r) => r.storageKey === storageKey && !r.toExternal);
+  }
+
+  private terminateNamespace(ns: string): { entry: Entry; removed: boolean } | undefined {
+    for (const r of this.registry.all()) {
+      if (!r.type.namespaced || r.virtual || r.toExternal) continue;
+      for (const e of [...this.store.entries(r.storageKey, ns)]) {
+        try { this.delete(r, ns, e.obj.metadata!.name!, { propagationPolicy: 'Background' }); } catch { /* gone */ }
+      }
+    }
+    return this.maybeFinishNamespace(ns);
+  }
+
+  private maybeFinishNamespace(ns: string): { entry: Entry; removed: boolean } | undefined {
+    const nsEntry = this.store.get(NS_KEY, '', ns);
+    if (!nsEntry || !nsEntry.obj.metadata?.deletionTimestamp) return undefined;
+    if (this.store.countInNamespace(ns) > 0) return undefined;
+    if (((nsEntry.obj.metadata as Meta).finalizers ?? []).length > 0) return undefined;
+    const entry = this.store.remove(NS_KEY, '', ns)!;
+    return { entry, removed: true };
+  }
+
+  private checkTypeMeta(r: ServedResource, body: KubeObject): KubeObject {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('the body of the request is not a JSON object');
+    if (body.apiVersion !== undefined && body.apiVersion !== r.apiVersion) {
+      throw badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${r.apiVersion})`);
+    }
+    if (body.kind !== undefined && body.kind !== r.type.kind) {
+      throw badRequest(`the kind in the data (${body.kind}) does not match the expected kind (${r.type.kind})`);
+    }
+    if (body.metadata !== undefined && (typeof body.metadata !== 'object' || body.metadata === null || Array.isArray(body.metadata))) {
+      throw badRequest('metadata must be an object');
+    }
+    const { apiVersion: _a, kind: _k, ...rest } = body;
+    return { apiVersion: r.apiVersion, kind: r.type.kind, ...rest };
+  }
+
+  private checkNamespace(r: ServedResource, namespace: string | undefined, m: Meta): string {
+    if (!r.type.namespaced) return '';
+    const ns = namespace || m.namespace || '';
+    if (namespace && m.namespace && m.namespace !== namespace) {
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    if (!ns) throw badRequest('an empty namespace may not be set during creation');
+    return ns;
+  }
+
+  private requireNamespaceForCreate(ns: string): void {
+    const e = this.store.get(NS_KEY, '', ns);
+    if (!e) throw notFound({ group: '', plural: 'namespaces' }, ns);
+    if (e.obj.metadata?.deletionTimestamp) {
+      throw forbidden({ group: '', plural: 'namespaces' }, ns, `unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  private validateOrThrow(r: ServedResource, obj: KubeObject, errors: FieldError[]): void {
+    if (errors.length) throw invalid(r.type.group, r.type.kind, String(obj.metadata?.name ?? ''), errors);
+  }
+
+  private defaultAndValidate(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): void {
+    r.type.applyDefaults?.(obj);
+    const errors = [...builtinValidation(r, obj, old), ...(r.type.validate?.(obj, old) ?? [])];
+    this.validateOrThrow(r, obj, errors);
+  }
+}
+
+function nsOf(r: ServedResource, namespace: string): string {
+  return r.type.namespaced ? namespace : '';
+}
+
+const IMMUTABLE = 'field is immutable when `immutable` is set';
+
+/** Server-side defaulting of built-in kinds (the parts clients rely on). */
+function prepareBuiltin(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): void {
+  switch (r.storageKey) {
+    case '/secrets': {
+      if (obj.stringData && typeof obj.stringData === 'object') {
+        const data = { ...(obj.data as Record<string, string> | undefined) };
+        for (const [k, v] of Object.entries(obj.stringData as Record<string, unknown>)) data[k] = Buffer.from(String(v)).toString('base64');
+        obj.data = data;
+      }
+      delete obj.stringData;
+      if (!obj.type) obj.type = 'Opaque';
+      break;
+    }
+    case '/namespaces': {
+      const m = meta(obj);
+      m.labels = { ...m.labels, 'kubernetes.io/metadata.name': m.name! };
+      if (!old) {
+        obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
+        obj.status = { phase: 'Active' };
+      }
+      break;
+    }
+    case '/pods':
+      if (!old) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
+  }
+}
+
+function builtinValidation(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  if (r.storageKey === '/secrets' || r.storageKey === '/configmaps') {
+    if (r.storageKey === '/secrets' && obj.data !== undefined) {
+      for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, unknown>)) {
+        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errors.push(fieldInvalid(`data[${k}]`, '<secret contents redacted>', 'illegal base64 data'));
+      }
+    }
+    if (old?.immutable === true) {
+      if (!deepEqual(obj.data ?? {}, old.data ?? {})) errors.push(fieldForbidden('data', IMMUTABLE));
+      if (!deepEqual(obj.binaryData ?? {}, old.binaryData ?? {})) errors.push(fieldForbidden('binaryData', IMMUTABLE));
+      if (obj.immutable !== true) errors.push(fieldForbidden('immutable', IMMUTABLE));
+    }
+    if (r.storageKey === '/secrets' && old && obj.type !== old.type) errors.push(fieldInvalid('type', obj.type, 'field is immutable'));
+  }
+  return errors;
+}
+

@@ -1,0 +1,496 @@
+// The HTTP front of the dev cluster: routes Kubernetes REST paths to ApiCore, streams
+// watches, serves discovery/OpenAPI/version/OIDC documents and the `/_dev/` control API
+// (stats, faults, restart). Every failure is answered with a `Status` object.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { ApiCore, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
+import {
+  ApiError, badRequest, gone, methodNotAllowed, notFound, resourceNotFound, successStatus, unsupportedMediaType,
+} from './api-error.js';
+import { builtinResources } from './builtin-types.js';
+import { compileCrdFallback } from './crd-fallback.js';
+import { CRD_STORAGE_KEY, installCrdController, type CrdCompiler } from './crd-controller.js';
+import {
+  apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc, openapiV2Doc, openapiV3IndexDoc,
+} from './docs-fallback.js';
+import { FaultInjector, type FaultRule } from './fault-injector.js';
+import { mediaType, parseJsonBody, parseObjectBody, readBody, sendError, sendJson } from './http-util.js';
+import { ObjectStore, type Entry } from './object-store.js';
+import { timestamp } from './object-meta.js';
+import { ResourceRegistry, type ServedResource } from './registry.js';
+import { RequestStats, type RequestInfo } from './request-stats.js';
+import type { KubeObject } from './resource-type.js';
+import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { TokenIssuer } from './token-issuer.js';
+import { encode } from './views.js';
+import { WatchHub, watchLine, type Watcher } from './watch-hub.js';
+
+export interface DevClusterLogger {
+  debug?(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
+  error?(obj: object, msg?: string): void;
+}
+
+export interface DevClusterServerOptions {
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Interval of BOOKMARK events on watches with `allowWatchBookmarks=true` (default 60 000 ms; the real server uses ~1 min). */
+  bookmarkIntervalMs?: number;
+  /** Smallest `expirationSeconds` a TokenRequest may ask for (default 600, as Kubernetes). */
+  minTokenExpirationSeconds?: number;
+  /** Events kept per resource for watches from a resourceVersion (default 10 000). */
+  watchHistorySize?: number;
+  /** Compiles a CRD into served types (default: the CRD compiler module, or a minimal fallback). */
+  compileCrd?: CrdCompiler;
+  logger?: DevClusterLogger;
+  /** Clock for timestamps and token times. */
+  now?: () => Date;
+}
+
+interface ResourceRoute {
+  r: ServedResource;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+  watchPath: boolean;
+}
+
+const VERSION_INFO = {
+  major: '1', minor: '32', gitVersion: 'v1.32.0-keyferry-dev', gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64',
+};
+
+export class DevClusterServer {
+  readonly store: ObjectStore;
+  readonly registry = new ResourceRegistry();
+  readonly core: ApiCore;
+  readonly hub: WatchHub;
+  readonly stats = new RequestStats();
+  readonly faults = new FaultInjector();
+  tokens!: TokenIssuer;
+  url = '';
+
+  private readonly http: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly opts: Required<Pick<DevClusterServerOptions, 'host' | 'bookmarkIntervalMs' | 'minTokenExpirationSeconds'>> & DevClusterServerOptions;
+  private readonly now: () => Date;
+  private port = 0;
+  private down = false;
+
+  constructor(options: DevClusterServerOptions = {}) {
+    this.opts = { host: '127.0.0.1', bookmarkIntervalMs: 60_000, minTokenExpirationSeconds: 600, ...options };
+    this.now = options.now ?? (() => new Date());
+    this.store = new ObjectStore({ historySize: options.watchHistorySize });
+    this.hub = new WatchHub(this.store);
+    this.core = new ApiCore(this.store, this.registry, this.now);
+    for (const r of builtinResources()) this.registry.add(r);
+    installCrdController({
+      core: this.core, store: this.store, registry: this.registry, hub: this.hub, now: this.now,
+      compile: options.compileCrd ?? compileCrdFallback,
+    });
+    this.installNamespaceHooks();
+    this.http = createServer({ keepAlive: true, noDelay: true }, (req, res) => { void this.handle(req, res); });
+    this.http.keepAliveTimeout = 65_000;
+    this.http.on('connection', (s: Socket) => {
+      if (this.down) { s.destroy(); return; }
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.http.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.opts.port ?? 0, this.opts.host, () => { this.http.off('error', reject); resolve(); });
+    });
+    const addr = this.http.address();
+    this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    const host = this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host;
+    this.url = `http://${host}:${this.port}`;
+    this.tokens ??= await TokenIssuer.create(this.url, this.now);
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      if (!this.store.get('/namespaces', '', ns)) this.core.create(this.served('', 'v1', 'namespaces'), undefined, { metadata: { name: ns } });
+    }
+    this.opts.logger?.info?.({ url: this.url }, 'dev cluster listening');
+    return this.url;
+  }
+
+  /** Drops every connection (watches included) and refuses new ones for `downMs`; data is kept. */
+  async restart(downMs = 0): Promise<void> {
+    this.down = true;
+    this.hub.closeAll(() => true, false);
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (downMs > 0) {
+      await new Promise<void>((resolve) => this.http.close(() => resolve()));
+      await new Promise((r) => setTimeout(r, downMs));
+      this.down = false;
+      await new Promise<void>((resolve, reject) => {
+        this.http.once('error', reject);
+        this.http.listen(this.port, this.opts.host, () => { this.http.off('error', reject); resolve(); });
+      });
+    } else {
+      this.down = false;
+    }
+    this.opts.logger?.info?.({ downMs }, 'dev cluster restarted');
+  }
+
+  /** Closes watches matching a resource (all when omitted). Graceful: the response ends; else the connection is reset. */
+  dropWatches(filter: { resource?: string; graceful?: boolean } = {}): number {
+    return this.hub.closeAll((w) => !filter.resource || w.resource === filter.resource, filter.graceful ?? true);
+  }
+
+  async close(): Promise<void> {
+    this.hub.closeAll(() => true, true);
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  served(group: string, version: string, plural: string): ServedResource {
+    const r = this.registry.get(group, version, plural);
+    if (!r) throw resourceNotFound();
+    return r;
+  }
+
+  // ---- request handling ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+      if (path.startsWith('/_dev/')) return await this.devControl(req, res, path);
+      const method = req.method ?? 'GET';
+      const route = this.resolve(path);
+      const q = url.searchParams;
+      const watch = route?.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
+      const info = route ? requestInfo(method, path, route, watch) : { verb: method.toLowerCase(), resource: '', group: '', path };
+      if (route) this.stats.record(info.verb, info.resource);
+      const d = this.faults.decide(info);
+      if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
+      if (d.error) throw d.error;
+      if (!route) return await this.nonResource(req, res, path, method);
+      await this.serveResource(req, res, route, info, q, watch, d.dropWatchAfterMs);
+    } catch (e) {
+      if (!(e instanceof ApiError)) this.opts.logger?.error?.({ err: e instanceof Error ? e.message : String(e) }, 'request failed');
+      sendError(res, e);
+    }
+  }
+
+  private async nonResource(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+    if (method !== 'GET' && method !== 'HEAD') throw path.startsWith('/api') ? resourceNotFound() : methodNotAllowed();
+    const types = this.registry.types();
+    const parts = path.split('/').filter(Boolean);
+    let doc: object | undefined;
+    switch (path) {
+      case '/healthz': case '/livez': case '/readyz':
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+        return;
+      case '/version': doc = VERSION_INFO; break;
+      case '/.well-known/openid-configuration': doc = this.tokens.openidConfiguration(); break;
+      case '/openid/v1/jwks': {
+        const body = JSON.stringify(this.tokens.jwks());
+        res.writeHead(200, { 'Content-Type': 'application/jwk-set+json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+        return;
+      }
+      case '/api': doc = apiVersionsDoc(`${this.opts.host}:${this.port}`); break;
+      case '/apis': doc = apiGroupListDoc(types); break;
+      case '/openapi/v2': doc = openapiV2Doc(); break;
+      case '/openapi/v3': doc = openapiV3IndexDoc(); break;
+      default:
+        if (parts[0] === 'api' && parts.length === 2) doc = apiResourceListDoc(types, '', parts[1]);
+        else if (parts[0] === 'apis' && parts.length === 2) doc = apiGroupDoc(types, parts[1]);
+        else if (parts[0] === 'apis' && parts.length === 3) doc = apiResourceListDoc(types, parts[1], parts[2]);
+    }
+    if (!doc) throw resourceNotFound();
+    sendJson(res, 200, doc);
+  }
+
+  /** Maps a path to a served resource, or undefined for non-resource paths. Throws 404 for unknown resources. */
+  private resolve(path: string): ResourceRoute | undefined {
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts.length >= 3) { group = ''; version = parts[1]; rest = parts.slice(2); }
+    else if (parts[0] === 'apis' && parts.length >= 4) { group = parts[1]; version = parts[2]; rest = parts.slice(3); }
+    else return undefined;
+    let watchPath = false;
+    if (rest[0] === 'watch') { watchPath = true; rest = rest.slice(1); }
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize') && group === '')) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    if (rest.length === 0 || rest.length > 3) throw resourceNotFound();
+    const r = this.registry.get(group, version, rest[0]);
+    if (!r) throw resourceNotFound();
+    if (namespace !== undefined && !r.type.namespaced) throw resourceNotFound();
+    const subresource = rest[2];
+    if (subresource !== undefined && !r.type.subresources.includes(subresource)) throw resourceNotFound();
+    return { r, namespace, name: rest[1], subresource, watchPath };
+  }
+
+  private async serveResource(
+    req: IncomingMessage, res: ServerResponse, route: ResourceRoute, info: RequestInfo, q: URLSearchParams, watch: boolean, dropAfterMs?: number,
+  ): Promise<void> {
+    const { r, namespace, name, subresource } = route;
+    const method = req.method ?? 'GET';
+    const dryRun = q.get('dryRun') === 'All';
+    switch (method) {
+      case 'GET': {
+        if (watch) return this.serveWatch(req, res, route, q, dropAfterMs);
+        if (name !== undefined) {
+          if (subresource && subresource !== 'status') throw methodNotAllowed();
+          return sendJson(res, 200, encode(r, this.core.get(r, namespace ?? '', name)));
+        }
+        return this.serveList(res, r, namespace, q);
+      }
+      case 'POST': {
+        if (name !== undefined && subresource === 'token') return this.serveTokenRequest(req, res, r, namespace!, name);
+        if (name !== undefined) throw methodNotAllowed();
+        if (r.type.namespaced && namespace === undefined) throw methodNotAllowed();
+        const body = parseObjectBody(await readBody(req), req.headers['content-type']) as KubeObject;
+        if (r.virtual) return this.serveTokenReview(res, body);
+        const entry = this.core.create(r, namespace, body, { dryRun });
+        return sendJson(res, 201, encode(r, entry));
+      }
+      case 'PUT': {
+        if (name === undefined) throw methodNotAllowed();
+        const body = parseObjectBody(await readBody(req), req.headers['content-type']) as KubeObject;
+        return sendJson(res, 200, encode(r, this.core.update(r, namespace, name, body, { subresource, dryRun })));
+      }
+      case 'PATCH': {
+        if (name === undefined) throw methodNotAllowed();
+        const mt = mediaType(req.headers['content-type']);
+        if (!(PATCH_TYPES as readonly string[]).includes(mt)) throw unsupportedMediaType(mt, [...PATCH_TYPES]);
+        const patch = parseJsonBody(await readBody(req));
+        return sendJson(res, 200, encode(r, this.core.patch(r, namespace, name, mt as PatchType, patch, { subresource, dryRun })));
+      }
+      case 'DELETE': {
+        const raw = await readBody(req);
+        const opts = raw.length ? (parseJsonBody(raw) as { propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean }) : {};
+        let policy = (q.get('propagationPolicy') ?? opts.propagationPolicy) as PropagationPolicy | undefined;
+        if (opts.orphanDependents === true || q.get('orphanDependents') === 'true') policy = 'Orphan';
+        if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) throw badRequest(`invalid propagationPolicy: ${policy}`);
+        if (name === undefined) {
+          const matcher = both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(q.get('fieldSelector'), r.storageKey));
+          this.core.deleteCollection(r, namespace, matcher, { propagationPolicy: policy, dryRun });
+          return sendJson(res, 200, successStatus());
+        }
+        if (subresource) throw methodNotAllowed();
+        const { entry, removed } = this.core.delete(r, namespace, name, { propagationPolicy: policy, preconditions: opts.preconditions, dryRun });
+        if (removed && r.type.group === '' && r.storageKey !== '/pods' && r.storageKey !== '/namespaces') {
+          return sendJson(res, 200, successStatus({ name, kind: r.type.plural, uid: String(entry.obj.metadata?.uid ?? '') }));
+        }
+        return sendJson(res, removed ? 200 : 200, encode(r, entry));
+      }
+      default:
+        void info;
+        throw methodNotAllowed();
+    }
+  }
+
+  private selectors(r: ServedResource, q: URLSearchParams) {
+    let fs = q.get('fieldSelector');
+    if (fs && r.toExternal && r.storageKey === '/events') {
+      fs = fs.replace(/regarding\./g, 'involvedObject.').replace(/reportingController/g, 'reportingComponent');
+    }
+    return both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(fs, r.storageKey));
+  }
+
+  private serveList(res: ServerResponse, r: ServedResource, namespace: string | undefined, q: URLSearchParams): void {
+    const matcher = this.selectors(r, q);
+    const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
+    const result = this.core.list(r, namespace, { matcher, limit, continueToken: q.get('continue') ?? undefined });
+    const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+    if (result.continueToken) { meta.continue = result.continueToken; meta.remainingItemCount = result.remainingItemCount; }
+    const items = result.entries.map((e) => encode(r, e)).join(',');
+    sendJson(res, 200, `{"kind":"${r.type.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items}]}`);
+  }
+
+  private serveWatch(req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, dropAfterMs?: number): void {
+    const { r, namespace } = route;
+    let matcher = this.selectors(r, q);
+    if (route.name !== undefined) {
+      const byName = parseFieldSelector(`metadata.name=${route.name}`, r.storageKey);
+      matcher = both(matcher, byName);
+    }
+    const rvParam = q.get('resourceVersion') ?? '';
+    const sendInitial = q.get('sendInitialEvents') === 'true';
+    let history: Entry[] | undefined;
+    let replay: ReturnType<ObjectStore['eventsSince']> = [];
+    if (rvParam === '' || rvParam === '0' || sendInitial) {
+      history = [...this.store.entries(r.storageKey, r.type.namespaced ? namespace : undefined)];
+    } else {
+      const rv = Number(rvParam);
+      if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resource version: ${rvParam}`);
+      replay = this.store.eventsSince(r.storageKey, rv);
+    }
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+    if (replay === undefined) {
+      const err = gone(`too old resource version: ${rvParam} (${this.store.resourceVersion})`);
+      res.end(watchLine('ERROR', JSON.stringify(err.toStatus())));
+      return;
+    }
+    const timers: NodeJS.Timeout[] = [];
+    let closed = false;
+    const viewKey = r.apiVersion;
+    const bookmarkLine = (extra?: Record<string, string>): string => JSON.stringify({
+      type: 'BOOKMARK',
+      object: { kind: r.type.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(this.store.resourceVersion), ...(extra ? { annotations: extra } : {}) } },
+    }) + '\n';
+    const w: Watcher = {
+      storageKey: r.storageKey,
+      namespace: r.type.namespaced ? namespace : undefined,
+      matches: matcher,
+      viewKey,
+      resource: r.type.plural,
+      encode: (e) => encode(r, e),
+      send: (line) => { if (!closed) res.write(line); },
+      close: (graceful) => {
+        if (closed) return;
+        cleanup();
+        if (graceful) res.end(); else res.destroy();
+      },
+    };
+    const unregister = this.hub.add(w);
+    const cleanup = (): void => {
+      closed = true;
+      unregister();
+      for (const t of timers) { clearTimeout(t); clearInterval(t); }
+    };
+    req.on('close', cleanup);
+    res.on('close', cleanup);
+    if (history) {
+      for (const e of history) if (w.matches(e.obj)) res.write(watchLine('ADDED', encode(r, e)));
+      if (sendInitial) res.write(bookmarkLine({ 'k8s.io/initial-events-end': 'true' }));
+    } else {
+      for (const ev of replay) this.hub.deliver(w, ev);
+    }
+    if (q.get('allowWatchBookmarks') === 'true') {
+      timers.push(setInterval(() => { if (!closed) res.write(bookmarkLine()); }, this.opts.bookmarkIntervalMs));
+    }
+    const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
+    if (timeoutSeconds > 0) timers.push(setTimeout(() => w.close(true), timeoutSeconds * 1000));
+    if (dropAfterMs !== undefined) timers.push(setTimeout(() => w.close(true), dropAfterMs));
+  }
+
+  private async serveTokenRequest(req: IncomingMessage, res: ServerResponse, r: ServedResource, namespace: string, name: string): Promise<void> {
+    const raw = await readBody(req);
+    const body = (raw.length ? parseObjectBody(raw, req.headers['content-type']) : {}) as {
+      spec?: { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; name?: string; uid?: string } };
+    };
+    const sa = this.core.get(r, namespace, name);
+    const spec = body.spec ?? {};
+    const audiences = spec.audiences && spec.audiences.length ? spec.audiences : [this.tokens.issuer];
+    const expirationSeconds = spec.expirationSeconds ?? 3600;
+    if (expirationSeconds < this.opts.minTokenExpirationSeconds) {
+      throw new ApiError(422, 'Invalid', `TokenRequest.authentication.k8s.io "${name}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than ${this.opts.minTokenExpirationSeconds} seconds`, {
+        name, group: 'authentication.k8s.io', kind: 'TokenRequest',
+        causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${expirationSeconds}: may not specify a duration less than ${this.opts.minTokenExpirationSeconds} seconds`, field: 'spec.expirationSeconds' }],
+      });
+    }
+    let bound: { kind: string; name: string; uid: string } | undefined;
+    if (spec.boundObjectRef?.name && spec.boundObjectRef.kind) {
+      const plural = spec.boundObjectRef.kind === 'Pod' ? '/pods' : spec.boundObjectRef.kind === 'Secret' ? '/secrets' : undefined;
+      if (!plural) throw badRequest(`cannot bind token to object of kind ${spec.boundObjectRef.kind}`);
+      const obj = this.store.get(plural, namespace, spec.boundObjectRef.name);
+      if (!obj) throw notFound({ group: '', plural: plural.slice(1) }, spec.boundObjectRef.name);
+      bound = { kind: spec.boundObjectRef.kind, name: spec.boundObjectRef.name, uid: String(obj.obj.metadata?.uid) };
+    }
+    const { token, expirationTimestamp } = await this.tokens.sign({
+      namespace, serviceAccountName: name, serviceAccountUid: String(sa.obj.metadata?.uid), audiences, expirationSeconds, boundObject: bound,
+    });
+    sendJson(res, 201, {
+      kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name, namespace, creationTimestamp: timestamp(this.now()) },
+      spec: { audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? null },
+      status: { token, expirationTimestamp: timestamp(expirationTimestamp) },
+    });
+  }
+
+  private async serveTokenReview(res: ServerResponse, body: KubeObject): Promise<void> {
+    const spec = (body.spec ?? {}) as { token?: string; audiences?: string[] };
+    const reqAud = spec.audiences && spec.audiences.length ? spec.audiences : undefined;
+    let status: Record<string, unknown>;
+    try {
+      if (!spec.token) throw new Error('token is required');
+      const v = await this.tokens.verify(spec.token, reqAud ?? [this.tokens.issuer]);
+      const sa = this.store.get('/serviceaccounts', v.namespace, v.serviceAccountName);
+      if (!sa || sa.obj.metadata?.uid !== v.serviceAccountUid) throw new Error(`service account ${v.namespace}/${v.serviceAccountName} has been deleted`);
+      status = {
+        authenticated: true,
+        user: {
+          username: `system:serviceaccount:${v.namespace}:${v.serviceAccountName}`,
+          uid: v.serviceAccountUid,
+          groups: ['system:serviceaccounts', `system:serviceaccounts:${v.namespace}`, 'system:authenticated'],
+          extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${v.jti}`] },
+        },
+        audiences: reqAud ? v.audiences.filter((a) => reqAud.includes(a)) : v.audiences,
+      };
+    } catch (e) {
+      status = { authenticated: false, user: {}, error: `[invalid bearer token, ${e instanceof Error ? e.message : String(e)}]` };
+    }
+    sendJson(res, 201, { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec, status });
+  }
+
+  private installNamespaceHooks(): void {
+    // The service-account controller's job: every namespace gets a `default` ServiceAccount.
+    this.core.setHooks('/namespaces', {
+      afterCommit: (entry, old) => {
+        if (old) return;
+        const ns = String(entry.obj.metadata?.name);
+        const sa = this.registry.get('', 'v1', 'serviceaccounts');
+        if (sa && !this.store.get('/serviceaccounts', ns, 'default')) this.core.create(sa, ns, { metadata: { name: 'default' } });
+      },
+    });
+    void CRD_STORAGE_KEY;
+  }
+
+  // ---- /_dev control API ----
+
+  private async devControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
+    const body = raw.length ? (parseJsonBody(raw) as Record<string, unknown>) : {};
+    switch (`${method} ${path}`) {
+      case 'GET /_dev/stats': return sendJson(res, 200, { counts: this.stats.snapshot(), faultsInjected: this.faults.injected, watches: this.hub.size, resourceVersion: this.store.resourceVersion });
+      case 'DELETE /_dev/stats': case 'POST /_dev/stats/reset': this.stats.reset(); return sendJson(res, 200, { ok: true });
+      case 'GET /_dev/faults': return sendJson(res, 200, { rules: this.faults.list() });
+      case 'POST /_dev/faults': return sendJson(res, 201, { id: this.faults.add(body as FaultRule) });
+      case 'DELETE /_dev/faults': this.faults.clear(); return sendJson(res, 200, { ok: true });
+      case 'POST /_dev/watches/drop': return sendJson(res, 200, { dropped: this.dropWatches(body as { resource?: string; graceful?: boolean }) });
+      case 'POST /_dev/compact': this.store.compact(); return sendJson(res, 200, { ok: true, resourceVersion: this.store.resourceVersion });
+      case 'POST /_dev/restart': {
+        const downMs = Number(body.downMs ?? 0);
+        res.on('finish', () => { setImmediate(() => { void this.restart(downMs); }); });
+        return sendJson(res, 202, { ok: true }, { Connection: 'close' });
+      }
+    }
+    const m = path.match(/^\/_dev\/faults\/([^/]+)$/);
+    if (m && method === 'DELETE') { this.faults.remove(m[1]); return sendJson(res, 200, { ok: true }); }
+    throw notFound({ group: '', plural: '_dev' }, path);
+  }
+}
+
+function requestInfo(method: string, path: string, route: ResourceRoute, watch: boolean): RequestInfo {
+  let verb: string;
+  switch (method) {
+    case 'GET': verb = watch ? 'watch' : route.name !== undefined ? 'get' : 'list'; break;
+    case 'POST': verb = 'create'; break;
+    case 'PUT': verb = 'update'; break;
+    case 'PATCH': verb = 'patch'; break;
+    case 'DELETE': verb = route.name !== undefined ? 'delete' : 'deletecollection'; break;
+    default: verb = method.toLowerCase();
+  }
+  const resource = route.subresource ? `${route.r.type.plural}/${route.subresource}` : route.r.type.plural;
+  return { verb, resource, group: route.r.type.group, namespace: route.namespace, name: route.name, path };
+}
