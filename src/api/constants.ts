@@ -1,0 +1,76 @@
+// Names of keyferry's API: group/version, kinds and plurals, and the label and
+// annotation keys of DESIGN §2. The rest of the code base refers to these instead of
+// repeating the strings.
+
+export const GROUP = 'keyferry.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const KINDS = {
+  ExternalSecret: 'ExternalSecret',
+  SecretStore: 'SecretStore',
+  ClusterSecretStore: 'ClusterSecretStore',
+} as const;
+export type Kind = keyof typeof KINDS;
+export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
+
+export const PLURALS = {
+  ExternalSecret: 'externalsecrets',
+  SecretStore: 'secretstores',
+  ClusterSecretStore: 'clustersecretstores',
+} as const satisfies Record<Kind, string>;
+
+/** Whether each kind lives in a namespace. */
+export const NAMESPACED = {
+  ExternalSecret: true,
+  SecretStore: true,
+  ClusterSecretStore: false,
+} as const satisfies Record<Kind, boolean>;
+
+/** The provider blocks of `spec.provider`, exactly one of which a store sets. */
+export const PROVIDER_NAMES = ['aws', 'gcpsm', 'azurekv', 'vault', 'onepassword', 'fake'] as const;
+export type ProviderBlockName = (typeof PROVIDER_NAMES)[number];
+
+/** On every versioned Secret: the ExternalSecret that wrote it. */
+export const LABEL_EXTERNAL_SECRET = 'keyferry.io/external-secret';
+/** On every versioned Secret: its `target.name` (the base name). */
+export const LABEL_TARGET = 'keyferry.io/target';
+/** Marks a Secret as written by keyferry; the managed-Secret informer selects on it. */
+export const LABEL_MANAGED = 'keyferry.io/managed';
+
+/** On a versioned Secret: the content hash in its name. */
+export const ANNOTATION_CONTENT_HASH = 'keyferry.io/content-hash';
+/** On a versioned Secret: JSON map of target key → remote version id used (ids only, never values). */
+export const ANNOTATION_REMOTE_VERSIONS = 'keyferry.io/remote-versions';
+/** On an ExternalSecret: a changed value asks for a sync now, bypassing the cache. */
+export const ANNOTATION_FORCE_SYNC = 'keyferry.io/force-sync';
+/** On a Deployment/StatefulSet/DaemonSet: comma-separated ExternalSecret names whose versions it follows. */
+export const ANNOTATION_FOLLOW = 'keyferry.io/follow';
+
+/** ConfigMap written with rollout `Publish`: target name → current versioned Secret name. */
+export const PUBLISH_CONFIGMAP_NAME = 'keyferry-versions';
+/** Annotation that asks Flux to reconcile a Kustomization now. */
+export const FLUX_RECONCILE_ANNOTATION = 'reconcile.fluxcd.io/requestedAt';
+
+/** Characters the versioned name adds to `target.name`: `-` and 10 hex digits. */
+export const VERSION_SUFFIX_LENGTH = 11;
+
+/** Condition type shared by all three kinds. */
+export const CONDITION_READY = 'Ready';
+
+/** `Ready` reasons of an ExternalSecret. */
+export const EXTERNAL_SECRET_REASONS = {
+  SecretSynced: 'SecretSynced',
+  SecretSyncedError: 'SecretSyncedError',
+  StoreNotReady: 'StoreNotReady',
+  Stale: 'Stale',
+} as const;
+export type ExternalSecretReason = keyof typeof EXTERNAL_SECRET_REASONS;
+
+/** `Ready` reasons of a SecretStore or ClusterSecretStore. */
+export const STORE_REASONS = {
+  Valid: 'Valid',
+  InvalidProviderConfig: 'InvalidProviderConfig',
+  ValidationFailed: 'ValidationFailed',
+} as const;
+export type StoreReason = keyof typeof STORE_REASONS;
