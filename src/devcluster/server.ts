@@ -201,8 +201,9 @@ export class DevClusterServer {
       }
       case '/api': doc = apiVersionsDoc(`${this.opts.host}:${this.port}`); break;
       case '/apis': doc = apiGroupListDoc(types); break;
-      case '/openapi/v2': doc = openapiV2Doc(); break;
-      case '/openapi/v3': doc = openapiV3IndexDoc(); break;
+      // Until the OpenAPI module is wired in, answer 404 as a server without OpenAPI does (kubectl then skips client-side schema validation).
+      case '/openapi/v2': void openapiV2Doc; break;
+      case '/openapi/v3': void openapiV3IndexDoc; break;
       default:
         if (parts[0] === 'api' && parts.length === 2) doc = apiResourceListDoc(types, '', parts[1]);
         else if (parts[0] === 'apis' && parts.length === 2) doc = apiGroupDoc(types, parts[1]);
