@@ -2,7 +2,9 @@
 // adds itself here with one line; nothing else in the operator names a concrete provider.
 import type { Provider, ProviderName } from '../../providers/contract/index.js';
 import { fakeProvider } from '../../providers/fake/index.js';
+import { azureKeyVaultProvider } from '../../providers/azurekv/index.js';
 
 export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
   fake: fakeProvider as Provider,
+  azurekv: azureKeyVaultProvider as Provider,
 };
