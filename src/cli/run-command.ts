@@ -1,0 +1,51 @@
+// `keyferry run`: starts the operator and keeps it running until SIGTERM/SIGINT, then drains
+// in-flight work and exits 0.
+import { createLogger } from '../logging/logger.js';
+import { startOperator } from './operator.js';
+
+export interface RunOptions {
+  kubeconfig?: string;
+  namespace?: string;
+  concurrency: number;
+  clientQps: number;
+  clientBurst: number;
+  metricsAddr: string;
+  healthAddr: string;
+  leaderElect: boolean;
+  shardIndex: number;
+  shardCount: number;
+  redisUrl?: string;
+  logLevel: string;
+}
+
+export async function runOperator(opts: RunOptions): Promise<number> {
+  const logger = createLogger({ level: opts.logLevel });
+  if (opts.leaderElect || opts.shardCount > 1 || opts.redisUrl) {
+    logger.warn({ leaderElect: opts.leaderElect, shardCount: opts.shardCount, redis: Boolean(opts.redisUrl) }, 'leader election, sharding and Redis-shared limits are not available yet; running as a single replica');
+  }
+  let operator;
+  try {
+    operator = await startOperator({
+      kubeconfig: opts.kubeconfig,
+      namespace: opts.namespace,
+      concurrency: opts.concurrency,
+      clientQps: opts.clientQps,
+      clientBurst: opts.clientBurst,
+      metricsAddr: opts.metricsAddr,
+      healthAddr: opts.healthAddr,
+      logger,
+    });
+  } catch (e) {
+    logger.error({ error: e instanceof Error ? e.message : String(e) }, 'operator failed to start');
+    return 1;
+  }
+  logger.info({ namespace: opts.namespace ?? '(all)', concurrency: opts.concurrency }, 'operator running');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'draining in-flight work');
+  await operator.stop();
+  logger.info({}, 'stopped');
+  return 0;
+}

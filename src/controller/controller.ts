@@ -1,0 +1,175 @@
+// Wires caches to work queues and reconcilers: which change re-queues what (DESIGN §3).
+// ExternalSecrets and stores have their own queues and workers, so a slow store check
+// never holds up ExternalSecret syncs.
+import { scrubErrorText, type Clock, type Provider, type ProviderName } from '../../providers/contract/index.js';
+import { describeKubeError } from '../kube/api-error.js';
+import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
+import type { ClusterApi } from '../kube/cluster-api.js';
+import type { InformerHandlers, ObjectStore } from '../kube/informer.js';
+import { objectKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
+import type { OperatorMetrics } from '../metrics/operator-metrics.js';
+import { WorkQueue } from '../queue/work-queue.js';
+import { runWorkers } from '../queue/workers.js';
+import type { Timers } from '../queue/timer.js';
+import type { InUseCheck } from '../versioning/retention.js';
+import { credentialRefs } from './credential-refs.js';
+import { EventRecorder } from './events.js';
+import { ExternalSecretReconciler, RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
+import { ManagedSecretIndex } from './managed-secret-index.js';
+import { StoreReconciler } from './store-reconciler.js';
+import { StoreRegistry } from './store-registry.js';
+import { parseStoreKey, storeKey } from './store-resolver.js';
+import type { ExternalSecretResource, StoreResource } from './types.js';
+
+export interface WatchedStore<T extends KubeObject> extends ObjectStore<T> {
+  on(handlers: InformerHandlers<T>): void;
+}
+
+export interface ControllerCaches {
+  externalSecrets: WatchedStore<KubeObject>;
+  secretStores: WatchedStore<KubeObject>;
+  clusterSecretStores: WatchedStore<KubeObject>;
+  managedSecrets: WatchedStore<SecretObject>;
+  credentialSecrets: WatchedStore<SecretObject>;
+  namespaces: WatchedStore<KubeObject>;
+}
+
+export interface ControllerDeps {
+  caches: ControllerCaches;
+  api: ClusterApi;
+  providers: Partial<Record<ProviderName, Provider>>;
+  fetcher: RemoteFetcher;
+  metrics: OperatorMetrics;
+  clock: Clock;
+  logger: ControllerLogger;
+  concurrency: number;
+  timers?: Timers;
+  /** Backoff for failed keys; defaults 1 s doubling to 5 min, so a broken spec never spins. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  inUse?: (namespace: string) => InUseCheck;
+}
+
+const specChanged = (obj: KubeObject, old: KubeObject | undefined): boolean =>
+  !old
+  || obj.metadata?.generation !== old.metadata?.generation
+  || obj.metadata?.deletionTimestamp !== old.metadata?.deletionTimestamp
+  || JSON.stringify(obj.metadata?.labels ?? {}) !== JSON.stringify(old.metadata?.labels ?? {})
+  || JSON.stringify(obj.metadata?.annotations ?? {}) !== JSON.stringify(old.metadata?.annotations ?? {});
+
+export class Controller {
+  readonly externalSecretQueue: WorkQueue;
+  readonly storeQueue: WorkQueue;
+  readonly managed = new ManagedSecretIndex();
+  readonly stores = new StoreRegistry();
+  readonly externalSecrets: ExternalSecretReconciler;
+  readonly storeReconciler: StoreReconciler;
+  private running?: Promise<void>;
+
+  constructor(private readonly deps: ControllerDeps) {
+    const { metrics } = deps;
+    const queueOptions = (queue: string) => ({
+      timers: deps.timers,
+      baseDelayMs: deps.retryBaseMs ?? 1000,
+      maxDelayMs: deps.retryMaxMs ?? 300_000,
+      observer: { depth: (n: number) => metrics.queueDepth.set({ queue }, n), retry: () => metrics.queueRetries.inc({ queue }) },
+    });
+    this.externalSecretQueue = new WorkQueue(queueOptions('externalsecrets'));
+    this.storeQueue = new WorkQueue(queueOptions('stores'));
+    const events = new EventRecorder(deps.api, deps.logger);
+    const storeCaches = { secretStores: deps.caches.secretStores, clusterSecretStores: deps.caches.clusterSecretStores, namespaces: deps.caches.namespaces };
+    this.externalSecrets = new ExternalSecretReconciler({
+      externalSecrets: deps.caches.externalSecrets, storeCaches, managed: this.managed, stores: this.stores, api: deps.api,
+      fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger, inUse: deps.inUse,
+    });
+    this.storeReconciler = new StoreReconciler({
+      caches: storeCaches, credentialSecrets: deps.caches.credentialSecrets, api: deps.api, providers: deps.providers, stores: this.stores,
+      fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger,
+      onStoreChanged: (key) => this.enqueueDependents(key),
+    });
+    this.wire();
+  }
+
+  /** Re-queues every ExternalSecret that uses the store `key`. */
+  enqueueDependents(key: string): void {
+    const { kind, namespace, name } = parseStoreKey(key);
+    for (const obj of this.deps.caches.externalSecrets.list(kind === 'SecretStore' ? namespace : undefined)) {
+      const ref = (obj as ExternalSecretResource).spec?.secretStoreRef;
+      if ((ref?.kind ?? 'SecretStore') === kind && ref?.name === name) this.externalSecretQueue.add(objectKey(obj));
+    }
+  }
+
+  private wire(): void {
+    const { caches } = this.deps;
+    const esQueue = this.externalSecretQueue;
+    caches.externalSecrets.on({
+      add: (obj) => esQueue.add(objectKey(obj)),
+      update: (obj, old) => { if (specChanged(obj, old)) esQueue.add(objectKey(obj)); },
+      delete: (obj) => esQueue.add(objectKey(obj)),
+    });
+    const storeHandlers = (kind: 'SecretStore' | 'ClusterSecretStore'): InformerHandlers<KubeObject> => {
+      const key = (o: KubeObject) => storeKey(kind, o.metadata!.name!, o.metadata?.namespace);
+      return {
+        add: (obj) => this.storeQueue.add(key(obj)),
+        update: (obj, old) => { if (specChanged(obj, old)) this.storeQueue.add(key(obj)); },
+        delete: (obj) => this.storeQueue.add(key(obj)),
+      };
+    };
+    caches.secretStores.on(storeHandlers('SecretStore'));
+    caches.clusterSecretStores.on(storeHandlers('ClusterSecretStore'));
+    const ownerOf = (s: SecretObject) => `${s.metadata?.namespace}/${s.metadata?.labels?.['keyferry.io/external-secret']}`;
+    caches.managedSecrets.on({
+      add: (s) => this.managed.upsert(s),
+      update: (s) => this.managed.upsert(s),
+      // A version deleted behind keyferry's back may have been the current one.
+      delete: (s) => { this.managed.remove(s); esQueue.add(ownerOf(s)); },
+    });
+    const credentialChanged = (s: SecretObject) => this.credentialSecretChanged(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
+    caches.credentialSecrets.on({ add: credentialChanged, update: credentialChanged, delete: credentialChanged });
+    caches.namespaces.on({
+      update: (ns, old) => {
+        if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old?.metadata?.labels ?? {})) return;
+        for (const es of caches.externalSecrets.list(ns.metadata?.name)) {
+          if ((es as ExternalSecretResource).spec?.secretStoreRef?.kind === 'ClusterSecretStore') esQueue.add(objectKey(es));
+        }
+      },
+    });
+  }
+
+  private credentialSecretChanged(namespace: string, name: string): void {
+    const refers = (store: StoreResource, ownNamespace?: string) =>
+      credentialRefs(store.spec?.provider).some((r) => r.name === name && (ownNamespace ?? r.namespace) === namespace);
+    for (const s of this.deps.caches.secretStores.list(namespace)) {
+      if (refers(s as StoreResource, namespace)) this.requeueStore(storeKey('SecretStore', s.metadata!.name!, namespace));
+    }
+    for (const s of this.deps.caches.clusterSecretStores.list()) {
+      if (refers(s as StoreResource)) this.requeueStore(storeKey('ClusterSecretStore', s.metadata!.name!));
+    }
+  }
+
+  private requeueStore(key: string): void {
+    this.storeReconciler.invalidate(key);
+    this.storeQueue.add(key);
+  }
+
+  /** Starts the workers; call once the caches have synced. */
+  start(): void {
+    const log = (kind: string) => (key: string, error: unknown, retryInMs: number) => {
+      const message = error instanceof RetryLater ? error.message : scrubErrorText(describeKubeError(error));
+      if (error instanceof RetryLater) this.deps.logger.debug({ [kind]: key, retryInMs, reason: message }, 'will retry');
+      else this.deps.logger.warn({ [kind]: key, retryInMs, error: message }, 'reconcile failed; will retry');
+    };
+    const storeWorkers = Math.max(1, Math.min(2, this.deps.concurrency));
+    this.running = Promise.all([
+      runWorkers(this.externalSecretQueue, this.deps.concurrency, (key) => this.externalSecrets.reconcile(key), { onError: log('externalSecret') }),
+      runWorkers(this.storeQueue, storeWorkers, (key) => this.storeReconciler.reconcile(key), { onError: log('store') }),
+    ]).then(() => undefined);
+  }
+
+  /** Stops taking work and resolves once in-flight reconciles are done; closes store clients. */
+  async stop(): Promise<void> {
+    await Promise.all([this.externalSecretQueue.shutDown(), this.storeQueue.shutDown()]);
+    await this.running;
+    await Promise.all(this.stores.handles().map((h) => h.client.close().catch(() => undefined)));
+  }
+}

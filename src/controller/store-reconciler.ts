@@ -1,0 +1,183 @@
+// Reconciles a SecretStore or ClusterSecretStore: checks its provider block, connects,
+// validates, and sets its Ready condition (Valid / InvalidProviderConfig / ValidationFailed).
+// When its readiness or connection changes, the ExternalSecrets that use it are re-queued
+// at once, so a store appearing does not wait for their backoff.
+import { createHash } from 'node:crypto';
+import {
+  ConfigError, isProviderError, scrubErrorText,
+  type Clock, type Provider, type ProviderDeps, type ProviderName, type SecretKeySelector,
+} from '../../providers/contract/index.js';
+import type { RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
+import type { ClusterApi } from '../kube/cluster-api.js';
+import type { ObjectStore } from '../kube/informer.js';
+import type { SecretObject } from '../kube/kube-object.js';
+import { describeKubeError } from '../kube/api-error.js';
+import type { OperatorMetrics } from '../metrics/operator-metrics.js';
+import type { ReconcileResult } from '../queue/workers.js';
+import { canonicalJson } from './canonical-json.js';
+import { Reasons, findCondition, readyCondition } from './conditions.js';
+import type { EventRecorder } from './events.js';
+import { RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
+import { parseStoreKey, type StoreCaches } from './store-resolver.js';
+import type { StoreRegistry, StoreState } from './store-registry.js';
+import type { StoreResource } from './types.js';
+
+export interface StoreReconcilerDeps {
+  caches: StoreCaches;
+  credentialSecrets: ObjectStore<SecretObject>;
+  api: ClusterApi;
+  providers: Partial<Record<ProviderName, Provider>>;
+  stores: StoreRegistry;
+  fetcher: RemoteFetcher;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  clock: Clock;
+  logger: ControllerLogger;
+  /** Re-queues the ExternalSecrets that use this store. */
+  onStoreChanged(storeKey: string): void;
+}
+
+function specHashOf(store: StoreResource): string {
+  return createHash('sha256').update(canonicalJson(store.spec ?? {})).digest('hex').slice(0, 16);
+}
+
+export class StoreReconciler {
+  /** Stores whose credentials changed: reconnect even though the spec did not. */
+  private readonly stale = new Set<string>();
+
+  constructor(private readonly deps: StoreReconcilerDeps) {}
+
+  /** Forces a reconnect at the next reconcile (a credential Secret changed). */
+  invalidate(key: string): void {
+    this.stale.add(key);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const { kind, namespace, name } = parseStoreKey(key);
+    const store = (kind === 'SecretStore' ? this.deps.caches.secretStores.get(name, namespace) : this.deps.caches.clusterSecretStores.get(name)) as StoreResource | undefined;
+    if (!store || store.metadata?.deletionTimestamp) {
+      const old = this.deps.stores.delete(key);
+      if (old) await this.release(old);
+      this.deps.metrics.storeReady.remove({ kind, namespace: namespace ?? '', name });
+      this.deps.onStoreChanged(key);
+      return {};
+    }
+    const specHash = specHashOf(store);
+    const previous = this.deps.stores.get(key);
+    if (previous && previous.specHash === specHash && previous.ready && !this.stale.has(key)) {
+      await this.writeStatus(kind, store, previous);
+      return {};
+    }
+    this.stale.delete(key);
+    const state = await this.evaluate(key, kind, store, specHash);
+    const replaced = this.deps.stores.set(key, state);
+    if (replaced) await this.release(replaced);
+    this.deps.metrics.storeReady.set({ kind, namespace: namespace ?? '', name }, state.ready ? 1 : 0);
+    await this.writeStatus(kind, store, state);
+    if (!previous || previous.ready !== state.ready || previous.handle !== state.handle) this.deps.onStoreChanged(key);
+    // A failed validation may be the remote side being down: retry with backoff. A bad
+    // config waits for a spec change (or a credential Secret appearing).
+    if (!state.ready && state.reason === Reasons.ValidationFailed) throw new RetryLater(state.message);
+    return {};
+  }
+
+  private async release(handle: StoreHandle): Promise<void> {
+    this.deps.fetcher.forgetStore(handle.id);
+    await handle.client.close().catch(() => undefined);
+  }
+
+  private async evaluate(key: string, kind: 'SecretStore' | 'ClusterSecretStore', store: StoreResource, specHash: string): Promise<StoreState> {
+    const invalid = (message: string): StoreState => ({ specHash, ready: false, reason: Reasons.InvalidProviderConfig, message });
+    const blocks = Object.entries(store.spec?.provider ?? {}).filter(([, v]) => v !== undefined && v !== null);
+    if (blocks.length !== 1) return invalid(`spec.provider: exactly one provider must be set, found ${blocks.length}`);
+    const [providerName, config] = blocks[0]!;
+    const provider = this.deps.providers[providerName as ProviderName];
+    if (!provider) return invalid(`spec.provider.${providerName}: provider "${providerName}" is not available in this build`);
+    const identity = { kind, name: store.metadata!.name!, namespace: store.metadata?.namespace };
+    const issues = provider.validateConfig(config, identity);
+    if (issues.length > 0) return invalid(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+
+    const label = identity.namespace ? `${identity.namespace}/${identity.name}` : identity.name;
+    const rl = store.spec?.rateLimit ?? {};
+    let client;
+    try {
+      client = await provider.connect(config, this.providerDeps(identity, provider.name, label));
+      const validation = await client.validate();
+      const handle: StoreHandle = {
+        id: `${key}#${specHash}`,
+        label,
+        provider: provider.name,
+        endpoint: provider.endpointIdentity(config, identity),
+        client,
+        rateLimit: {
+          requestsPerSecond: rl.requestsPerSecond ?? provider.defaultRateLimit.requestsPerSecond,
+          burst: rl.burst ?? provider.defaultRateLimit.burst,
+          maxConcurrent: rl.maxConcurrent ?? provider.defaultRateLimit.maxConcurrent,
+        },
+      };
+      const warnings = validation.warnings.length ? `; warnings: ${validation.warnings.join('; ')}` : '';
+      return { specHash, ready: true, reason: Reasons.Valid, message: `store validated${warnings}`, handle };
+    } catch (e) {
+      await client?.close().catch(() => undefined);
+      const message = isProviderError(e) ? `${e.kind}: ${e.message}` : scrubErrorText(e instanceof Error ? e.message : String(e));
+      const reason = isProviderError(e) && e.kind === 'Config' ? Reasons.InvalidProviderConfig : Reasons.ValidationFailed;
+      return { specHash, ready: false, reason, message };
+    }
+  }
+
+  private providerDeps(store: ProviderDeps['store'], provider: ProviderName, label: string): ProviderDeps {
+    const { api, metrics, credentialSecrets, clock } = this.deps;
+    const namespaceFor = (ref: SecretKeySelector): string => {
+      if (store.kind === 'SecretStore') return store.namespace!;
+      if (!ref.namespace) throw new ConfigError(`credential reference "${ref.name}" of a ClusterSecretStore must name a namespace`, { reason: 'MissingNamespace' });
+      return ref.namespace;
+    };
+    return {
+      store,
+      clock,
+      logger: this.deps.logger,
+      observer: {
+        observe: (call) => {
+          metrics.providerApiCalls.inc({ provider, call: call.operation, status: call.status ?? call.outcome });
+          metrics.providerRequestDuration.observe({ provider, store: label, operation: call.operation, outcome: call.outcome }, call.durationMs / 1000);
+        },
+      },
+      readSecret: async (ref) => {
+        const namespace = namespaceFor(ref);
+        let secret: SecretObject | undefined = credentialSecrets.get(ref.name, namespace);
+        if (!secret) {
+          try {
+            secret = await api.getSecret(namespace, ref.name);
+          } catch (e) {
+            throw new ConfigError(`could not read credential Secret "${namespace}/${ref.name}": ${describeKubeError(e)}`, { reason: 'CredentialSecretUnreadable' });
+          }
+        }
+        if (!secret) throw new ConfigError(`credential Secret "${namespace}/${ref.name}" not found`, { reason: 'CredentialSecretNotFound' });
+        const value = secret.data?.[ref.key];
+        if (value === undefined) throw new ConfigError(`credential Secret "${namespace}/${ref.name}" has no key "${ref.key}"`, { reason: 'CredentialKeyNotFound' });
+        return Buffer.from(value, 'base64');
+      },
+      readConfigMap: async (ref) => {
+        const namespace = namespaceFor(ref);
+        const cm = await api.getConfigMap(namespace, ref.name);
+        const value = cm?.data?.[ref.key];
+        if (value === undefined) throw new ConfigError(`ConfigMap "${namespace}/${ref.name}" has no key "${ref.key}"`, { reason: 'ConfigMapKeyNotFound' });
+        return value;
+      },
+      mintServiceAccountToken: async (ref, options) => {
+        const namespace = store.kind === 'SecretStore' ? store.namespace! : ref.namespace;
+        if (!namespace) throw new ConfigError(`serviceAccountRef "${ref.name}" of a ClusterSecretStore must name a namespace`, { reason: 'MissingNamespace' });
+        return api.createServiceAccountToken(namespace, ref.name, { audiences: options?.audiences ?? ref.audiences, expirationSeconds: options?.expirationSeconds });
+      },
+    };
+  }
+
+  private async writeStatus(kind: 'SecretStore' | 'ClusterSecretStore', store: StoreResource, state: StoreState): Promise<void> {
+    const previous = findCondition(store.status?.conditions);
+    const condition = readyCondition(state.ready, state.reason, scrubErrorText(state.message), previous, new Date(this.deps.clock.now()));
+    if (previous && previous.status === condition.status && previous.reason === condition.reason && previous.message === condition.message) return;
+    await this.deps.api.patchStatus({ kind, namespace: store.metadata?.namespace, name: store.metadata!.name! }, { conditions: [condition] });
+    this.deps.events.record(kind, store, state.ready ? 'Normal' : 'Warning', state.reason, condition.message);
+  }
+}
+

@@ -1,0 +1,63 @@
+// The informers the operator runs (DESIGN §3), scoped to `--namespace` where the resource is namespaced.
+import * as k8s from '@kubernetes/client-node';
+import { ResilientInformer, type InformerLogger } from './informer.js';
+import type { KubeObject, SecretObject } from './kube-object.js';
+import { GROUP, PLURALS, VERSION } from './resources.js';
+import { LABEL_MANAGED } from '../versioning/labels.js';
+import type { KubeClient } from './kube-client.js';
+
+export interface InformerSet {
+  externalSecrets: ResilientInformer<KubeObject>;
+  secretStores: ResilientInformer<KubeObject>;
+  clusterSecretStores: ResilientInformer<KubeObject>;
+  /** Secrets keyferry wrote (label-selected). */
+  managedSecrets: ResilientInformer<SecretObject>;
+  /** Every other Secret: where stores' credentials come from. */
+  credentialSecrets: ResilientInformer<SecretObject>;
+  namespaces: ResilientInformer<KubeObject>;
+}
+
+type AnyList = k8s.KubernetesListObject<k8s.KubernetesObject>;
+
+export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string): InformerSet {
+  const config = client.config;
+  const customPath = (plural: string, namespaced: boolean) =>
+    namespaced && namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
+  const custom = (name: string, plural: string, namespaced: boolean) => new ResilientInformer<KubeObject>({
+    name,
+    config,
+    logger,
+    path: customPath(plural, namespaced),
+    list: () => client.call(async () => (namespaced && namespace
+      ? await client.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })
+      : await client.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as AnyList),
+  });
+  const secrets = (name: string, labelSelector: string) => new ResilientInformer<SecretObject>({
+    name,
+    config,
+    logger,
+    labelSelector,
+    path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
+    list: () => client.call(async () => (namespace
+      ? await client.core.listNamespacedSecret({ namespace, labelSelector })
+      : await client.core.listSecretForAllNamespaces({ labelSelector })) as AnyList),
+  });
+  return {
+    externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true),
+    secretStores: custom('secretstores', PLURALS.SecretStore, true),
+    clusterSecretStores: custom('clustersecretstores', PLURALS.ClusterSecretStore, false),
+    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`),
+    credentialSecrets: secrets('credential-secrets', `!${LABEL_MANAGED}`),
+    namespaces: new ResilientInformer<KubeObject>({
+      name: 'namespaces',
+      config,
+      logger,
+      path: '/api/v1/namespaces',
+      list: () => client.call(async () => (await client.core.listNamespace()) as AnyList),
+    }),
+  };
+}
+
+export function allInformers(set: InformerSet): ResilientInformer<KubeObject>[] {
+  return Object.values(set) as ResilientInformer<KubeObject>[];
+}

@@ -1,0 +1,132 @@
+// A list+watch cache that keeps itself alive: @kubernetes/client-node's informer re-lists on
+// 410 Gone by itself; on any other error it stops, so this wrapper restarts it with a
+// capped exponential backoff. It also reports when the first list has landed (`synced`)
+// and hands update handlers the previous object, which the library does not.
+import * as k8s from '@kubernetes/client-node';
+import type { KubeObject } from './kube-object.js';
+import { objectKey } from './kube-object.js';
+
+export interface ObjectStore<T extends KubeObject> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+export interface InformerHandlers<T extends KubeObject> {
+  add?(obj: T): void;
+  update?(obj: T, old: T | undefined): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerLogger {
+  warn(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  name: string;
+  config: k8s.KubeConfig;
+  path: string;
+  list: () => Promise<k8s.KubernetesListObject<T & k8s.KubernetesObject>>;
+  labelSelector?: string;
+  logger: InformerLogger;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
+  private readonly informer: k8s.Informer<T & k8s.KubernetesObject> & k8s.ObjectCache<T & k8s.KubernetesObject>;
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly previous = new Map<string, T>();
+  private hasSynced = false;
+  private stopped = true;
+  private backoffMs: number;
+  private restartTimer?: ReturnType<typeof setTimeout>;
+  private readonly syncWaiters: Array<() => void> = [];
+  /** Times the informer was restarted after an error (for tests and logs). */
+  restarts = 0;
+
+  constructor(private readonly options: InformerOptions<T>) {
+    this.backoffMs = options.initialBackoffMs ?? 500;
+    const list = async () => {
+      const result = await options.list();
+      this.backoffMs = options.initialBackoffMs ?? 500;
+      // Items are added right after this resolves; mark synced once they are in.
+      setImmediate(() => this.markSynced());
+      return result;
+    };
+    this.informer = k8s.makeInformer(options.config, options.path, list, options.labelSelector);
+    this.informer.on(k8s.ADD, (obj) => {
+      this.previous.set(objectKey(obj), obj);
+      for (const h of this.handlers) h.add?.(obj);
+    });
+    this.informer.on(k8s.UPDATE, (obj) => {
+      const key = objectKey(obj);
+      const old = this.previous.get(key);
+      this.previous.set(key, obj);
+      for (const h of this.handlers) h.update?.(obj, old);
+    });
+    this.informer.on(k8s.DELETE, (obj) => {
+      this.previous.delete(objectKey(obj));
+      for (const h of this.handlers) h.delete?.(obj);
+    });
+    this.informer.on(k8s.ERROR, (err) => this.scheduleRestart(err));
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get synced(): boolean {
+    return this.hasSynced;
+  }
+
+  on(handlers: InformerHandlers<T>): void {
+    this.handlers.push(handlers);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  list(namespace?: string): T[] {
+    return [...this.informer.list(namespace)];
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.informer.start().catch((err) => this.scheduleRestart(err));
+  }
+
+  /** Resolves once the first list has been applied. */
+  waitForSync(): Promise<void> {
+    if (this.hasSynced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+
+  private markSynced(): void {
+    if (this.hasSynced) return;
+    this.hasSynced = true;
+    for (const w of this.syncWaiters.splice(0)) w();
+  }
+
+  private scheduleRestart(err: unknown): void {
+    if (this.stopped || this.restartTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
+    const status = (err as { statusCode?: number; code?: number })?.statusCode ?? (err as { code?: number })?.code;
+    this.options.logger.warn({ informer: this.options.name, status, retryInMs: delay, error: err instanceof Error ? err.message.split('\n')[0] : String(err) }, 'informer failed; restarting');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.restarts++;
+      this.informer.start().catch((e) => this.scheduleRestart(e));
+    }, delay);
+    this.restartTimer.unref();
+  }
+}

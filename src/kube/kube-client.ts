@@ -1,0 +1,121 @@
+// The real ClusterApi over @kubernetes/client-node. Every call waits for the client budget
+// (`--client-qps/--client-burst`); Events use their own small budget so a burst of Events
+// can never delay the Secret and status writes a sync needs.
+import * as k8s from '@kubernetes/client-node';
+import type { ClusterApi, EventInput, ResourceRef } from './cluster-api.js';
+import type { SecretObject } from './kube-object.js';
+import { httpStatusOf } from './api-error.js';
+import { createRequestLimiter, type RequestBudget, type RequestLimiter } from './request-limiter.js';
+import { GROUP, PLURALS, VERSION } from './resources.js';
+
+export interface KubeClientOptions {
+  budget: RequestBudget;
+  eventBudget?: RequestBudget;
+  /** Component name on Events. */
+  component?: string;
+  now?: () => number;
+}
+
+export class KubeClient implements ClusterApi {
+  readonly core: k8s.CoreV1Api;
+  readonly custom: k8s.CustomObjectsApi;
+  private readonly limiter: RequestLimiter;
+  private readonly eventLimiter: RequestLimiter;
+  private readonly component: string;
+  private readonly now: () => number;
+  private eventSeq = 0;
+
+  constructor(readonly config: k8s.KubeConfig, options: KubeClientOptions) {
+    this.core = config.makeApiClient(k8s.CoreV1Api);
+    this.custom = config.makeApiClient(k8s.CustomObjectsApi);
+    this.limiter = createRequestLimiter(options.budget);
+    this.eventLimiter = createRequestLimiter(options.eventBudget ?? { qps: Math.max(1, options.budget.qps / 10), burst: Math.max(5, Math.round(options.budget.burst / 10)) });
+    this.component = options.component ?? 'keyferry';
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Runs a read or write under the client budget. */
+  call<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limiter.schedule(fn);
+  }
+
+  async getSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    try {
+      return (await this.call(() => this.core.readNamespacedSecret({ namespace, name }))) as SecretObject;
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async createSecret(secret: SecretObject): Promise<SecretObject | undefined> {
+    try {
+      return (await this.call(() => this.core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret as k8s.V1Secret }))) as SecretObject;
+    } catch (e) {
+      if (httpStatusOf(e) === 409) return undefined;
+      throw e;
+    }
+  }
+
+  async deleteSecret(namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.call(() => this.core.deleteNamespacedSecret({ namespace, name }));
+      return true;
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined> {
+    try {
+      return await this.call(() => this.core.readNamespacedConfigMap({ namespace, name }));
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void> {
+    const plural = PLURALS[ref.kind];
+    const body = { status };
+    const options = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    await this.call(() => ref.namespace
+      ? this.custom.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, plural, namespace: ref.namespace, name: ref.name, body }, options)
+      : this.custom.patchClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural, name: ref.name, body }, options));
+  }
+
+  async createEvent(event: EventInput): Promise<void> {
+    // A cluster-scoped object's Events go to `default`, as kubectl looks for them there.
+    const namespace = event.involved.namespace ?? 'default';
+    const at = new Date(this.now());
+    const name = `${event.involved.name}.${at.getTime().toString(16)}${(this.eventSeq++ % 4096).toString(16)}`;
+    const body: k8s.CoreV1Event = {
+      metadata: { name, namespace },
+      involvedObject: { apiVersion: event.involved.apiVersion, kind: event.involved.kind, name: event.involved.name, namespace: event.involved.namespace, uid: event.involved.uid },
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: { component: this.component },
+      firstTimestamp: at,
+      lastTimestamp: at,
+      count: 1,
+      reportingComponent: this.component,
+    };
+    await this.eventLimiter.schedule(() => this.core.createNamespacedEvent({ namespace, body }));
+  }
+
+  async createServiceAccountToken(namespace: string, name: string, options: { audiences?: string[]; expirationSeconds?: number }): Promise<{ token: string; expiresAt: Date }> {
+    const result = await this.call(() => this.core.createNamespacedServiceAccountToken({
+      namespace,
+      name,
+      body: { spec: { audiences: options.audiences ?? [], expirationSeconds: options.expirationSeconds ?? 600 } },
+    }));
+    const expiry = result.status?.expirationTimestamp;
+    return { token: result.status?.token ?? '', expiresAt: expiry ? new Date(expiry) : new Date(this.now() + (options.expirationSeconds ?? 600) * 1000) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.limiter.stop(), this.eventLimiter.stop()]);
+  }
+}
