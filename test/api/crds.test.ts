@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import type { JsonSchemaProps } from '../../scripts/generate-api-types.js';
+import { celErrors, compileRule, createValidator, loadValidators, storageVersion, toAjvSchema, type CelRule, type CrdValidator } from './crd-validator.js';
+import { Ajv } from 'ajv';
+import { GROUP, VERSION, PLURALS, PROVIDER_NAMES } from '../../src/api/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const crdDir = join(root, 'manifests', 'crds');
+const examplesDir = join(root, 'manifests', 'examples');
+const validators = loadValidators(crdDir);
+const v = (kind: string): CrdValidator => validators.get(kind)!;
+
+/** Every schema node with its path. */
+function* nodes(schema: JsonSchemaProps, path = ''): Generator<[string, JsonSchemaProps]> {
+  yield [path, schema];
+  for (const [k, child] of Object.entries(schema.properties ?? {})) yield* nodes(child, path ? `${path}.${k}` : k);
+  if (schema.items) yield* nodes(schema.items, `${path}[]`);
+  if (typeof schema.additionalProperties === 'object') yield* nodes(schema.additionalProperties, `${path}{}`);
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? yamlFiles(p) : f.endsWith('.yaml') ? [p] : [];
+  });
+}
+
+const clone = <T>(x: T): T => structuredClone(x);
+const fakeStore = () => ({
+  apiVersion: 'keyferry.io/v1alpha1',
+  kind: 'SecretStore',
+  metadata: { name: 's', namespace: 'n' },
+  spec: { provider: { fake: { data: [{ key: 'k', value: 'v' }] } } },
+});
+const externalSecret = () => ({
+  apiVersion: 'keyferry.io/v1alpha1',
+  kind: 'ExternalSecret',
+  metadata: { name: 'es', namespace: 'n' },
+  spec: { secretStoreRef: { name: 's' }, data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] } as Record<string, unknown>,
+});
+const awsClusterStore = () => ({
+  apiVersion: 'keyferry.io/v1alpha1',
+  kind: 'ClusterSecretStore',
+  metadata: { name: 'aws' },
+  spec: {
+    provider: {
+      aws: {
+        region: 'eu-west-1',
+        auth: { secretRef: {
+          accessKeyIDSecretRef: { name: 'aws', key: 'id', namespace: 'keyferry-system' },
+          secretAccessKeySecretRef: { name: 'aws', key: 'secret', namespace: 'keyferry-system' },
+        } },
+      },
+    },
+  },
+});
+
+describe('CRDs (manifests/crds)', () => {
+  it('define the three kinds in keyferry.io/v1alpha1 with status, printer columns, short names and the keyferry category', () => {
+    assert.deepEqual([...validators.keys()].sort(), ['ClusterSecretStore', 'ExternalSecret', 'SecretStore']);
+    for (const [kind, { crd }] of validators) {
+      const spec = crd.spec as unknown as { group: string; scope: string; names: { plural: string; shortNames: string[]; categories: string[] }; versions: { name: string; served: boolean; storage: boolean; subresources: object; additionalPrinterColumns: { name: string; jsonPath: string }[] }[] };
+      assert.equal(spec.group, GROUP);
+      assert.equal(crd.metadata.name, `${PLURALS[kind as keyof typeof PLURALS]}.${GROUP}`);
+      assert.equal(spec.scope, kind === 'ClusterSecretStore' ? 'Cluster' : 'Namespaced');
+      assert.deepEqual(spec.versions.map((x) => [x.name, x.served, x.storage]), [[VERSION, true, true]]);
+      assert.deepEqual(spec.versions[0]!.subresources, { status: {} });
+      assert.ok(spec.names.shortNames.length > 0);
+      assert.deepEqual(spec.names.categories, ['keyferry']);
+    }
+    const columns = (kind: string) => (v(kind).crd.spec.versions[0] as unknown as { additionalPrinterColumns: { name: string; jsonPath: string }[] }).additionalPrinterColumns;
+    assert.deepEqual(columns('ExternalSecret').map((c) => c.name), ['Store', 'Refresh', 'Status', 'Current', 'Age']);
+    assert.equal(columns('ExternalSecret').find((c) => c.name === 'Status')!.jsonPath, '.status.conditions[?(@.type=="Ready")].reason');
+    for (const kind of ['SecretStore', 'ClusterSecretStore']) assert.deepEqual(columns(kind).map((c) => c.name), ['Ready', 'Status', 'Age']);
+  });
+
+  it('use short names that no built-in Kubernetes 1.32 resource uses', () => {
+    // `kubectl api-resources` on a plain 1.32 cluster.
+    const builtin = ['cs', 'cm', 'ep', 'ev', 'limits', 'ns', 'no', 'pvc', 'pv', 'po', 'rc', 'quota', 'sa', 'svc', 'crd', 'crds', 'ds', 'deploy', 'rs', 'sts', 'hpa', 'cj', 'csr', 'ing', 'netpol', 'pdb', 'pc', 'sc', 'ingclass'];
+    const ours = [...validators.values()].flatMap((x) => (x.crd.spec.names as unknown as { shortNames: string[] }).shortNames);
+    assert.deepEqual(ours.filter((s) => builtin.includes(s)), []);
+    assert.ok(ours.includes('es') && ours.includes('ss') && ours.includes('css'));
+    assert.equal(new Set(ours).size, ours.length, 'short names are unique');
+  });
+
+  it('are structural: every node has a type, a description, and objects use either properties or additionalProperties', () => {
+    for (const [kind, { schema }] of validators) {
+      for (const [path, node] of nodes(schema)) {
+        assert.ok(node.type || node['x-kubernetes-preserve-unknown-fields'] || node['x-kubernetes-int-or-string'], `${kind} ${path}: type`);
+        assert.ok(!(node.properties && node.additionalProperties), `${kind} ${path}: properties and additionalProperties`);
+        if (path !== 'metadata' && path !== '' && !/\[\]$|\{\}$/.test(path)) assert.ok(node.description, `${kind} ${path}: description`);
+        if (node.required) for (const r of node.required) assert.ok(node.properties?.[r], `${kind} ${path}: required ${r} is a property`);
+      }
+      assert.deepEqual(schema.properties!.metadata, { type: 'object' }, 'metadata is left to the API server');
+    }
+  });
+
+  it('give defaults that are valid against their own schema', () => {
+    const ajv = new Ajv({ strict: false });
+    let count = 0;
+    for (const [kind, { schema }] of validators) {
+      for (const [path, node] of nodes(schema)) {
+        if (node.default === undefined) continue;
+        count++;
+        assert.ok(ajv.validate(toAjvSchema({ ...node, default: undefined }), node.default), `${kind} ${path}: default ${JSON.stringify(node.default)}`);
+      }
+    }
+    assert.ok(count >= 15, `found ${count} defaults`);
+  });
+
+  it('keep CEL rules to standard CEL plus has/size/matches/all/exists, and every rule compiles', () => {
+    const allowed = new Set(['has', 'size', 'matches', 'all', 'exists', 'exists_one']);
+    let count = 0;
+    for (const [kind, { schema }] of validators) {
+      for (const [path, node] of nodes(schema)) {
+        for (const r of (node['x-kubernetes-validations'] as CelRule[] | undefined) ?? []) {
+          count++;
+          const withoutStrings = r.rule.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+          for (const [, fn] of withoutStrings.matchAll(/([A-Za-z_][\w]*)\s*\(/g)) assert.ok(allowed.has(fn!), `${kind} ${path}: ${fn}() in ${r.rule}`);
+          assert.doesNotThrow(() => compileRule(r.rule), `${kind} ${path}: ${r.rule}`);
+          assert.ok(r.message, `${kind} ${path}: rule has a message`);
+        }
+      }
+    }
+    assert.ok(count >= 20, `found ${count} rules`);
+  });
+
+  it('apply the defaults of DESIGN §1 to an ExternalSecret', () => {
+    const { errors, defaulted } = v('ExternalSecret').validate(externalSecret());
+    assert.deepEqual(errors, []);
+    const spec = defaulted.spec as { refreshInterval: string; refreshPolicy: string; secretStoreRef: { kind: string }; data: { remoteRef: { decodingStrategy: string } }[]; target: Record<string, unknown> };
+    assert.equal(spec.refreshInterval, '1h');
+    assert.equal(spec.refreshPolicy, 'Periodic');
+    assert.equal(spec.secretStoreRef.kind, 'SecretStore');
+    assert.equal(spec.data[0]!.remoteRef.decodingStrategy, 'None');
+    assert.deepEqual(spec.target, {
+      creationPolicy: 'Owner',
+      deletionPolicy: 'Retain',
+      versioning: { retain: 2, minRetention: '1h', rollout: 'None', alias: false },
+    });
+  });
+
+  describe('example manifests', () => {
+    const files = yamlFiles(examplesDir);
+    it('include one example per provider and the dev demo', () => {
+      const providers = new Set<string>();
+      for (const f of files) {
+        for (const doc of parseAllDocuments(readFileSync(f, 'utf8'))) {
+          const o = doc.toJS() as { kind?: string; spec?: { provider?: Record<string, unknown> } };
+          if (o?.spec?.provider) for (const p of Object.keys(o.spec.provider)) providers.add(p);
+        }
+      }
+      assert.deepEqual([...providers].sort(), [...PROVIDER_NAMES].sort());
+      assert.ok(files.some((f) => f.includes(`${join('examples', 'dev')}`)));
+    });
+    for (const file of files) {
+      it(`${relative(root, file)} validates against the CRDs`, () => {
+        let checked = 0;
+        for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+          assert.deepEqual(doc.errors, []);
+          const obj = doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string } };
+          if (!obj?.apiVersion?.startsWith(`${GROUP}/`)) continue;
+          const validator = validators.get(obj.kind!);
+          assert.ok(validator, `${obj.kind} is one of keyferry's kinds`);
+          assert.deepEqual(validator.validate(obj).errors, [], `${obj.kind}/${obj.metadata?.name}`);
+          checked++;
+        }
+        assert.ok(checked > 0 || file.endsWith('00-namespace.yaml'), 'the file holds keyferry objects');
+      });
+    }
+  });
+
+  describe('rejects what the API server would', () => {
+    it('a store with two providers, naming spec.provider', () => {
+      const s = fakeStore();
+      (s.spec.provider as Record<string, unknown>).vault = { server: 'https://vault:8200', auth: { tokenSecretRef: { name: 't', key: 'token' } } };
+      const { errors } = v('SecretStore').validate(s);
+      assert.equal(errors.length, 1, errors.join('\n'));
+      assert.match(errors[0]!, /^spec\.provider: spec\.provider must set exactly one of/);
+    });
+
+    it('a store with no provider', () => {
+      const s = fakeStore();
+      s.spec.provider = {} as typeof s.spec.provider;
+      assert.match(v('SecretStore').validate(s).errors.join('\n'), /^spec\.provider: .*exactly one/);
+    });
+
+    it('bad durations, naming the field', () => {
+      for (const bad of ['1 hour', '1d', '-5m', '', 'h', '1.h']) {
+        const es = externalSecret();
+        es.spec.refreshInterval = bad;
+        assert.deepEqual(v('ExternalSecret').validate(es).errors, ['spec.refreshInterval: spec.refreshInterval must be a Go duration such as 30s, 15m, 1h or 1h30m (or 0)'], bad);
+      }
+      const es = externalSecret();
+      es.spec.target = { versioning: { minRetention: 'soon', maxAge: '30 days' } };
+      assert.deepEqual(v('ExternalSecret').validate(es).errors.sort(), [
+        'spec.target.versioning.maxAge: target.versioning.maxAge must be a Go duration such as 30s, 15m, 1h or 1h30m (or 0)',
+        'spec.target.versioning.minRetention: target.versioning.minRetention must be a Go duration such as 30s, 15m, 1h or 1h30m (or 0)',
+      ]);
+      const s = fakeStore() as ReturnType<typeof fakeStore> & { spec: { refreshInterval?: string } };
+      s.spec.refreshInterval = '10 minutes';
+      assert.match(v('SecretStore').validate(s).errors.join('\n'), /^spec\.refreshInterval: /);
+    });
+
+    it('accepts good durations', () => {
+      for (const good of ['0', '30s', '1h30m', '1.5h', '500ms', '2h45m30.5s']) {
+        const es = externalSecret();
+        es.spec.refreshInterval = good;
+        assert.deepEqual(v('ExternalSecret').validate(es).errors, [], good);
+      }
+    });
+
+    it('a ClusterSecretStore credential reference without a namespace, naming the field', () => {
+      assert.deepEqual(v('ClusterSecretStore').validate(awsClusterStore()).errors, []);
+      const s = awsClusterStore();
+      delete (s.spec.provider.aws.auth.secretRef.secretAccessKeySecretRef as { namespace?: string }).namespace;
+      assert.deepEqual(v('ClusterSecretStore').validate(s).errors, [
+        'spec.provider.aws.auth.secretRef.secretAccessKeySecretRef.namespace: a ClusterSecretStore credential reference must name a namespace',
+      ]);
+      // The same reference is fine in a namespaced SecretStore.
+      const ns = { ...clone(s), kind: 'SecretStore', metadata: { name: 'aws', namespace: 'n' } };
+      assert.deepEqual(v('SecretStore').validate(ns).errors, []);
+    });
+
+    it('every reference in a ClusterSecretStore provider block requires a namespace', () => {
+      const schema = v('ClusterSecretStore').schema.properties!.spec!.properties!.provider!;
+      const refs = [...nodes(schema)].filter(([path]) => /(SecretRef|serviceAccountRef|secretRef|credConfig|caProvider|clientId|clientSecret|clientCertificate)$/.test(path));
+      const leafRefs = refs.filter(([, n]) => n.properties?.name && n.properties?.namespace);
+      assert.ok(leafRefs.length >= 15, `found ${leafRefs.length}`);
+      for (const [path, node] of leafRefs) {
+        const errs = celErrors(node, { name: 'x', key: 'k', type: 'Secret' }, path);
+        assert.deepEqual(errs, [`${path}.namespace: a ClusterSecretStore credential reference must name a namespace`]);
+      }
+    });
+
+    it('an invalid target.name and an unknown field', () => {
+      const es = externalSecret();
+      es.spec.target = { name: 'My_Secret' };
+      assert.match(v('ExternalSecret').validate(es).errors.join('\n'), /^spec\.target\.name: target\.name must be a DNS-1123 subdomain/);
+      const es2 = externalSecret();
+      es2.spec.refreshIntervall = '1h';
+      assert.deepEqual(v('ExternalSecret').validate(es2).errors, ['spec.refreshIntervall: unknown field']);
+    });
+
+    it('a dataFrom entry with both extract and find, and an ExternalSecret with no data', () => {
+      const es = externalSecret();
+      es.spec.dataFrom = [{ extract: { key: 'a' }, find: { name: { regexp: '.*' } } }];
+      assert.match(v('ExternalSecret').validate(es).errors.join('\n'), /^spec\.dataFrom\[0\]: a dataFrom entry must set exactly one of: extract, find/);
+      const empty = externalSecret();
+      delete empty.spec.data;
+      assert.match(v('ExternalSecret').validate(empty).errors.join('\n'), /^spec\.data: spec needs at least one data or dataFrom entry/);
+    });
+
+    it('provider-specific rules: Vault auth, Azure service principal, onepassword vault priorities', () => {
+      const vault = fakeStore();
+      vault.spec.provider = { vault: { server: 'https://vault:8200', auth: {} } } as unknown as typeof vault.spec.provider;
+      assert.match(v('SecretStore').validate(vault).errors.join('\n'), /spec\.provider\.vault\.auth: auth must set exactly one of: tokenSecretRef, appRole, kubernetes/);
+      const azure = fakeStore();
+      azure.spec.provider = { azurekv: { vaultUrl: 'https://v.vault.azure.net' } } as unknown as typeof azure.spec.provider;
+      assert.deepEqual(v('SecretStore').validate(azure).errors.sort(), [
+        'spec.provider.azurekv.authSecretRef: authType ServicePrincipal needs authSecretRef',
+        'spec.provider.azurekv.tenantId: authType ServicePrincipal needs tenantId',
+      ]);
+      const op = fakeStore();
+      op.spec.provider = { onepassword: { connectHost: 'http://op:8080', vaults: { prod: 'first' }, auth: { secretRef: { connectTokenSecretRef: { name: 'op', key: 't' } } } } } as unknown as typeof op.spec.provider;
+      assert.match(v('SecretStore').validate(op).errors.join('\n'), /spec\.provider\.onepassword\.vaults\.prod: must be integer/);
+    });
+
+    it('a namespaced metadata.namespace on a ClusterSecretStore', () => {
+      const s = awsClusterStore() as ReturnType<typeof awsClusterStore> & { metadata: { namespace?: string } };
+      s.metadata.namespace = 'x';
+      assert.deepEqual(v('ClusterSecretStore').validate(s).errors, ['metadata.namespace: must be empty for a cluster-scoped kind']);
+    });
+  });
+
+  it('validators are built from the storage version of each CRD', () => {
+    for (const { crd } of validators.values()) assert.equal(storageVersion(crd).name, VERSION);
+    assert.equal(createValidator(v('SecretStore').crd).kind, 'SecretStore');
+  });
+});
