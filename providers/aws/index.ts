@@ -1,0 +1,79 @@
+// The `aws` provider (AWS Secrets Manager): a stateless factory. `connect` resolves the
+// store's credentials and returns a client over the real SDK.
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { ConfigError, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
+import { toAwsConfig, validateAwsConfig, type AwsConfig } from './config.js';
+import { buildCredentials } from './credentials.js';
+import { AwsSecretsManagerClient } from './client.js';
+import { mapAwsError } from './errors.js';
+
+export type { AwsConfig, AwsAuth, AwsStaticKeysAuth } from './config.js';
+export { AwsSecretsManagerClient, awsMaxBatchSize, versionSelector } from './client.js';
+export { defaultWebIdentityAudience } from './credentials.js';
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export interface AwsProviderOptions {
+  /**
+   * SDK attempts per call. Default 1: keyferry's fetch path retries with backoff under its
+   * rate limiter, and SDK retries underneath would spend that budget unseen.
+   */
+  maxAttempts?: number;
+  /** Per-request timeout in milliseconds (default 10 000). */
+  requestTimeoutMs?: number;
+}
+
+export function createAwsProvider(options: AwsProviderOptions = {}): Provider<AwsConfig> {
+  const maxAttempts = options.maxAttempts ?? 1;
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  return {
+    name: 'aws',
+    // BatchGetSecretValue's published limit is 100/s per account and region; this stays under it.
+    defaultRateLimit: { requestsPerSecond: 50, burst: 100, maxConcurrent: 20 },
+    validateConfig(config: unknown, store: StoreIdentity): ConfigIssue[] {
+      return validateAwsConfig(config, store);
+    },
+    endpointIdentity(config: AwsConfig, store: StoreIdentity): string {
+      // Limits are per account and region. The account is only known after a call, so the
+      // credential source stands in for it: stores using the same keys or role share a budget.
+      const keys = config.auth?.secretRef?.accessKeyIDSecretRef;
+      const sa = config.auth?.jwt?.serviceAccountRef;
+      const source = keys
+        ? `keys:${keys.namespace ?? store.namespace ?? ''}/${keys.name}/${keys.key}`
+        : sa ? `sa:${sa.namespace ?? store.namespace ?? ''}/${sa.name}` : 'default-chain';
+      return `aws:${config.region}:${config.endpoint ?? ''}:${config.role ?? ''}:${source}`;
+    },
+    async connect(raw: AwsConfig, deps: ProviderDeps): Promise<ProviderClient> {
+      const issues = validateAwsConfig(raw, deps.store);
+      if (issues.length > 0) throw new ConfigError(`${issues[0]!.field}: ${issues[0]!.message}`, { reason: 'InvalidProviderConfig' });
+      const config = toAwsConfig(raw);
+      const region = config.region;
+      const ca = config.caBundle ? Buffer.from(config.caBundle, 'base64').toString('utf8') : undefined;
+      const requestHandler = { requestTimeout, connectionTimeout: requestTimeout, ...(ca ? { httpsAgent: { ca, keepAlive: true } } : {}) };
+      let built;
+      try {
+        built = await buildCredentials(config, deps, { region, endpoint: config.stsEndpoint, maxAttempts, requestHandler });
+      } catch (error) {
+        throw mapAwsError(error, { subject: 'reading credentials', nowMs: deps.clock.now(), redact: [] });
+      }
+      const sdk = new SecretsManagerClient({
+        region,
+        endpoint: config.endpoint,
+        credentials: built.provider,
+        maxAttempts,
+        requestHandler,
+      });
+      const plaintext = [config.endpoint, config.stsEndpoint].some((u) => u?.startsWith('http://'));
+      return new AwsSecretsManagerClient({
+        sdk,
+        credentials: sdk.config.credentials as AwsCredentialIdentityProvider,
+        clock: deps.clock,
+        observer: deps.observer,
+        redact: built.secrets,
+        plaintext,
+      });
+    },
+  };
+}
+
+export const awsProvider: Provider<AwsConfig> = createAwsProvider();
