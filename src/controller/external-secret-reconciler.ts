@@ -203,7 +203,7 @@ export class ExternalSecretReconciler {
     // Prune what retention lets go of.
     const retain = spec.target?.versioning?.retain ?? DEFAULT_RETENTION.retain;
     const inUse = this.deps.inUse?.(namespace);
-    const stored = versions.map((v) => ({ name: v.metadata!.name!, createdAt: creationTime(v) }));
+    const stored = versions.map((v) => ({ name: v.metadata!.name!, createdAt: creationTime(v), sequence: Number(v.metadata?.resourceVersion) || 0 }));
     const pruned: string[] = [];
     for (const victim of versionsToPrune(stored, newName, { retain, minRetentionMs }, now, inUse)) {
       try {

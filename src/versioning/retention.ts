@@ -5,6 +5,8 @@
 export interface StoredVersion {
   name: string;
   createdAt: Date;
+  /** Tie-break for versions created in the same second (creation timestamps have 1 s resolution), e.g. resourceVersion. */
+  sequence?: number;
 }
 
 export interface RetentionPolicy {
@@ -20,7 +22,7 @@ export const DEFAULT_RETENTION: RetentionPolicy = { retain: 2, minRetentionMs: 6
 export type InUseCheck = (name: string) => boolean;
 
 export function newestFirst(versions: readonly StoredVersion[]): StoredVersion[] {
-  return [...versions].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.name < b.name ? 1 : -1));
+  return [...versions].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b.sequence ?? 0) - (a.sequence ?? 0) || (a.name < b.name ? 1 : -1));
 }
 
 /** Returns the names to delete, oldest first. */

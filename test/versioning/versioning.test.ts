@@ -74,3 +74,11 @@ describe('versionsToPrune', () => {
     assert.deepEqual(versionsToPrune(versions, 'v5', { retain: 0, minRetentionMs: 0 }, now, (n) => n === 'v2'), ['v1', 'v3', 'v4']);
   });
 });
+
+describe('versionsToPrune ordering', () => {
+  it('breaks ties between versions created in the same second by sequence', () => {
+    const t = new Date(1_000_000);
+    const versions = [{ name: 'b', createdAt: t, sequence: 1 }, { name: 'a', createdAt: t, sequence: 2 }, { name: 'c', createdAt: t, sequence: 3 }];
+    assert.deepEqual(versionsToPrune(versions, 'c', { retain: 1, minRetentionMs: 0 }, 2_000_000), ['b']);
+  });
+});

@@ -1,0 +1,182 @@
+// The "Must show" scenarios of the sync controller, against one dev cluster and one
+// operator process; each scenario has its own namespace.
+import assert from 'node:assert/strict';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
+import { API, eventually, externalSecret, fakeStore, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+const PLANTED = ['planted-value-alpha-7c2e', 'planted-value-beta-41d9', 'planted-value-gamma-0b8a', 'planted-value-delta-9e13'];
+
+describe('operator end to end: scenarios', function () {
+  this.timeout(90_000);
+  let fx: ClusterFixture;
+  let op: OperatorProcess;
+
+  const es = (name: string, ns: string) => fx.cluster.get(API, 'ExternalSecret', name, ns);
+  const waitReady = (name: string, ns: string, timeoutMs = 15_000) =>
+    eventually(() => (readyOf(es(name, ns))?.status === 'True' ? es(name, ns) : undefined), timeoutMs, `${ns}/${name} Ready`);
+  const waitReason = (name: string, ns: string, reason: string, timeoutMs = 15_000) =>
+    eventually(() => (readyOf(es(name, ns))?.reason === reason ? es(name, ns) : undefined), timeoutMs, `${ns}/${name} ${reason}`);
+  const events = (ns: string, involved: string) => fx.cluster.list('v1', 'Event', ns).filter((e) => (e.involvedObject as { name?: string }).name === involved);
+
+  before(async () => {
+    fx = await startClusterFixture();
+    await fx.cluster.apply([namespace('rotate'), namespace('late'), namespace('home'), namespace('other'), namespace('allowed'), namespace('denied'), namespace('bad'), namespace('owned')]);
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath });
+  });
+  after(async () => {
+    await op?.kill();
+    await fx?.close();
+  });
+
+  it('changing the remote data makes a new version within one refresh, keeps `retain` previous ones and deletes the oldest', async () => {
+    const { cluster } = fx;
+    const store = (value: string) => fakeStore('fake', 'rotate', [{ key: 'api', value }]);
+    await cluster.apply([store(PLANTED[0]!), externalSecret('api', 'rotate', {
+      secretStoreRef: { name: 'fake' }, refreshInterval: '1s',
+      data: [{ secretKey: 'token', remoteRef: { key: 'api' } }],
+      target: { name: 'api', versioning: { retain: 1, minRetention: '0s' } },
+    })]);
+    const first = (await waitReady('api', 'rotate')).status as { currentSecretName: string };
+    const names: string[] = [first.currentSecretName];
+    for (const value of [PLANTED[1]!, PLANTED[2]!]) {
+      // Creation timestamps have one-second resolution: keep versions in distinct seconds.
+      await new Promise((r) => setTimeout(r, 1100));
+      await cluster.apply(store(value));
+      const next = await eventually(() => {
+        const s = es('api', 'rotate')?.status as { currentSecretName?: string } | undefined;
+        return s?.currentSecretName && !names.includes(s.currentSecretName) ? s.currentSecretName : undefined;
+      }, 3000, 'a new version within one refresh');
+      names.push(next);
+    }
+    await eventually(() => managedSecrets(cluster, 'rotate', 'api').length === 2, 5000, 'the oldest version deleted');
+    const left = managedSecrets(cluster, 'rotate', 'api').map((s) => s.metadata!.name).sort();
+    assert.deepEqual(left, [names[1], names[2]].sort(), 'current and one previous remain');
+    const status = await eventually(() => {
+      const s = es('api', 'rotate')?.status as { versions?: Array<{ name: string }>; currentSecretName?: string };
+      return s.versions?.length === 2 ? s : undefined;
+    }, 5000, 'status versions');
+    assert.equal(status.currentSecretName, names[2]);
+    assert.deepEqual(status.versions!.map((v) => v.name), [names[2], names[1]]);
+    const current = cluster.get('v1', 'Secret', names[2]!, 'rotate')!;
+    assert.equal(Buffer.from((current.data as Record<string, string>).token!, 'base64').toString(), PLANTED[2]);
+  });
+
+  it('shows StoreNotReady for a missing store and turns Ready within 2 s of the store appearing', async () => {
+    const { cluster } = fx;
+    await cluster.apply(externalSecret('waits', 'late', {
+      secretStoreRef: { name: 'later' }, refreshInterval: '1h', data: [{ secretKey: 'k', remoteRef: { key: 'k' } }],
+    }));
+    const pending = await waitReason('waits', 'late', 'StoreNotReady');
+    assert.equal(readyOf(pending)!.status, 'False');
+    assert.match(readyOf(pending)!.message!, /later/);
+    // Let the key's backoff grow past 2 s first, so only the store's re-trigger can be fast enough.
+    await new Promise((r) => setTimeout(r, 3500));
+    const appeared = Date.now();
+    await cluster.apply(fakeStore('later', 'late', [{ key: 'k', value: PLANTED[3]! }]));
+    await waitReady('waits', 'late', 5000);
+    const took = Date.now() - appeared;
+    assert.ok(took < 2000, `Ready ${took} ms after the store appeared`);
+    const store = cluster.get(API, 'SecretStore', 'later', 'late')!;
+    assert.equal(readyOf(store)?.reason, 'Valid');
+  });
+
+  it('refuses a SecretStore of another namespace and a ClusterSecretStore whose conditions exclude the namespace, writing nothing', async () => {
+    const { cluster } = fx;
+    await cluster.apply([
+      fakeStore('home-store', 'home', [{ key: 'x', value: 'x-value' }]),
+      externalSecret('steal', 'other', { secretStoreRef: { name: 'home-store' }, data: [{ secretKey: 'x', remoteRef: { key: 'x' } }] }),
+      { apiVersion: API, kind: 'ClusterSecretStore', metadata: { name: 'shared' }, spec: { provider: { fake: { data: [{ key: 'x', value: 'x-value' }] } }, conditions: [{ namespaces: ['allowed'] }] } },
+      externalSecret('use', 'allowed', { secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'x', remoteRef: { key: 'x' } }] }),
+      externalSecret('use', 'denied', { secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'x', remoteRef: { key: 'x' } }] }),
+    ]);
+    const stolen = await waitReason('steal', 'other', 'StoreNotAllowed');
+    assert.equal(readyOf(stolen)!.status, 'False');
+    assert.match(readyOf(stolen)!.message!, /only its own namespace/);
+    await waitReady('use', 'allowed');
+    const denied = await waitReason('use', 'denied', 'NamespaceNotAllowed');
+    assert.match(readyOf(denied)!.message!, /does not allow namespace "denied"/);
+    assert.equal(cluster.list('v1', 'Secret', 'other').length, 0);
+    assert.equal(cluster.list('v1', 'Secret', 'denied').length, 0);
+  });
+
+  it('gives a bad spec one clear condition and bounded retries', async () => {
+    const { cluster } = fx;
+    await cluster.apply([
+      fakeStore('fake', 'bad', [{ key: 'k', value: '{"a":"1"}' }]),
+      // Wrong in the spec itself: waits for a spec change.
+      externalSecret('template', 'bad', {
+        secretStoreRef: { name: 'fake' }, refreshInterval: '1s',
+        data: [{ secretKey: 'a', remoteRef: { key: 'k', property: 'a' } }],
+        target: { template: { data: { conn: 'x={{ .missing }}' } } },
+      }),
+      // Wrong against the remote data: retried with growing backoff.
+      externalSecret('property', 'bad', {
+        secretStoreRef: { name: 'fake' }, refreshInterval: '1s',
+        data: [{ secretKey: 'a', remoteRef: { key: 'k', property: 'nope' } }],
+      }),
+    ]);
+    const template = await waitReason('template', 'bad', 'InvalidSpec');
+    assert.match(readyOf(template)!.message!, /spec\.target\.template\.data\.conn: refers to "missing"/);
+    const property = await waitReason('property', 'bad', 'SecretSyncedError');
+    assert.match(readyOf(property)!.message!, /spec\.data\[0\]\.remoteRef\.property/);
+    const start = {
+      template: (await op.metricValue('externalsecret_sync_calls_total', { name: 'template', namespace: 'bad' }))!,
+      property: (await op.metricValue('externalsecret_sync_calls_total', { name: 'property', namespace: 'bad' }))!,
+    };
+    await new Promise((r) => setTimeout(r, 4000));
+    const templateCalls = (await op.metricValue('externalsecret_sync_calls_total', { name: 'template', namespace: 'bad' }))! - start.template;
+    const propertyCalls = (await op.metricValue('externalsecret_sync_calls_total', { name: 'property', namespace: 'bad' }))! - start.property;
+    assert.equal(templateCalls, 0, 'a spec error is not retried until the spec changes');
+    assert.ok(propertyCalls <= 3, `at most 3 retries in 4 s with backoff (saw ${propertyCalls})`);
+    assert.equal(events('bad', 'template').length, 1, 'one Event for the one condition');
+    assert.equal(cluster.list('v1', 'Secret', 'bad').length, 0);
+  });
+
+  it('deletes versions by cascade with creationPolicy Owner and keeps them with Orphan', async () => {
+    const { cluster } = fx;
+    await cluster.apply([
+      fakeStore('fake', 'owned', [{ key: 'k', value: 'v' }]),
+      externalSecret('owner', 'owned', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }], target: { name: 'owner', creationPolicy: 'Owner' } }),
+      externalSecret('orphan', 'owned', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }], target: { name: 'orphan', creationPolicy: 'Orphan' } }),
+    ]);
+    await waitReady('owner', 'owned');
+    await waitReady('orphan', 'owned');
+    assert.equal(managedSecrets(cluster, 'owned', 'owner').length, 1);
+    assert.equal(managedSecrets(cluster, 'owned', 'orphan').length, 1);
+    cluster.delete(API, 'ExternalSecret', 'owner', 'owned');
+    cluster.delete(API, 'ExternalSecret', 'orphan', 'owned');
+    await eventually(() => managedSecrets(cluster, 'owned', 'owner').length === 0, 5000, 'owned versions gone');
+    assert.equal(managedSecrets(cluster, 'owned', 'orphan').length, 1);
+  });
+
+  it('exposes the ESO metrics with values that match the scenarios', async () => {
+    const text = await op.metrics();
+    for (const name of ['externalsecret_sync_calls_total', 'externalsecret_sync_calls_error', 'externalsecret_status_condition', 'externalsecret_reconcile_duration']) {
+      assert.match(text, new RegExp(`^${name}\\{`, 'm'), `${name} present`);
+    }
+    assert.ok((await op.metricValue('externalsecret_sync_calls_total', { name: 'api', namespace: 'rotate' }))! >= 3);
+    assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'api', namespace: 'rotate', condition: 'Ready', status: 'True' }), 1);
+    assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'api', namespace: 'rotate', condition: 'Ready', status: 'False' }), 0);
+    assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'use', namespace: 'denied', condition: 'Ready', status: 'False' }), 1);
+    assert.ok((await op.metricValue('externalsecret_sync_calls_error', { name: 'property', namespace: 'bad' }))! >= 1);
+    assert.equal(await op.metricValue('externalsecret_sync_calls_error', { name: 'api', namespace: 'rotate' }), undefined);
+    assert.ok((await op.metricValue('externalsecret_reconcile_duration', { name: 'api', namespace: 'rotate' }))! >= 0);
+    assert.ok((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'fake', call: 'GetSecret' }))! > 0);
+    const health = await fetch(`${op.healthUrl}/readyz`);
+    assert.equal(health.status, 200);
+  });
+
+  it('never shows a planted value in logs, Events or status', () => {
+    const everything: KubeObject[] = [
+      ...fx.cluster.list('v1', 'Event'),
+      ...fx.cluster.list(API, 'ExternalSecret'),
+      ...fx.cluster.list(API, 'SecretStore').map((s) => ({ status: s.status }) as KubeObject),
+    ];
+    const haystacks = [op.output(), JSON.stringify(everything)];
+    for (const value of PLANTED) {
+      for (const h of haystacks) assert.ok(!h.includes(value) && !h.includes(Buffer.from(value).toString('base64')), 'planted value leaked');
+    }
+    assert.ok(op.output().length > 0);
+  });
+});
