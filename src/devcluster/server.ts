@@ -463,7 +463,10 @@ export class DevClusterServer {
     const raw = method === 'GET' ? Buffer.alloc(0) : await readBody(req);
     const body = raw.length ? (parseJsonBody(raw) as Record<string, unknown>) : {};
     switch (`${method} ${path}`) {
-      case 'GET /_dev/stats': return sendJson(res, 200, { counts: this.stats.snapshot(), faultsInjected: this.faults.injected, watches: this.hub.size, resourceVersion: this.store.resourceVersion });
+      case 'GET /_dev/stats': return sendJson(res, 200, {
+        counts: this.stats.snapshot(), faultsInjected: this.faults.injected, watches: this.hub.size,
+        resourceVersion: this.store.resourceVersion, rssBytes: process.memoryUsage().rss,
+      });
       case 'DELETE /_dev/stats': case 'POST /_dev/stats/reset': this.stats.reset(); return sendJson(res, 200, { ok: true });
       case 'GET /_dev/faults': return sendJson(res, 200, { rules: this.faults.list() });
       case 'POST /_dev/faults': return sendJson(res, 201, { id: this.faults.add(body as FaultRule) });

@@ -1,0 +1,182 @@
+// Dev cluster benchmark: 10 000 Secrets and 10 000 ExternalSecrets created through
+// @kubernetes/client-node over HTTP keep-alive with some concurrency, then list and informer
+// sync over them. Runs the server in-process and as a child process (separate event loop),
+// prints a table and writes bench/results/devcluster.json.
+//
+//   node --import tsx bench/devcluster.ts [--count 10000] [--concurrency 32] [--mode both|in-process|child]
+//   BENCH_SERVER_PROF=<dir> also writes a CPU profile of the child-process server there.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import * as k8s from '@kubernetes/client-node';
+import { startDevCluster } from '../src/devcluster/dev-cluster.js';
+import { applyCrdDirectory } from '../src/cli/dev-command.js';
+
+const root = join(import.meta.dirname, '..');
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+}
+
+const COUNT = Number(arg('count', '10000'));
+const CONCURRENCY = Number(arg('concurrency', '32'));
+const MODE = arg('mode', 'both');
+
+/** Minimal CRD used when manifests/crds has no ExternalSecret. */
+const FALLBACK_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'externalsecrets.keyferry.io' },
+  spec: {
+    group: 'keyferry.io', scope: 'Namespaced', names: { kind: 'ExternalSecret', plural: 'externalsecrets', listKind: 'ExternalSecretList', singular: 'externalsecret' },
+    versions: [{ name: 'v1alpha1', served: true, storage: true, subresources: { status: {} }, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
+};
+
+interface Result {
+  mode: string;
+  count: number;
+  concurrency: number;
+  secretWritesPerSec: number;
+  externalSecretWritesPerSec: number;
+  listSecretsMs: number;
+  listExternalSecretsMs: number;
+  informerSyncSecretsMs: number;
+  informerSyncExternalSecretsMs: number;
+  serverRssMiB: number;
+  crdSource: string;
+}
+
+async function runPool(n: number, concurrency: number, fn: (i: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < n) await fn(next++);
+  }));
+  return performance.now() - start;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const v = await fn();
+  return [v, performance.now() - start];
+}
+
+/** Drives one server (at `url`) and measures. `serverRss` reads the server's RSS. */
+async function measure(mode: string, url: string): Promise<Result> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'dev', server: url, skipTLSVerify: true }],
+    users: [{ name: 'dev', token: 'dev' }],
+    contexts: [{ name: 'dev', cluster: 'dev', user: 'dev' }],
+    currentContext: 'dev',
+  });
+  // client-node makes a fresh (non-keep-alive) agent per request; share one keep-alive agent instead.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  (kc as unknown as { createAgent: () => http.Agent }).createAgent = () => agent;
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+
+  let crdSource = 'manifests/crds';
+  const names = await applyCrdDirectory({ url }, join(root, 'manifests', 'crds'));
+  if (!names.includes('externalsecrets.keyferry.io')) {
+    crdSource = 'bench fallback CRD';
+    await fetch(`${url}/apis/apiextensions.k8s.io/v1/customresourcedefinitions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(FALLBACK_CRD) });
+  }
+  await core.createNamespace({ body: { metadata: { name: 'bench' } } });
+
+  const secretMs = await runPool(COUNT, CONCURRENCY, (i) => core.createNamespacedSecret({
+    namespace: 'bench', body: { metadata: { name: `s-${i}`, labels: { bench: 'yes' } }, type: 'Opaque', immutable: true, data: { password: Buffer.from(`value-${i}`).toString('base64') } },
+  }));
+  const esMs = await runPool(COUNT, CONCURRENCY, (i) => custom.createNamespacedCustomObject({
+    group: 'keyferry.io', version: 'v1alpha1', plural: 'externalsecrets', namespace: 'bench',
+    body: {
+      apiVersion: 'keyferry.io/v1alpha1', kind: 'ExternalSecret', metadata: { name: `es-${i}` },
+      spec: { secretStoreRef: { name: 'store', kind: 'SecretStore' }, refreshInterval: '1h', target: { name: `t-${i}` }, data: [{ secretKey: 'password', remoteRef: { key: `remote/${i % 2000}` } }] },
+    },
+  }));
+
+  const [secrets, listSecretsMs] = await timed(() => core.listNamespacedSecret({ namespace: 'bench' }));
+  const [ess, listEsMs] = await timed(() => custom.listNamespacedCustomObject({ group: 'keyferry.io', version: 'v1alpha1', plural: 'externalsecrets', namespace: 'bench' }) as Promise<{ items: unknown[] }>);
+  if (secrets.items.length !== COUNT || ess.items.length !== COUNT) throw new Error(`expected ${COUNT} of each, got ${secrets.items.length} and ${ess.items.length}`);
+
+  const secretInformer = k8s.makeInformer(kc, '/api/v1/namespaces/bench/secrets', () => core.listNamespacedSecret({ namespace: 'bench' }));
+  const [, syncSecretsMs] = await timed(() => secretInformer.start());
+  const esInformer = k8s.makeInformer(kc, '/apis/keyferry.io/v1alpha1/namespaces/bench/externalsecrets',
+    () => custom.listNamespacedCustomObject({ group: 'keyferry.io', version: 'v1alpha1', plural: 'externalsecrets', namespace: 'bench' }) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>);
+  const [, syncEsMs] = await timed(() => esInformer.start());
+  if (secretInformer.list('bench').length !== COUNT || esInformer.list('bench').length !== COUNT) throw new Error('informer did not sync every object');
+  await secretInformer.stop();
+  await esInformer.stop();
+
+  const stats = (await (await fetch(`${url}/_dev/stats`)).json()) as { rssBytes: number };
+  agent.destroy();
+  return {
+    mode, count: COUNT, concurrency: CONCURRENCY,
+    secretWritesPerSec: Math.round(COUNT / (secretMs / 1000)),
+    externalSecretWritesPerSec: Math.round(COUNT / (esMs / 1000)),
+    listSecretsMs: Math.round(listSecretsMs), listExternalSecretsMs: Math.round(listEsMs),
+    informerSyncSecretsMs: Math.round(syncSecretsMs), informerSyncExternalSecretsMs: Math.round(syncEsMs),
+    serverRssMiB: Math.round(stats.rssBytes / 1024 / 1024), crdSource,
+  };
+}
+
+async function inProcess(): Promise<Result> {
+  const cluster = await startDevCluster();
+  try {
+    return await measure('in-process', cluster.url);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+async function childProcess(): Promise<Result> {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] : []), '--import', 'tsx', join(import.meta.dirname, 'devcluster.ts'), '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const rl = createInterface(child.stdout!);
+      rl.once('line', (l) => resolve(l.trim()));
+      child.once('exit', (c) => reject(new Error(`server exited with ${c}`)));
+    });
+    return await measure('child process', url);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function serve(): Promise<void> {
+  const cluster = await startDevCluster();
+  process.stdout.write(`${cluster.url}\n`);
+  await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+  await cluster.stop();
+}
+
+function table(results: Result[]): string {
+  const rows: [string, (r: Result) => string][] = [
+    ['Secret writes/s', (r) => String(r.secretWritesPerSec)],
+    ['ExternalSecret writes/s', (r) => String(r.externalSecretWritesPerSec)],
+    ['list 10k Secrets (ms)', (r) => String(r.listSecretsMs)],
+    ['list 10k ExternalSecrets (ms)', (r) => String(r.listExternalSecretsMs)],
+    ['informer sync Secrets (ms)', (r) => String(r.informerSyncSecretsMs)],
+    ['informer sync ExternalSecrets (ms)', (r) => String(r.informerSyncExternalSecretsMs)],
+    ['server RSS (MiB)', (r) => String(r.serverRssMiB)],
+  ];
+  const w0 = Math.max(...rows.map(([n]) => n.length));
+  const cols = results.map((r) => Math.max(r.mode.length, 8));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w0) : c.padStart(cols[i - 1]))).join('  ');
+  return [line(['', ...results.map((r) => r.mode)]), ...rows.map(([n, f]) => line([n, ...results.map(f)]))].join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--serve')) return serve();
+  const results: Result[] = [];
+  if (MODE === 'both' || MODE === 'child') results.push(await childProcess());
+  if (MODE === 'both' || MODE === 'in-process') results.push(await inProcess());
+  console.log(`dev cluster: ${COUNT} Secrets + ${COUNT} ExternalSecrets (${results[0].crdSource}), client-node over HTTP keep-alive, concurrency ${CONCURRENCY}`);
+  console.log(table(results));
+  await mkdir(join(root, 'bench', 'results'), { recursive: true });
+  await writeFile(join(root, 'bench', 'results', 'devcluster.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
+}
+
+await main();
