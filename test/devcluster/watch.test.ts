@@ -5,7 +5,7 @@ import { startTestCluster, until, type TestCluster } from './helpers.js';
 interface Seen { type: string; name?: string; rv?: string; code?: number; message?: string }
 
 /** Starts a client-node Watch and records what arrives. */
-async function record(t: TestCluster, path: string, query: Record<string, unknown>) {
+async function record(t: TestCluster, path: string, query: Record<string, string | number | boolean | undefined>) {
   const events: Seen[] = [];
   let done: unknown = 'open';
   const ctl = await new k8s.Watch(t.kc).watch(path, query, (type, obj: { metadata?: { name?: string; resourceVersion?: string }; code?: number; message?: string }) => {
