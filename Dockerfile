@@ -1,0 +1,28 @@
+# keyferry operator image. Build: docker build -t keyferry:0.1.0 .
+# Stage 1 compiles TypeScript with all dependencies; stage 2 holds production
+# dependencies and the compiled output only, and runs as a non-root user.
+ARG NODE_VERSION=20.20
+
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY providers ./providers
+RUN npm run build
+
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# package.json also marks dist/ as ES modules ("type": "module").
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY manifests/crds ./manifests/crds
+# Numeric, so the kubelet can check runAsNonRoot; matches the Deployment's runAsUser.
+USER 65532:65532
+EXPOSE 8080 8081
+ENTRYPOINT ["node", "bin/keyferry.js"]
+CMD ["run"]
