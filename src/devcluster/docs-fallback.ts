@@ -53,6 +53,41 @@ export function openapiV2Doc(): object {
   return { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, definitions: {} };
 }
 
-export function openapiV3IndexDoc(): object {
-  return { paths: {} };
+/** `/openapi/v3`: one entry per group/version, as `api/v1` and `apis/<group>/<version>`. */
+export function openapiV3IndexDoc(types: ResourceType[]): object {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const [g, vs] of groupVersions(types)) {
+    for (const v of vs) {
+      const key = g ? `apis/${g}/${v}` : `api/${v}`;
+      paths[key] = { serverRelativeURL: `/openapi/v3/${key}` };
+    }
+  }
+  return { paths };
+}
+
+/**
+ * `/openapi/v3/<gv>`: only PATCH operations tagged with their GVK and the `fieldValidation`
+ * parameter, which is what kubectl reads to decide that the server validates fields itself
+ * (so `kubectl apply` needs no client-side schema). No component schemas.
+ */
+export function openapiV3GroupVersionDoc(types: ResourceType[], group: string, version: string): object | undefined {
+  const mine = types.filter((t) => t.group === group && t.version === version);
+  if (mine.length === 0) return undefined;
+  const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  const paths: Record<string, object> = {};
+  for (const t of mine) {
+    if (!t.verbs.includes('patch')) continue;
+    const path = `${prefix}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
+    paths[path] = {
+      patch: {
+        operationId: `patch${t.kind}`,
+        parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } }],
+        requestBody: { content: { 'application/merge-patch+json': { schema: { type: 'object' } }, 'application/json-patch+json': { schema: { type: 'object' } } } },
+        responses: { 200: { description: 'OK' } },
+        'x-kubernetes-action': 'patch',
+        'x-kubernetes-group-version-kind': { group, version, kind: t.kind },
+      },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
 }

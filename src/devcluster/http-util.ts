@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, badRequest, internalError, isApiError, unsupportedMediaType } from './api-error.js';
+import { PROTOBUF, decodeProtobufObject } from './protobuf-body.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -30,10 +31,14 @@ export function mediaType(header: string | undefined): string {
 
 const BODY_TYPES = ['application/json', 'application/yaml'];
 
-/** Parses a create/update body (JSON or YAML); 415 for other media types, 400 for malformed content. */
+/**
+ * Parses a create/update body (JSON, YAML, or protobuf for the kinds kubectl's typed commands send);
+ * 415 for other media types, 400 for malformed content.
+ */
 export function parseObjectBody(raw: Buffer, contentType: string | undefined): unknown {
   const mt = mediaType(contentType);
-  if (mt !== '' && !BODY_TYPES.includes(mt)) throw unsupportedMediaType(mt, [...BODY_TYPES, 'application/vnd.kubernetes.protobuf']);
+  if (mt === PROTOBUF) return decodeProtobufObject(raw);
+  if (mt !== '' && !BODY_TYPES.includes(mt)) throw unsupportedMediaType(mt, [...BODY_TYPES, PROTOBUF]);
   return mt === 'application/yaml' ? parseYamlBody(raw) : parseJsonBody(raw);
 }
 

@@ -11,7 +11,7 @@ import { builtinResources } from './builtin-types.js';
 import { compileCrdFallback } from './crd-fallback.js';
 import { CRD_STORAGE_KEY, installCrdController, type CrdCompiler } from './crd-controller.js';
 import {
-  apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc, openapiV2Doc, openapiV3IndexDoc,
+  apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc, openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc,
 } from './docs-fallback.js';
 import { FaultInjector, type FaultRule } from './fault-injector.js';
 import { mediaType, parseJsonBody, parseObjectBody, readBody, sendError, sendJson } from './http-util.js';
@@ -201,13 +201,16 @@ export class DevClusterServer {
       }
       case '/api': doc = apiVersionsDoc(`${this.opts.host}:${this.port}`); break;
       case '/apis': doc = apiGroupListDoc(types); break;
-      // Until the OpenAPI module is wired in, answer 404 as a server without OpenAPI does (kubectl then skips client-side schema validation).
+      // Until the OpenAPI module is wired in: no v2 document (404), and v3 documents that only
+      // declare server-side field validation (enough for `kubectl apply`).
       case '/openapi/v2': void openapiV2Doc; break;
-      case '/openapi/v3': void openapiV3IndexDoc; break;
+      case '/openapi/v3': doc = openapiV3IndexDoc(types); break;
       default:
         if (parts[0] === 'api' && parts.length === 2) doc = apiResourceListDoc(types, '', parts[1]);
         else if (parts[0] === 'apis' && parts.length === 2) doc = apiGroupDoc(types, parts[1]);
         else if (parts[0] === 'apis' && parts.length === 3) doc = apiResourceListDoc(types, parts[1], parts[2]);
+        else if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'api' && parts.length === 4) doc = openapiV3GroupVersionDoc(types, '', parts[3]);
+        else if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'apis' && parts.length === 5) doc = openapiV3GroupVersionDoc(types, parts[3], parts[4]);
     }
     if (!doc) throw resourceNotFound();
     sendJson(res, 200, doc);
