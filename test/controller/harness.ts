@@ -1,0 +1,73 @@
+// A Controller over fakes: caches you can set, an API that records calls and applies
+// status patches back into the caches, a hand-driven clock.
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { Controller } from '../../src/controller/controller.js';
+import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
+import type { KubeObject, SecretObject } from '../../src/kube/kube-object.js';
+import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
+import { fakeProvider } from '../../providers/fake/index.js';
+import type { Provider } from '../../providers/contract/index.js';
+import { FakeTimers } from '../queue/fake-timers.js';
+import { FakeClusterApi, FakeInformer } from './fakes.js';
+
+export const API = 'keyferry.io/v1alpha1';
+
+export function createHarness() {
+  const timers = new FakeTimers();
+  timers.advance(1_800_000_000_000);
+  const caches = {
+    externalSecrets: new FakeInformer<KubeObject>(),
+    secretStores: new FakeInformer<KubeObject>(),
+    clusterSecretStores: new FakeInformer<KubeObject>(),
+    managedSecrets: new FakeInformer<SecretObject>(),
+    credentialSecrets: new FakeInformer<SecretObject>(),
+    namespaces: new FakeInformer<KubeObject>(),
+  };
+  const api = new FakeClusterApi((ref, status) => {
+    const cache = ref.kind === 'ExternalSecret' ? caches.externalSecrets : ref.kind === 'SecretStore' ? caches.secretStores : caches.clusterSecretStores;
+    const obj = cache.get(ref.name, ref.namespace);
+    if (!obj) return;
+    const merged = { ...((obj as { status?: Record<string, unknown> }).status ?? {}), ...status };
+    for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
+    cache.set({ ...obj, status: structuredClone(merged) } as KubeObject);
+  }, () => timers.now());
+  const registry = new Registry();
+  const metrics = new OperatorMetrics(registry);
+  const controller = new Controller({
+    caches, api, providers: { fake: fakeProvider as Provider }, fetcher: new DirectFetcher(), metrics,
+    clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers,
+  });
+  let uid = 0;
+  let generation = 0;
+  const h = {
+    timers, caches, api, controller, metrics, registry,
+    store(name: string, ns: string, data: Array<{ key: string; value: string; version?: string }>, extra: Record<string, unknown> = {}) {
+      caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: ns, generation: ++generation, uid: `s${++uid}` }, spec: { provider: { fake: { data } }, ...extra } } as KubeObject);
+    },
+    es(name: string, ns: string, spec: Record<string, unknown>) {
+      const old = caches.externalSecrets.get(name, ns) as { status?: unknown; metadata?: { uid?: string } } | undefined;
+      caches.externalSecrets.set({ apiVersion: API, kind: 'ExternalSecret', metadata: { name, namespace: ns, generation: ++generation, uid: old?.metadata?.uid ?? `e${++uid}` }, spec, status: old?.status } as KubeObject);
+    },
+    get(name: string, ns: string) {
+      return caches.externalSecrets.get(name, ns) as KubeObject & { status?: { conditions?: Array<{ status: string; reason: string; message: string }>; currentSecretName?: string; versions?: Array<{ name: string }> } };
+    },
+    ready(name: string, ns: string) {
+      return h.get(name, ns)?.status?.conditions?.find((c) => (c as { type?: string }).type === 'Ready');
+    },
+    /** Mirrors created/deleted Secrets into the managed cache, as the informer would. */
+    syncManaged() {
+      for (const s of caches.managedSecrets.list()) if (!api.secrets.has(`${s.metadata!.namespace}/${s.metadata!.name}`)) caches.managedSecrets.remove(`${s.metadata!.namespace}/${s.metadata!.name}`);
+      for (const s of api.secrets.values()) caches.managedSecrets.set(s);
+    },
+    async reconcileStore(key: string) {
+      return controller.storeReconciler.reconcile(key);
+    },
+    async reconcile(key: string) {
+      const result = await controller.externalSecrets.reconcile(key);
+      h.syncManaged();
+      return result;
+    },
+  };
+  return h;
+}

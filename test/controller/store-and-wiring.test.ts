@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
+import { namespaceAllowed } from '../../src/controller/store-resolver.js';
+import { refreshJitterMs } from '../../src/controller/jitter.js';
+import { parseDurationMs } from '../../src/controller/duration.js';
+import { credentialRefs } from '../../src/controller/credential-refs.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
+import { API, createHarness } from './harness.js';
+
+describe('StoreReconciler', () => {
+  const storeReady = (h: ReturnType<typeof createHarness>, name: string) =>
+    ((h.caches.secretStores.get(name, 'ns') as { status?: { conditions?: Array<{ status: string; reason: string; message: string }> } }).status?.conditions ?? [])[0];
+
+  it('sets Ready=True (Valid) for a good store and InvalidProviderConfig naming the field for a bad one', async () => {
+    const h = createHarness();
+    h.store('good', 'ns', [{ key: 'a', value: 'b' }]);
+    await h.reconcileStore('SecretStore/ns/good');
+    assert.equal(storeReady(h, 'good')!.reason, 'Valid');
+    h.caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name: 'bad', namespace: 'ns', generation: 1 }, spec: { provider: { fake: { data: [{ value: 'x' }] } } } } as KubeObject);
+    await h.reconcileStore('SecretStore/ns/bad');
+    assert.equal(storeReady(h, 'bad')!.reason, 'InvalidProviderConfig');
+    assert.match(storeReady(h, 'bad')!.message, /spec\.provider\.fake\.data\[0\]\.key/);
+    h.caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name: 'none', namespace: 'ns', generation: 1 }, spec: { provider: { vault: {} } } } as KubeObject);
+    await h.reconcileStore('SecretStore/ns/none');
+    assert.match(storeReady(h, 'none')!.message, /spec\.provider\.vault: provider "vault" is not available/);
+  });
+
+  it('does not patch status again when nothing changed', async () => {
+    const h = createHarness();
+    h.store('good', 'ns', [{ key: 'a', value: 'b' }]);
+    await h.reconcileStore('SecretStore/ns/good');
+    await h.reconcileStore('SecretStore/ns/good');
+    assert.equal(h.api.statuses.length, 1);
+  });
+
+  it('re-queues dependent ExternalSecrets at once when a store appears', async () => {
+    const h = createHarness();
+    h.es('app', 'ns', { secretStoreRef: { name: 'late' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] });
+    h.es('other', 'ns', { secretStoreRef: { name: 'different' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] });
+    await assert.rejects(h.reconcile('ns/app'), RetryLater);
+    assert.equal(h.ready('app', 'ns')!.reason, 'StoreNotReady');
+    // Drain what the ES adds queued.
+    while (h.controller.externalSecretQueue.length) h.controller.externalSecretQueue.done((await h.controller.externalSecretQueue.get())!);
+    h.store('late', 'ns', [{ key: 'k', value: 'v' }]);
+    await h.reconcileStore(((await h.controller.storeQueue.get())!));
+    assert.equal(h.controller.externalSecretQueue.length, 1);
+    assert.equal(await h.controller.externalSecretQueue.get(), 'ns/app');
+  });
+
+  it('reconnects a store and re-queues it when a credential Secret it references appears', async () => {
+    const h = createHarness();
+    h.caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name: 's', namespace: 'ns', generation: 1 }, spec: { provider: { fake: { data: [], auth: { tokenSecretRef: { name: 'creds', key: 'token' } } } } } } as unknown as KubeObject);
+    while (h.controller.storeQueue.length) h.controller.storeQueue.done((await h.controller.storeQueue.get())!);
+    h.caches.credentialSecrets.set({ metadata: { name: 'unrelated', namespace: 'ns' } });
+    h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'other' } });
+    assert.equal(h.controller.storeQueue.length, 0, 'other Secrets do not re-queue the store');
+    h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'ns' } });
+    assert.equal(await h.controller.storeQueue.get(), 'SecretStore/ns/s');
+  });
+});
+
+describe('store resolution and helpers', () => {
+  it('ClusterSecretStore conditions: namespaces, namespaceSelector and namespaceRegexes', () => {
+    assert.equal(namespaceAllowed(undefined, 'a', {}), true);
+    assert.equal(namespaceAllowed([{ namespaces: ['a'] }], 'a', {}), true);
+    assert.equal(namespaceAllowed([{ namespaces: ['a'] }], 'b', {}), false);
+    assert.equal(namespaceAllowed([{ namespaceSelector: { matchLabels: { team: 'x' } } }], 'b', { team: 'x' }), true);
+    assert.equal(namespaceAllowed([{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['x'] }] } }], 'b', { team: 'x' }), false);
+    assert.equal(namespaceAllowed([{ namespaceRegexes: ['^team-'] }], 'team-a', {}), true);
+    assert.equal(namespaceAllowed([{ namespaceRegexes: ['('] }], 'team-a', {}), false);
+  });
+
+  it('jitter is deterministic, bounded and differs between keys', () => {
+    assert.equal(refreshJitterMs('ns/a', 3600_000), refreshJitterMs('ns/a', 3600_000));
+    const values = Array.from({ length: 50 }, (_, i) => refreshJitterMs(`ns/${i}`, 3600_000));
+    assert.ok(values.every((v) => v >= 0 && v < 60_000));
+    assert.ok(new Set(values).size > 40);
+    assert.ok(refreshJitterMs('ns/a', 1000) < 100);
+  });
+
+  it('parses Go durations', () => {
+    assert.equal(parseDurationMs('1h30m'), 5_400_000);
+    assert.equal(parseDurationMs('500ms'), 500);
+    assert.equal(parseDurationMs('0'), 0);
+    assert.equal(parseDurationMs('1x'), undefined);
+    assert.equal(parseDurationMs(''), undefined);
+  });
+
+  it('finds credential references anywhere in a provider block', () => {
+    assert.deepEqual(credentialRefs({ aws: { auth: { secretRef: { accessKeyIDSecretRef: { name: 'a', key: 'id' }, secretAccessKeySecretRef: { name: 'b', key: 'k', namespace: 'n' } } } } }),
+      [{ name: 'a', namespace: undefined }, { name: 'b', namespace: 'n' }]);
+  });
+});
