@@ -3,10 +3,12 @@
 import type { Provider, ProviderName } from '../../providers/contract/index.js';
 import { fakeProvider } from '../../providers/fake/index.js';
 import { azureKeyVaultProvider } from '../../providers/azurekv/index.js';
+import { onePasswordProvider } from '../../providers/onepassword/index.js';
 import { awsProvider } from '../../providers/aws/index.js';
 
 export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
   fake: fakeProvider as Provider,
   azurekv: azureKeyVaultProvider as Provider,
+  onepassword: onePasswordProvider as Provider,
   aws: awsProvider as Provider,
 };
