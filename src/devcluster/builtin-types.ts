@@ -49,7 +49,7 @@ export const LEASES = builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', tr
 export const TOKENREVIEWS = builtin('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: ['create'] });
 export const CRDS = builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
   shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'],
-  printerColumns: [col('Created At', 'date', '.metadata.creationTimestamp')],
+  printerColumns: [col('Created At', 'string', '.metadata.creationTimestamp')],
 });
 
 /** events.k8s.io/v1 shares storage with core/v1 Events; these convert between the two forms. */

@@ -22,7 +22,8 @@ import { RequestStats, type RequestInfo } from './request-stats.js';
 import type { KubeObject } from './resource-type.js';
 import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { TokenIssuer } from './token-issuer.js';
-import { encode } from './views.js';
+import { buildTable, wantsTable } from './table-fallback.js';
+import { copyOut, encode } from './views.js';
 import { WatchHub, watchLine, type Watcher } from './watch-hub.js';
 
 export interface DevClusterLogger {
@@ -252,9 +253,11 @@ export class DevClusterServer {
         if (watch) return this.serveWatch(req, res, route, q, dropAfterMs);
         if (name !== undefined) {
           if (subresource && subresource !== 'status') throw methodNotAllowed();
-          return sendJson(res, 200, encode(r, this.core.get(r, namespace ?? '', name)));
+          const entry = this.core.get(r, namespace ?? '', name);
+          if (wantsTable(req.headers.accept) && !subresource) return sendJson(res, 200, buildTable(r.type, [copyOut(r, entry)], { resourceVersion: String(entry.rv) }, this.now()));
+          return sendJson(res, 200, encode(r, entry));
         }
-        return this.serveList(res, r, namespace, q);
+        return this.serveList(res, r, namespace, q, wantsTable(req.headers.accept));
       }
       case 'POST': {
         if (name !== undefined && subresource === 'token') return this.serveTokenRequest(req, res, r, namespace!, name);
@@ -309,12 +312,13 @@ export class DevClusterServer {
     return both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(fs, r.storageKey));
   }
 
-  private serveList(res: ServerResponse, r: ServedResource, namespace: string | undefined, q: URLSearchParams): void {
+  private serveList(res: ServerResponse, r: ServedResource, namespace: string | undefined, q: URLSearchParams, table = false): void {
     const matcher = this.selectors(r, q);
     const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
     const result = this.core.list(r, namespace, { matcher, limit, continueToken: q.get('continue') ?? undefined });
     const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
     if (result.continueToken) { meta.continue = result.continueToken; meta.remainingItemCount = result.remainingItemCount; }
+    if (table) return sendJson(res, 200, buildTable(r.type, result.entries.map((e) => copyOut(r, e)), meta, this.now()));
     const items = result.entries.map((e) => encode(r, e)).join(',');
     sendJson(res, 200, `{"kind":"${r.type.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items}]}`);
   }
