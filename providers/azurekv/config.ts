@@ -29,7 +29,10 @@ export interface AzureKeyVaultConfig {
   };
   /** WorkloadIdentity: the ServiceAccount whose token is exchanged for an Entra ID token. */
   serviceAccountRef?: ServiceAccountSelector;
-  /** ManagedIdentity: client id of a user-assigned identity; unset means system-assigned. */
+  /**
+   * ManagedIdentity: client id of a user-assigned identity (unset means system-assigned).
+   * WorkloadIdentity: the application (client) id, unless authSecretRef.clientId gives it.
+   */
   identityId?: string;
   /** Base64 PEM of the CA that signs the vault's and the authority's TLS certificates. */
   caBundle?: string;
@@ -119,8 +122,10 @@ export function validateAzureKeyVaultConfig(config: unknown, clusterScoped: bool
       issues.push({ field: `${base}.serviceAccountRef.namespace`, message: 'is required in a ClusterSecretStore' });
     }
     // The client id usually sits in the ServiceAccount's azure.workload.identity/client-id
-    // annotation; keyferry reads it from authSecretRef.clientId instead.
-    if (authRef.clientId === undefined) issues.push({ field: `${base}.authSecretRef.clientId`, message: 'is required for WorkloadIdentity' });
+    // annotation; keyferry takes it from identityId or authSecretRef.clientId instead.
+    if (authRef.clientId === undefined && (typeof config.identityId !== 'string' || config.identityId === '')) {
+      issues.push({ field: `${base}.identityId`, message: 'is required for WorkloadIdentity (the application client id), unless authSecretRef.clientId is set' });
+    }
   }
   if (config.identityId !== undefined && typeof config.identityId !== 'string') {
     issues.push({ field: `${base}.identityId`, message: 'must be a string' });

@@ -49,12 +49,10 @@ export async function buildCredential(config: AzureKeyVaultConfig, deps: Provide
     return { credential, redact: [] };
   }
 
-  if (!config.tenantId || !auth.clientId) {
-    throw new ConfigError(`spec.provider.azurekv: ${authType} needs tenantId and authSecretRef.clientId`, { reason: 'InvalidProviderConfig' });
-  }
-  const clientId = await readString(deps, auth.clientId);
-
   if (authType === 'WorkloadIdentity') {
+    if (!config.tenantId) throw new ConfigError('spec.provider.azurekv.tenantId is required for WorkloadIdentity', { reason: 'InvalidProviderConfig' });
+    const clientId = auth.clientId ? await readString(deps, auth.clientId) : config.identityId;
+    if (!clientId) throw new ConfigError('spec.provider.azurekv.identityId is required for WorkloadIdentity', { reason: 'InvalidProviderConfig' });
     const sa = config.serviceAccountRef;
     if (!sa) throw new ConfigError('spec.provider.azurekv.serviceAccountRef is required for WorkloadIdentity', { reason: 'InvalidProviderConfig' });
     const audiences = sa.audiences && sa.audiences.length > 0 ? sa.audiences : [workloadIdentityAudience];
@@ -63,6 +61,11 @@ export async function buildCredential(config: AzureKeyVaultConfig, deps: Provide
     const getAssertion = async (): Promise<string> => (await deps.mintServiceAccountToken(sa, { audiences, expirationSeconds: 600 })).token;
     return { credential: new ClientAssertionCredential(config.tenantId, clientId, getAssertion, options), redact: [] };
   }
+
+  if (!config.tenantId || !auth.clientId) {
+    throw new ConfigError(`spec.provider.azurekv: ${authType} needs tenantId and authSecretRef.clientId`, { reason: 'InvalidProviderConfig' });
+  }
+  const clientId = await readString(deps, auth.clientId);
 
   if (auth.clientSecret) {
     const secret = await readString(deps, auth.clientSecret);

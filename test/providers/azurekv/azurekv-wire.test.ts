@@ -12,7 +12,8 @@ import {
 import { startAzureEnvironment, type AzureEnvironment } from '../../support/azure/azure-environment.js';
 import { recordingDeps, type RecordingDeps } from '../../support/azure/provider-deps.js';
 import { createClientCertificate, type ClientCertificate } from '../../support/azure/test-pki.js';
-import { ServiceAccountIssuer } from '../../support/azure/service-account-issuer.js';
+import * as k8s from '@kubernetes/client-node';
+import { startDevCluster, type DevCluster } from '../../../src/devcluster/dev-cluster.js';
 
 const clientSecret = 'Qx8~planted.client-secret_9f3Kd2';
 const plantedValue = 'planted-value-7c1e9a0b';
@@ -30,7 +31,10 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
 describe('azurekv provider against a local Key Vault and Entra ID', function () {
   let env: AzureEnvironment;
   let cert: ClientCertificate;
-  let issuer: ServiceAccountIssuer;
+  // Workload identity tokens come from the dev cluster's TokenRequest API, and the local
+  // Entra ID verifies them through the cluster's OIDC discovery and JWKS.
+  let cluster: DevCluster;
+  let core: k8s.CoreV1Api;
   const clients: ProviderClient[] = [];
   const errors: ProviderError[] = [];
   const allDeps: RecordingDeps[] = [];
@@ -38,10 +42,18 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
   before(async () => {
     env = await startAzureEnvironment({ pageSize: 2 });
     cert = await createClientCertificate('keyferry-test-app');
-    issuer = await ServiceAccountIssuer.start();
+    cluster = await startDevCluster({ port: 0 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    core = kc.makeApiClient(k8s.CoreV1Api);
+    await cluster.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps' } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'keyferry', namespace: 'apps' } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'intruder', namespace: 'apps' } },
+    ]);
     env.entra.register({ clientId: 'secret-app', clientSecret });
     env.entra.register({ clientId: 'cert-app', certificatePem: cert.certPem });
-    env.entra.register({ clientId: 'wi-app', federated: { issuer: issuer.issuer, subject: 'system:serviceaccount:apps:keyferry' } });
+    env.entra.register({ clientId: 'wi-app', federated: { issuer: cluster.issuer.issuer, subject: 'system:serviceaccount:apps:keyferry' } });
     env.entra.register({ clientId: 'no-rights-app', clientSecret });
     for (const app of ['secret-app', 'cert-app', 'wi-app']) env.vault.grant(app, ['get', 'list']);
   });
@@ -49,7 +61,7 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await env.close();
-    await issuer.close();
+    await cluster.stop();
   });
 
   afterEach(() => {
@@ -70,7 +82,10 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
         'default/azure-cert': { clientId: 'cert-app', certificate: cert.combinedPem },
         'default/azure-wi': { clientId: 'wi-app' },
       },
-      mint: async (ref, audiences, expirationSeconds) => issuer.mint(ref.namespace ?? 'apps', ref.name, audiences, expirationSeconds),
+      mint: async (ref, audiences, expirationSeconds) => {
+        const made = await core.createNamespacedServiceAccountToken({ namespace: ref.namespace ?? 'apps', name: ref.name, body: { spec: { audiences, expirationSeconds } } });
+        return { token: made.status!.token, expiresAt: new Date(made.status!.expirationTimestamp!) };
+      },
       ...extra,
     });
     allDeps.push(d);
@@ -339,6 +354,11 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       assert.deepEqual(env.entra.tokenRequests.slice(before).map((r) => [r.clientId, r.method, r.status]), [['wi-app', 'federated', 200]]);
     });
 
+    it('takes the client id from identityId as well', async () => {
+      const client = await connect({ ...wiConfig(), authSecretRef: undefined, identityId: 'wi-app' });
+      assert.equal((await client.fetch({ key: 'wi-db' })).value.toString(), 'via-wi');
+    });
+
     it('is refused (Auth) when no federated credential matches the ServiceAccount', async () => {
       const config = { ...wiConfig(), serviceAccountRef: { name: 'intruder', namespace: 'apps' } };
       const client = await connect(config);
@@ -399,7 +419,7 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
         'spec.provider.azurekv.vaultUrl',
       ]);
       const wi = azureKeyVaultProvider.validateConfig({ authType: 'WorkloadIdentity', vaultUrl: 'https://v.vault.azure.net', tenantId: 't' }, store);
-      assert.deepEqual(wi.map((i) => i.field).sort(), ['spec.provider.azurekv.authSecretRef.clientId', 'spec.provider.azurekv.serviceAccountRef.name']);
+      assert.deepEqual(wi.map((i) => i.field).sort(), ['spec.provider.azurekv.identityId', 'spec.provider.azurekv.serviceAccountRef.name']);
     });
 
     it('shares one rate budget per vault', () => {
