@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import { renderApiReference, spliceReference } from './generate-api-docs.js';
 
 export interface JsonSchemaProps {
   type?: string;
@@ -319,12 +320,16 @@ function collectRoot(table: TypeTable, crd: string, schema: JsonSchemaProps, pat
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const CRD_DIR = join(repoRoot, 'manifests', 'crds');
 export const GENERATED_DIR = join(repoRoot, 'src', 'api', 'generated');
+export const API_DOCS = join(repoRoot, 'docs', 'api.md');
 
 function main(): void {
-  const files = renderApiTypes(loadCrds(CRD_DIR));
+  const crds = loadCrds(CRD_DIR);
+  const files = renderApiTypes(crds);
   mkdirSync(GENERATED_DIR, { recursive: true });
   for (const [name, content] of files) writeFileSync(join(GENERATED_DIR, name), content);
   console.log(`wrote ${files.size} files to src/api/generated/`);
+  writeFileSync(API_DOCS, spliceReference(readFileSync(API_DOCS, 'utf8'), renderApiReference(crds)));
+  console.log('updated the field reference in docs/api.md');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

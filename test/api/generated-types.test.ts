@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRD_DIR, GENERATED_DIR, loadCrds, renderApiTypes } from '../../scripts/generate-api-types.js';
+import { API_DOCS, CRD_DIR, GENERATED_DIR, loadCrds, renderApiTypes } from '../../scripts/generate-api-types.js';
+import { renderApiReference, spliceReference } from '../../scripts/generate-api-docs.js';
 import type { ExternalSecret, SecretStore, ClusterSecretStore, SecretKeySelector, StoreProvider } from '../../src/api/index.js';
 
 describe('generated API types (src/api/generated)', () => {
@@ -11,6 +12,15 @@ describe('generated API types (src/api/generated)', () => {
     assert.deepEqual(committed, [...expected.keys()].sort(), 'src/api/generated/ holds other files than the CRDs generate: run `npm run generate`');
     for (const [name, content] of expected) {
       assert.ok(readFileSync(join(GENERATED_DIR, name), 'utf8') === content, `src/api/generated/${name} is out of date with manifests/crds/: run \`npm run generate\``);
+    }
+  });
+
+  it('docs/api.md carries the field reference the CRDs generate', () => {
+    const docs = readFileSync(API_DOCS, 'utf8');
+    const expected = spliceReference(docs, renderApiReference(loadCrds(CRD_DIR)));
+    assert.ok(docs === expected, 'the field reference in docs/api.md is out of date with manifests/crds/: run `npm run generate`');
+    for (const field of ['spec.provider.aws.auth.jwt.serviceAccountRef', 'spec.target.versioning.minRetention', 'spec.conditions[].namespaceRegexes', 'status.versions[].remoteVersions']) {
+      assert.ok(docs.includes(`\`${field}\``), field);
     }
   });
 
