@@ -44,7 +44,11 @@ export async function applyCrdDirectory(cluster: Pick<DevCluster, 'url'>, dir: s
   return names;
 }
 
-export async function runDevCluster(opts: DevOptions): Promise<number> {
+/**
+ * Runs until SIGINT/SIGTERM (or until `signal` aborts, for tests), then stops the cluster and
+ * resolves to the exit code.
+ */
+export async function runDevCluster(opts: DevOptions, runtime: { signal?: AbortSignal } = {}): Promise<number> {
   const cluster = await startDevCluster({ port: opts.port });
   try {
     const crds = await applyCrdDirectory(cluster, join(repoRoot, 'manifests', 'crds'));
@@ -68,10 +72,13 @@ export async function runDevCluster(opts: DevOptions): Promise<number> {
       const stop = (): void => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        runtime.signal?.removeEventListener('abort', stop);
         resolve();
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      if (runtime.signal?.aborted) stop();
+      runtime.signal?.addEventListener('abort', stop);
     });
     console.log('stopping dev cluster');
     return 0;

@@ -23,20 +23,21 @@ describe('keyferry dev', () => {
     assert.deepEqual(await applyCrdDirectory(t.cluster, crdDir), names);
   });
 
-  it('runs in the foreground, writes .keyferry/kubeconfig and stops cleanly on SIGTERM', async () => {
+  it('runs in the foreground, writes .keyferry/kubeconfig and stops cleanly when told to', async () => {
     const lines: string[] = [];
     const log = console.log;
     console.log = (...args: unknown[]) => { lines.push(args.join(' ')); };
     let code: number | undefined;
     try {
-      const running = runDevCluster({ port: 0, operator: false, demo: false }).then((c) => { code = c; });
+      const stop = new AbortController();
+      const running = runDevCluster({ port: 0, operator: false, demo: false }, { signal: stop.signal }).then((c) => { code = c; });
       await until(() => lines.some((l) => l.includes('Ctrl-C')), 10_000, 'startup');
       const url = lines.find((l) => l.includes('listening on'))!.split(' ').pop()!;
       assert.equal((await fetch(`${url}/version`)).status, 200);
       assert.ok(lines.some((l) => l.includes('kubectl --kubeconfig .keyferry/kubeconfig get ns') || l.includes('.keyferry/kubeconfig get ns')));
       const kubeconfig = await readFile(join(import.meta.dirname, '..', '..', '.keyferry', 'kubeconfig'), 'utf8');
       assert.ok(kubeconfig.includes(url));
-      process.emit('SIGTERM');
+      stop.abort();
       await running;
     } finally {
       console.log = log;
