@@ -40,8 +40,8 @@ export class OidcTokenVerifier {
     return set;
   }
 
-  /** Verifies signature, issuer, expiry and that one of `audiences` is in `aud`. */
-  async verify(token: string, audiences: string[]): Promise<VerifiedServiceAccountToken> {
+  /** Verifies signature, issuer, expiry and, when `audiences` is given, that one of them is in `aud`. */
+  async verify(token: string, audiences?: string[]): Promise<VerifiedServiceAccountToken> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
@@ -59,7 +59,7 @@ export class OidcTokenVerifier {
       throw new TokenVerificationError(`token signature or claims are invalid (${code ?? 'error'})`, 'invalid');
     }
     const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud ? [payload.aud] : [];
-    if (!aud.some((a) => audiences.includes(a))) throw new TokenVerificationError(`token audience ${JSON.stringify(aud)} is not accepted`, 'audience');
+    if (audiences && !aud.some((a) => audiences.includes(a))) throw new TokenVerificationError(`token audience ${JSON.stringify(aud)} is not accepted`, 'audience');
     const subject = String(payload.sub ?? '');
     const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(subject);
     if (!m) throw new TokenVerificationError('token subject is not a ServiceAccount', 'invalid');
