@@ -5,10 +5,12 @@ import { fakeProvider } from '../../providers/fake/index.js';
 import { azureKeyVaultProvider } from '../../providers/azurekv/index.js';
 import { onePasswordProvider } from '../../providers/onepassword/index.js';
 import { awsProvider } from '../../providers/aws/index.js';
+import { vaultProvider } from '../../providers/vault/index.js';
 
 export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
   fake: fakeProvider as Provider,
   azurekv: azureKeyVaultProvider as Provider,
   onepassword: onePasswordProvider as Provider,
   aws: awsProvider as Provider,
+  vault: vaultProvider as Provider,
 };
