@@ -28,7 +28,8 @@ interface KvV2Metadata {
 export interface VaultClientOptions {
   vault: NodeVault.client;
   session: VaultSession;
-  mount: string;
+  /** The KV mount; undefined when every key starts with its own mount. */
+  mount?: string;
   kvVersion: 'v1' | 'v2';
   clock: Clock;
   observer: ProviderObserver;
@@ -54,11 +55,20 @@ function parseTime(s: string | undefined): Date | undefined {
 export class VaultKvClient implements ProviderClient {
   constructor(private readonly options: VaultClientOptions) {}
 
-  /** The key relative to the mount: a key that repeats the mount path is accepted too. */
-  private relative(key: string): string {
+  /**
+   * Splits a key into mount and path. With a configured mount, a key that repeats it is
+   * accepted too; without one, the key's first segment is the mount.
+   */
+  private locate(key: string): { mount: string; path: string } {
     const trimmed = key.replace(/^\/+/, '');
-    const prefix = `${this.options.mount}/`;
-    return trimmed.startsWith(prefix) ? trimmed.slice(prefix.length) : trimmed;
+    const configured = this.options.mount;
+    if (configured) {
+      const prefix = `${configured}/`;
+      return { mount: configured, path: trimmed.startsWith(prefix) ? trimmed.slice(prefix.length) : trimmed };
+    }
+    const slash = trimmed.indexOf('/');
+    if (slash <= 0) throw new ConfigError(`key "${key}" must start with its KV mount (the store sets no path)`, { reason: 'MountMissing' });
+    return { mount: trimmed.slice(0, slash), path: trimmed.slice(slash + 1) };
   }
 
   private async call<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
@@ -86,8 +96,8 @@ export class VaultKvClient implements ProviderClient {
   }
 
   async fetch(ref: RemoteRef, _ctx?: CallContext): Promise<RemoteSecret> {
-    const { mount, kvVersion, vault } = this.options;
-    const path = this.relative(ref.key);
+    const { kvVersion, vault } = this.options;
+    const { mount, path } = this.locate(ref.key);
     const subject = `secret "${ref.key}"${ref.version ? ` at version ${ref.version}` : ''}`;
     if (kvVersion === 'v1') {
       if (ref.version !== undefined) throw new ConfigError(`KV v1 has no versions; remove version "${ref.version}" from the reference to "${ref.key}"`, { reason: 'VersionUnsupported' });
@@ -121,8 +131,8 @@ export class VaultKvClient implements ProviderClient {
   }
 
   /** Lists one folder; Vault answers 404 for an empty or missing folder. */
-  private async listFolder(folder: string): Promise<string[]> {
-    const { mount, kvVersion, vault } = this.options;
+  private async listFolder(mount: string, folder: string): Promise<string[]> {
+    const { kvVersion, vault } = this.options;
     const path = kvVersion === 'v2' ? `${mount}/metadata/${folder}` : `${mount}/${folder}`;
     try {
       const out = await this.call('ListSecrets', `folder "${folder || '/'}"`, () => vault.list(path));
@@ -142,15 +152,19 @@ export class VaultKvClient implements ProviderClient {
         throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a valid regular expression`, { reason: 'InvalidRegexp' });
       }
     }
-    const root = query.path ? `${this.relative(query.path).replace(/\/+$/, '')}/` : '';
+    // Without a configured mount, find.path must name one, and keys come back prefixed with it.
+    const start = query.path ? this.locate(`${query.path.replace(/\/+$/, '')}/`) : this.locate('/');
+    const mount = start.mount;
+    const root = start.path;
+    const keyPrefix = this.options.mount ? '' : `${mount}/`;
     const keys: string[] = [];
     // Breadth-first walk of the folder tree under the path; folders end with '/'.
     const folders = [root];
     while (folders.length > 0) {
       const folder = folders.shift()!;
-      for (const entry of await this.listFolder(folder)) {
+      for (const entry of await this.listFolder(mount, folder)) {
         if (entry.endsWith('/')) folders.push(`${folder}${entry}`);
-        else keys.push(`${folder}${entry}`);
+        else keys.push(`${keyPrefix}${folder}${entry}`);
       }
     }
     let matched = keys.filter((k) => !pattern || pattern.test(k));
@@ -160,7 +174,8 @@ export class VaultKvClient implements ProviderClient {
       // Tags are KV v2 custom_metadata: one metadata read per candidate.
       const kept: string[] = [];
       for (const key of matched) {
-        const out = await this.call('ReadMetadata', `metadata of "${key}"`, () => this.options.vault.read(`${this.options.mount}/metadata/${key}`));
+        const at = this.locate(key);
+        const out = await this.call('ReadMetadata', `metadata of "${key}"`, () => this.options.vault.read(`${at.mount}/metadata/${at.path}`));
         const custom = (out as { data?: { custom_metadata?: Record<string, string> | null } }).data?.custom_metadata ?? {};
         if (tags.every(([k, v]) => custom[k] === v)) kept.push(key);
       }

@@ -36,7 +36,7 @@ export interface VaultCaProvider {
 
 export interface VaultConfig {
   server: string;
-  /** Mount path of the KV engine (default `secret`). */
+  /** Mount path of the KV engine. Empty or unset: each key starts with its mount (`secret/app/db`). */
   path?: string;
   version?: 'v1' | 'v2';
   /** Vault Enterprise namespace, sent as `X-Vault-Namespace`. */
@@ -81,7 +81,7 @@ export function validateVaultConfig(config: unknown, store: StoreIdentity): Conf
       issues.push({ field: `${base}.server`, message: `"${config.server}" is not a valid URL` });
     }
   }
-  if (config.path !== undefined && (!nonEmpty(config.path) || /^\/|\/$/.test(config.path))) {
+  if (config.path !== undefined && (typeof config.path !== 'string' || /^\/|\/$/.test(config.path))) {
     issues.push({ field: `${base}.path`, message: 'must be a mount path without leading or trailing slash' });
   }
   if (config.version !== undefined && config.version !== 'v1' && config.version !== 'v2') issues.push({ field: `${base}.version`, message: 'must be v1 or v2' });
@@ -137,7 +137,7 @@ export function validateVaultConfig(config: unknown, store: StoreIdentity): Conf
 }
 
 /** The validated config with defaults applied. */
-export function toVaultConfig(config: unknown): Required<Pick<VaultConfig, 'path' | 'version'>> & VaultConfig {
+export function toVaultConfig(config: unknown): Required<Pick<VaultConfig, 'version'>> & VaultConfig {
   const c = config as VaultConfig;
-  return { ...c, server: c.server.replace(/\/+$/, ''), path: c.path ?? 'secret', version: c.version ?? 'v2' };
+  return { ...c, server: c.server.replace(/\/+$/, ''), path: c.path || undefined, version: c.version ?? 'v2' };
 }

@@ -33,7 +33,7 @@ export function createVaultProvider(options: VaultProviderOptions = {}): Provide
     },
     endpointIdentity(config: VaultConfig, _store: StoreIdentity): string {
       // Quotas apply per server and namespace (and mount); stores sharing them share a budget.
-      return `vault:${config.server.replace(/\/+$/, '')}:${config.namespace ?? ''}:${config.path ?? 'secret'}`;
+      return `vault:${config.server.replace(/\/+$/, '')}:${config.namespace ?? ''}:${config.path ?? ''}`;
     },
     async connect(raw: VaultConfig, deps: ProviderDeps): Promise<ProviderClient> {
       const issues = validateVaultConfig(raw, deps.store);

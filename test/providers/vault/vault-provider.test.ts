@@ -177,6 +177,14 @@ describe('vault provider (wire)', function () {
       assert.deepEqual(await client.find!({ path: 'legacy' }), ['legacy/creds']);
     });
 
+    it('without a configured path, takes the mount from each key\'s first segment', async () => {
+      const client = await connect({ server: server.url, auth: tokenAuth }, deps());
+      assert.equal((await client.fetch({ key: 'secret/app/db' })).versionId, '2');
+      assert.deepEqual(await client.find!({ path: 'secret/app/nested' }), ['secret/app/nested/deep']);
+      assert.ok(isConfigError(await failure(client.find!({}))));
+      assert.ok(isConfigError(await failure(client.fetch({ key: 'toplevel' }))));
+    });
+
     it('sends X-Vault-Namespace on logins and reads', async () => {
       server.addAppRole({ roleId, secretIds: [secretId], namespace: 'team-a' });
       const client = await connect(config(appRoleAuth, { namespace: 'team-a' }), deps());
@@ -324,7 +332,7 @@ describe('vault provider (wire)', function () {
     });
 
     it('shares a budget per server, namespace and mount', () => {
-      assert.equal(provider.endpointIdentity({ server: 'https://v/', namespace: 'a', auth: tokenAuth }, store), 'vault:https://v:a:secret');
+      assert.equal(provider.endpointIdentity({ server: 'https://v/', namespace: 'a', path: 'secret', auth: tokenAuth }, store), 'vault:https://v:a:secret');
       assert.notEqual(provider.endpointIdentity({ server: 'https://v', auth: tokenAuth }, store), provider.endpointIdentity({ server: 'https://v', namespace: 'a', auth: tokenAuth }, store));
     });
 
