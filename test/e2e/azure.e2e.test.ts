@@ -1,0 +1,192 @@
+// End to end for Azure Key Vault: the operator process against the dev cluster and the local
+// Key Vault + Entra ID (TLS with a test CA), once per auth mode that can run here
+// (ServicePrincipal secret, ServicePrincipal certificate, WorkloadIdentity with a TokenRequest
+// token). ManagedIdentity needs Azure's instance metadata endpoint and is not exercised.
+import assert from 'node:assert/strict';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
+import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
+import { createClientCertificate } from '../support/azure/test-pki.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+const NS = 'azure';
+const CLIENT_SECRET = 'Zq8~planted-client-secret.e2e_77';
+const PLANTED = ['planted-azure-value-one-3f9a', 'planted-azure-value-two-8c1d', 'planted-azure-pinned-5e02'];
+
+interface EsStatus {
+  currentSecretName?: string;
+  expiresAt?: string;
+  versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
+}
+
+describe('operator end to end: azurekv', function () {
+  this.timeout(90_000);
+  let fx: ClusterFixture;
+  let azure: AzureEnvironment;
+  let op: OperatorProcess;
+  let pinnedVersion: string;
+  const expiry = new Date(Math.floor(Date.now() / 1000 + 30 * 86400) * 1000);
+
+  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
+  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
+  const secretValue = (secretName: string, key: string) => {
+    const data = fx.cluster.get('v1', 'Secret', secretName, NS)?.data as Record<string, string> | undefined;
+    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
+  };
+  const waitReady = (name: string, timeoutMs = 20_000) =>
+    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
+  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
+    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+
+  const store = (name: string, azurekv: Record<string, unknown>): KubeObject => ({
+    apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: NS },
+    spec: { provider: { azurekv: { vaultUrl: azure.vault.vaultUrl, tenantId: azure.tenantId, authorityHost: azure.entra.authorityHost, caBundle: azure.caBundle, ...azurekv } } },
+  });
+  const sync = (name: string, storeName: string, remoteRef: Record<string, unknown>): KubeObject => externalSecret(name, NS, {
+    secretStoreRef: { name: storeName }, refreshInterval: '1s',
+    data: [{ secretKey: 'value', remoteRef }],
+    target: { name, versioning: { retain: 2, minRetention: '0s' } },
+  });
+
+  before(async () => {
+    fx = await startClusterFixture();
+    azure = await startAzureEnvironment();
+    const cert = await createClientCertificate('keyferry-e2e');
+    azure.entra.register({ clientId: 'sp-secret', clientSecret: CLIENT_SECRET });
+    azure.entra.register({ clientId: 'sp-cert', certificatePem: cert.certPem });
+    azure.entra.register({ clientId: 'wi', federated: { issuer: fx.cluster.issuer.issuer, subject: `system:serviceaccount:${NS}:keyferry` } });
+    azure.entra.register({ clientId: 'reader-without-rights', clientSecret: CLIENT_SECRET });
+    for (const app of ['sp-secret', 'sp-cert', 'wi']) azure.vault.grant(app, ['get', 'list']);
+
+    azure.vault.setSecret('db', JSON.stringify({ password: PLANTED[0] }), { expires: expiry });
+    pinnedVersion = azure.vault.setSecret('pinned', PLANTED[2]!);
+    azure.vault.setSecret('pinned', 'newer-than-the-pin');
+    azure.vault.setSecret('disabled', PLANTED[2]!, { enabled: false });
+    azure.vault.setSecret('removable', 'here-for-now');
+
+    await fx.cluster.apply([
+      namespace(NS),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'keyferry', namespace: NS } },
+      {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'azure-creds', namespace: NS },
+        data: {
+          clientId: Buffer.from('sp-secret').toString('base64'),
+          clientSecret: Buffer.from(CLIENT_SECRET).toString('base64'),
+          certClientId: Buffer.from('sp-cert').toString('base64'),
+          certificate: Buffer.from(cert.combinedPem).toString('base64'),
+          wrongSecret: Buffer.from('wrong-client-secret-value-00').toString('base64'),
+          noRights: Buffer.from('reader-without-rights').toString('base64'),
+        },
+      },
+      store('kv-secret', { authSecretRef: { clientId: { name: 'azure-creds', key: 'clientId' }, clientSecret: { name: 'azure-creds', key: 'clientSecret' } } }),
+      store('kv-cert', { authSecretRef: { clientId: { name: 'azure-creds', key: 'certClientId' }, clientCertificate: { name: 'azure-creds', key: 'certificate' } } }),
+      store('kv-wi', { authType: 'WorkloadIdentity', identityId: 'wi', serviceAccountRef: { name: 'keyferry' } }),
+      store('kv-wrong-secret', { authSecretRef: { clientId: { name: 'azure-creds', key: 'clientId' }, clientSecret: { name: 'azure-creds', key: 'wrongSecret' } } }),
+      store('kv-no-rights', { authSecretRef: { clientId: { name: 'azure-creds', key: 'noRights' }, clientSecret: { name: 'azure-creds', key: 'clientSecret' } } }),
+      store('kv-unreachable', { vaultUrl: 'https://127.0.0.1:9', authSecretRef: { clientId: { name: 'azure-creds', key: 'clientId' }, clientSecret: { name: 'azure-creds', key: 'clientSecret' } } }),
+      sync('db-secret', 'kv-secret', { key: 'db', property: 'password' }),
+      sync('db-cert', 'kv-cert', { key: 'db', property: 'password' }),
+      sync('db-wi', 'kv-wi', { key: 'db', property: 'password' }),
+      sync('pinned', 'kv-secret', { key: 'pinned', version: pinnedVersion }),
+      sync('removable', 'kv-secret', { key: 'removable' }),
+      sync('missing', 'kv-secret', { key: 'no-such-secret' }),
+      sync('disabled', 'kv-secret', { key: 'disabled' }),
+      sync('forbidden', 'kv-no-rights', { key: 'db' }),
+      sync('unreachable', 'kv-unreachable', { key: 'db' }),
+      sync('bad-credentials', 'kv-wrong-secret', { key: 'db' }),
+    ]);
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath });
+  });
+
+  after(async () => {
+    await op?.kill();
+    await azure?.close();
+    await fx?.close();
+  });
+
+  it('syncs a versioned Secret through each auth mode, with the remote version and expiry in status', async () => {
+    for (const name of ['db-secret', 'db-cert', 'db-wi']) {
+      const obj = await waitReady(name);
+      const status = obj.status as EsStatus;
+      assert.match(status.currentSecretName!, new RegExp(`^${name}-[0-9a-f]{10}$`));
+      assert.equal(secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
+      assert.equal(fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS)?.immutable, true);
+      assert.equal(status.expiresAt, expiry.toISOString(), `${name} surfaces the remote expiry`);
+      assert.match(Object.values(status.versions?.[0]?.remoteVersions ?? {})[0] ?? '', /^[0-9a-f]{32}$/);
+    }
+    const methods = new Set(azure.entra.tokenRequests.filter((r) => r.status === 200).map((r) => `${r.clientId}:${r.method}`));
+    assert.deepEqual([...methods].filter((m) => !m.startsWith('reader')).sort(), ['sp-cert:certificate', 'sp-secret:secret', 'wi:federated']);
+  });
+
+  it('a rotated remote value produces a new version; a pinned version keeps the old value', async () => {
+    const names = ['db-secret', 'db-cert', 'db-wi'];
+    const before = new Map(names.map((name) => [name, statusOf(name).currentSecretName!]));
+    const pinnedBefore = (await waitReady('pinned')).status as EsStatus;
+    assert.equal(secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
+    await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
+    azure.vault.setSecret('db', JSON.stringify({ password: PLANTED[1] }), { expires: expiry });
+    for (const name of names) {
+      const next = await eventually(() => {
+        const current = statusOf(name).currentSecretName;
+        return current && current !== before.get(name) ? current : undefined;
+      }, 20_000, `${name} rotated`);
+      assert.equal(secretValue(next, 'value'), PLANTED[1]);
+      assert.equal(secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
+    }
+    assert.equal(managedSecrets(fx.cluster, NS, 'db-secret').length, 2, 'the previous version is retained');
+    azure.vault.setSecret('pinned', 'yet-another-latest');
+    await new Promise((r) => setTimeout(r, 2500)); // two refresh intervals
+    const pinnedAfter = statusOf('pinned');
+    assert.equal(pinnedAfter.currentSecretName, pinnedBefore.currentSecretName);
+    assert.equal(readyOf(es('pinned'))?.status, 'True');
+  });
+
+  it('a removed remote secret gives Ready=False and keeps the existing Secret', async () => {
+    const ready = (await waitReady('removable')).status as EsStatus;
+    azure.vault.deleteSecret('removable');
+    const condition = await waitReason('removable', 'Stale');
+    assert.equal(condition.status, 'False');
+    assert.match(condition.message ?? '', /NotFound/);
+    assert.equal(statusOf('removable').currentSecretName, ready.currentSecretName);
+    assert.equal(secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
+  });
+
+  it('each error class ends up as its typed error, condition and metric status, with no credential or value in any text', async () => {
+    const missing = await waitReason('missing', 'SecretSyncedError');
+    assert.match(missing.message ?? '', /^NotFound: .*SecretNotFound|^NotFound: /);
+    const disabled = await waitReason('disabled', 'SecretSyncedError');
+    assert.match(disabled.message ?? '', /^NotFound: .*disabled/);
+    const forbidden = await waitReason('forbidden', 'SecretSyncedError');
+    assert.match(forbidden.message ?? '', /^Auth: /);
+    const unreachable = await waitReason('unreachable', 'SecretSyncedError');
+    assert.match(unreachable.message ?? '', /^Unavailable: /);
+    const badCredentials = await waitReason('bad-credentials', 'StoreNotReady');
+    assert.match(badCredentials.message ?? '', /AADSTS7000215/);
+    const badStore = readyOf(fx.cluster.get(API, 'SecretStore', 'kv-wrong-secret', NS));
+    assert.equal(badStore?.status, 'False');
+    assert.match(badStore?.message ?? '', /^Auth: /);
+
+    // Throttling: one 429 with Retry-After surfaces as Throttled, then the sync recovers.
+    azure.vault.throttleNext(1, 1);
+    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call: 'GetSecret', status: 'Throttled' })) ?? 0) >= 1, 20_000, 'a throttled call counted');
+
+    const metric = (status: string, call = 'GetSecret') => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call, status });
+    assert.ok(((await metric('200')) ?? 0) > 0);
+    assert.ok(((await metric('SecretNotFound')) ?? 0) > 0);
+    assert.ok(((await metric('Forbidden')) ?? 0) > 0);
+    assert.ok(((await metric('200', 'GetToken')) ?? 0) > 0);
+    assert.ok(((await metric('TokenRequestFailed', 'GetToken')) ?? 0) + ((await metric('AADSTS7000215', 'GetToken')) ?? 0) > 0);
+    assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'missing', namespace: NS, condition: 'Ready', status: 'False' }), 1);
+
+    const texts = [
+      op.output(),
+      JSON.stringify(fx.cluster.list(API, 'ExternalSecret', NS).map((o) => o.status)),
+      JSON.stringify(fx.cluster.list(API, 'SecretStore', NS).map((o) => o.status)),
+      JSON.stringify(fx.cluster.list('v1', 'Event', NS)),
+      await op.metrics(),
+    ].join('\n');
+    for (const needle of [CLIENT_SECRET, 'wrong-client-secret-value-00', ...PLANTED, 'eyJ']) {
+      assert.ok(!texts.includes(needle), `"${needle.slice(0, 12)}…" leaked into logs, status, Events or metrics`);
+    }
+  });
+});
