@@ -9,7 +9,7 @@ import {
 } from './api-error.js';
 import { builtinResources } from './builtin-types.js';
 import { compileCrdFallback } from './crd-fallback.js';
-import { CRD_STORAGE_KEY, installCrdController, type CrdCompiler } from './crd-controller.js';
+import { installCrdController, type CrdCompiler } from './crd-controller.js';
 import {
   apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc, openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc,
 } from './docs-fallback.js';
@@ -177,7 +177,7 @@ export class DevClusterServer {
       if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
       if (d.error) throw d.error;
       if (!route) return await this.nonResource(req, res, path, method);
-      await this.serveResource(req, res, route, info, q, watch, d.dropWatchAfterMs);
+      await this.serveResource(req, res, route, q, watch, d.dropWatchAfterMs);
     } catch (e) {
       if (!(e instanceof ApiError)) this.opts.logger?.error?.({ err: e instanceof Error ? e.message : String(e) }, 'request failed');
       sendError(res, e);
@@ -243,7 +243,7 @@ export class DevClusterServer {
   }
 
   private async serveResource(
-    req: IncomingMessage, res: ServerResponse, route: ResourceRoute, info: RequestInfo, q: URLSearchParams, watch: boolean, dropAfterMs?: number,
+    req: IncomingMessage, res: ServerResponse, route: ResourceRoute, q: URLSearchParams, watch: boolean, dropAfterMs?: number,
   ): Promise<void> {
     const { r, namespace, name, subresource } = route;
     const method = req.method ?? 'GET';
@@ -296,10 +296,9 @@ export class DevClusterServer {
         if (removed && r.type.group === '' && r.storageKey !== '/pods' && r.storageKey !== '/namespaces') {
           return sendJson(res, 200, successStatus({ name, kind: r.type.plural, uid: String(entry.obj.metadata?.uid ?? '') }));
         }
-        return sendJson(res, removed ? 200 : 200, encode(r, entry));
+        return sendJson(res, 200, encode(r, entry));
       }
       default:
-        void info;
         throw methodNotAllowed();
     }
   }
@@ -350,7 +349,12 @@ export class DevClusterServer {
     }
     const timers: NodeJS.Timeout[] = [];
     let closed = false;
-    const viewKey = r.apiVersion;
+    // `kubectl get -w` asks for Tables: each event's object is then a one-row Table.
+    const table = wantsTable(req.headers.accept);
+    const viewKey = table ? `${r.apiVersion}|Table` : r.apiVersion;
+    const encodeFor = (e: Entry): string => (table
+      ? JSON.stringify(buildTable(r.type, [copyOut(r, e)], { resourceVersion: String(e.rv) }, this.now()))
+      : encode(r, e));
     const bookmarkLine = (extra?: Record<string, string>): string => JSON.stringify({
       type: 'BOOKMARK',
       object: { kind: r.type.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(this.store.resourceVersion), ...(extra ? { annotations: extra } : {}) } },
@@ -361,7 +365,7 @@ export class DevClusterServer {
       matches: matcher,
       viewKey,
       resource: r.type.plural,
-      encode: (e) => encode(r, e),
+      encode: encodeFor,
       send: (line) => { if (!closed) res.write(line); },
       close: (graceful) => {
         if (closed) return;
@@ -378,7 +382,7 @@ export class DevClusterServer {
     req.on('close', cleanup);
     res.on('close', cleanup);
     if (history) {
-      for (const e of history) if (w.matches(e.obj)) res.write(watchLine('ADDED', encode(r, e)));
+      for (const e of history) if (w.matches(e.obj)) res.write(watchLine('ADDED', encodeFor(e)));
       if (sendInitial) res.write(bookmarkLine({ 'k8s.io/initial-events-end': 'true' }));
     } else {
       for (const ev of replay) this.hub.deliver(w, ev);
@@ -460,7 +464,6 @@ export class DevClusterServer {
         if (sa && !this.store.get('/serviceaccounts', ns, 'default')) this.core.create(sa, ns, { metadata: { name: 'default' } });
       },
     });
-    void CRD_STORAGE_KEY;
   }
 
   // ---- /_dev control API ----
