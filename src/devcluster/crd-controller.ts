@@ -47,15 +47,17 @@ export function installCrdController(deps: {
           throw invalid('apiextensions.k8s.io', 'CustomResourceDefinition', name, [fieldInvalid('spec.names.plural', t.plural, 'is already in use')]);
         }
       }
-      const t = timestamp(now());
+      // Keep a condition's lastTransitionTime while its status does not change, so re-applying an unchanged CRD is a no-op.
+      const oldConditions = ((old?.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] } | undefined)?.conditions) ?? [];
+      const since = (type: string): string => oldConditions.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime ?? timestamp(now());
       const names = (spec.names ?? {}) as Record<string, unknown>;
       const kind = String(names.kind ?? '');
       const storage = spec.versions?.find((v) => v.storage)?.name ?? spec.versions?.[0]?.name;
       const oldStored = ((old?.status as { storedVersions?: string[] } | undefined)?.storedVersions) ?? [];
       obj.status = {
         conditions: [
-          { type: 'NamesAccepted', status: 'True', lastTransitionTime: t, reason: 'NoConflicts', message: 'no conflicts found' },
-          { type: 'Established', status: 'True', lastTransitionTime: t, reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+          { type: 'NamesAccepted', status: 'True', lastTransitionTime: since('NamesAccepted'), reason: 'NoConflicts', message: 'no conflicts found' },
+          { type: 'Established', status: 'True', lastTransitionTime: since('Established'), reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
         ],
         acceptedNames: {
           ...names,

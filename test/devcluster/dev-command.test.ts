@@ -19,8 +19,10 @@ describe('keyferry dev', () => {
     assert.equal(t.cluster.stats.count('create', 'customresourcedefinitions'), names.length);
     const res = await fetch(`${t.cluster.url}/apis/keyferry.io/v1alpha1/namespaces/default/externalsecrets`);
     assert.equal(res.status, 200);
-    // Applying again replaces them.
+    // Applying again replaces them; unchanged CRDs are not rewritten.
+    const rv = t.cluster.resourceVersion;
     assert.deepEqual(await applyCrdDirectory(t.cluster, crdDir), names);
+    assert.equal(t.cluster.resourceVersion, rv);
   });
 
   it('runs in the foreground, writes .keyferry/kubeconfig and stops cleanly when told to', async () => {
