@@ -169,6 +169,7 @@ describe('operator end to end: azurekv', function () {
     // Throttling: one 429 with Retry-After surfaces as Throttled, then the sync recovers.
     azure.vault.throttleNext(1, 1);
     await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call: 'GetSecret', status: 'Throttled' })) ?? 0) >= 1, 20_000, 'a throttled call counted');
+    await waitReady('db-secret');
 
     const metric = (status: string, call = 'GetSecret') => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call, status });
     assert.ok(((await metric('200')) ?? 0) > 0);

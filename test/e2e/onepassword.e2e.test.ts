@@ -1,0 +1,165 @@
+// End to end for 1Password Connect: the operator process against the dev cluster and the
+// local Connect server (plaintext http, as many in-cluster Connect deployments run; the store
+// status carries the warning).
+import assert from 'node:assert/strict';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
+import { ConnectServer } from '../support/onepassword/connect-server.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+const NS = 'op';
+const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJlMmUtY29ubmVjdCJ9.cGxhbnRlZC1jb25uZWN0LXNpZ25hdHVyZQ';
+const PLANTED = ['planted-op-password-1-a7d2', 'planted-op-password-2-0e5b', 'planted-op-user-c3f1', 'planted-op-doc-99aa'];
+
+interface EsStatus {
+  currentSecretName?: string;
+  versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
+}
+
+describe('operator end to end: onepassword', function () {
+  this.timeout(90_000);
+  let fx: ClusterFixture;
+  let connect: ConnectServer;
+  let op: OperatorProcess;
+  let prod: string;
+  let loginId: string;
+  let removableId: string;
+
+  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
+  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
+  const secretData = (secretName: string) => {
+    const data = (fx.cluster.get('v1', 'Secret', secretName, NS)?.data ?? {}) as Record<string, string>;
+    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  };
+  const waitReady = (name: string, timeoutMs = 20_000) =>
+    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
+  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
+    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+
+  const store = (name: string, tokenKey: string, vaults: Record<string, number>): KubeObject => ({
+    apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: NS },
+    spec: { provider: { onepassword: { connectHost: connect.url, vaults, auth: { secretRef: { connectTokenSecretRef: { name: 'connect', key: tokenKey } } } } } },
+  });
+  const sync = (name: string, storeName: string, body: Record<string, unknown>): KubeObject => externalSecret(name, NS, {
+    secretStoreRef: { name: storeName }, refreshInterval: '1s',
+    target: { name, versioning: { retain: 2, minRetention: '0s' } },
+    ...body,
+  });
+
+  before(async () => {
+    fx = await startClusterFixture();
+    connect = await ConnectServer.start();
+    prod = connect.addVault('prod');
+    const shared = connect.addVault('shared');
+    connect.addToken(TOKEN, [prod, shared]);
+    loginId = connect.addItem(prod, {
+      title: 'db',
+      category: 'LOGIN',
+      fields: [{ label: 'username', value: PLANTED[2]!, purpose: 'USERNAME' }, { label: 'password', value: PLANTED[0]!, purpose: 'PASSWORD' }, { label: 'host', value: 'pg.internal' }],
+    });
+    connect.addItem(shared, { title: 'ca', category: 'DOCUMENT', files: { 'ca.pem': PLANTED[3]! } });
+    connect.addItem(prod, { title: 'twin', fields: [{ label: 'password', value: 'one', purpose: 'PASSWORD' }] });
+    connect.addItem(prod, { title: 'twin', fields: [{ label: 'password', value: 'two', purpose: 'PASSWORD' }] });
+    removableId = connect.addItem(prod, { title: 'removable', fields: [{ label: 'password', value: 'here-for-now', purpose: 'PASSWORD' }] });
+
+    await fx.cluster.apply([
+      namespace(NS),
+      {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'connect', namespace: NS },
+        data: { token: Buffer.from(TOKEN).toString('base64'), wrong: Buffer.from('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.bm9wZS1ub3BlLW5vcGU').toString('base64') },
+      },
+      store('onepassword', 'token', { prod: 1, shared: 2 }),
+      store('wrong-token', 'wrong', { prod: 1 }),
+      sync('db', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }, { secretKey: 'user', remoteRef: { key: 'db', property: 'username' } }] }),
+      sync('db-all', 'onepassword', { dataFrom: [{ extract: { key: 'db' } }] }),
+      sync('pinned', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: loginId, version: '1' } }] }),
+      sync('document', 'onepassword', { data: [{ secretKey: 'ca.pem', remoteRef: { key: 'ca' } }] }),
+      sync('removable', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'removable' } }] }),
+      sync('ambiguous', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'twin' } }] }),
+      sync('missing', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'no-such-item' } }] }),
+      sync('unauthorised', 'wrong-token', { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }] }),
+    ]);
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath });
+  });
+
+  after(async () => {
+    await op?.kill();
+    await connect?.close();
+    await fx?.close();
+  });
+
+  it('syncs items into versioned Secrets: password by default, fields by label, every field, document content', async () => {
+    const db = (await waitReady('db')).status as EsStatus;
+    assert.deepEqual(secretData(db.currentSecretName!), { password: PLANTED[0], user: PLANTED[2] });
+    assert.deepEqual(Object.values(db.versions?.[0]?.remoteVersions ?? {}), ['1']);
+    const all = (await waitReady('db-all')).status as EsStatus;
+    assert.deepEqual(secretData(all.currentSecretName!), { username: PLANTED[2], password: PLANTED[0], host: 'pg.internal' });
+    const doc = (await waitReady('document')).status as EsStatus;
+    assert.deepEqual(secretData(doc.currentSecretName!), { 'ca.pem': PLANTED[3] });
+    const storeStatus = readyOf(fx.cluster.get(API, 'SecretStore', 'onepassword', NS));
+    assert.equal(storeStatus?.status, 'True');
+    assert.match(storeStatus?.message ?? '', /plaintext/);
+  });
+
+  it('an edited item produces a new version; a ref pinned to the old item version keeps the old value', async () => {
+    const before = statusOf('db').currentSecretName!;
+    const pinned = (await waitReady('pinned')).status as EsStatus;
+    assert.deepEqual(secretData(pinned.currentSecretName!), { password: PLANTED[0] });
+    await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
+    connect.updateItem(prod, loginId, { field: 'password', value: PLANTED[1] });
+    const next = await eventually(() => {
+      const current = statusOf('db').currentSecretName;
+      return current && current !== before ? current : undefined;
+    }, 20_000, 'db rotated');
+    assert.deepEqual(secretData(next), { password: PLANTED[1], user: PLANTED[2] });
+    assert.deepEqual(Object.values(statusOf('db').versions?.[0]?.remoteVersions ?? {}), ['2']);
+    assert.equal(managedSecrets(fx.cluster, NS, 'db').length, 2);
+    // Connect serves only the current item version: the pinned ref cannot be re-read, so it
+    // goes stale and its Secret keeps the old value.
+    const condition = await waitReason('pinned', 'Stale');
+    assert.match(condition.message ?? '', /^NotFound: .*version 1/);
+    assert.equal(statusOf('pinned').currentSecretName, pinned.currentSecretName);
+    assert.deepEqual(secretData(pinned.currentSecretName!), { password: PLANTED[0] });
+  });
+
+  it('a removed item gives Ready=False and keeps the existing Secret', async () => {
+    const ready = (await waitReady('removable')).status as EsStatus;
+    connect.deleteItem(prod, removableId);
+    const condition = await waitReason('removable', 'Stale');
+    assert.equal(condition.status, 'False');
+    assert.match(condition.message ?? '', /^NotFound: /);
+    assert.deepEqual(secretData(ready.currentSecretName!), { password: 'here-for-now' });
+  });
+
+  it('each error class ends up as its typed error, condition and metric status, with no token or value in any text', async () => {
+    const ambiguous = await waitReason('ambiguous', 'SecretSyncedError');
+    assert.match(ambiguous.message ?? '', /^InvalidData: .*more than one item is titled "twin"/);
+    const missing = await waitReason('missing', 'SecretSyncedError');
+    assert.match(missing.message ?? '', /^NotFound: /);
+    const unauthorised = await waitReason('unauthorised', 'StoreNotReady');
+    assert.match(unauthorised.message ?? '', /Auth: /);
+
+    connect.throttleNext(1, 1);
+    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status: '429' })) ?? 0) >= 1, 20_000, 'a throttled call counted');
+    connect.failNext(1, 503);
+    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status: '503' })) ?? 0) >= 1, 20_000, 'an unavailable call counted');
+    await waitReady('db');
+
+    const metric = (status: string) => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status });
+    assert.ok(((await metric('200')) ?? 0) > 0);
+    assert.ok(((await metric('404')) ?? 0) > 0);
+    assert.ok(((await metric('401')) ?? 0) > 0);
+    assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'ambiguous', namespace: NS, condition: 'Ready', status: 'False' }), 1);
+
+    const texts = [
+      op.output(),
+      JSON.stringify(fx.cluster.list(API, 'ExternalSecret', NS).map((o) => o.status)),
+      JSON.stringify(fx.cluster.list(API, 'SecretStore', NS).map((o) => o.status)),
+      JSON.stringify(fx.cluster.list('v1', 'Event', NS)),
+      await op.metrics(),
+    ].join('\n');
+    for (const needle of [TOKEN, TOKEN.split('.')[2]!, 'bm9wZS1ub3BlLW5vcGU', ...PLANTED, 'eyJ']) {
+      assert.ok(!texts.includes(needle), `"${needle.slice(0, 12)}…" leaked into logs, status, Events or metrics`);
+    }
+  });
+});
