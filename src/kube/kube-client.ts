@@ -2,6 +2,7 @@
 // (`--client-qps/--client-burst`); Events use their own small budget so a burst of Events
 // can never delay the Secret and status writes a sync needs.
 import * as k8s from '@kubernetes/client-node';
+import type { Agent } from 'node:http';
 import type { ClusterApi, EventInput, ResourceRef } from './cluster-api.js';
 import type { SecretObject } from './kube-object.js';
 import { httpStatusOf } from './api-error.js';
@@ -16,6 +17,25 @@ export interface KubeClientOptions {
   now?: () => number;
 }
 
+/**
+ * client-node builds a new, non-keep-alive agent for every request, so each call pays a
+ * TCP (and TLS) handshake. Reuse one keep-alive agent per distinct set of agent options.
+ */
+function reuseConnections(config: k8s.KubeConfig): void {
+  const target = config as unknown as { createAgent(cluster: unknown, options: Record<string, unknown>): Agent };
+  const original = target.createAgent.bind(config);
+  const agents = new Map<string, Agent>();
+  target.createAgent = (cluster, options) => {
+    const key = JSON.stringify([(cluster as { server?: string } | undefined)?.server, options]);
+    let agent = agents.get(key);
+    if (!agent) {
+      agent = original(cluster, { ...options, keepAlive: true, maxFreeSockets: 64 });
+      agents.set(key, agent);
+    }
+    return agent;
+  };
+}
+
 export class KubeClient implements ClusterApi {
   readonly core: k8s.CoreV1Api;
   readonly custom: k8s.CustomObjectsApi;
@@ -26,6 +46,7 @@ export class KubeClient implements ClusterApi {
   private eventSeq = 0;
 
   constructor(readonly config: k8s.KubeConfig, options: KubeClientOptions) {
+    reuseConnections(config);
     this.core = config.makeApiClient(k8s.CoreV1Api);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
     this.limiter = createRequestLimiter(options.budget);

@@ -22,5 +22,6 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
-  }, options.destination ?? pino.destination({ sync: true }));
+  // Asynchronous writes: a slow reader of stdout must not stall reconciles.
+  }, options.destination ?? pino.destination({ sync: false }));
 }

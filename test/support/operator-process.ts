@@ -17,6 +17,9 @@ export interface OperatorProcessOptions {
   /** Extra `keyferry run` flags, e.g. `['--concurrency', '8']`. */
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Node flags before the script, e.g. `['--cpu-prof']`. */
+  nodeArgs?: string[];
+  /** Default debug; must be info or lower, as the harness reads the startup lines. */
   logLevel?: string;
   /** How long to wait for the operator to report its caches synced (default 30 s). */
   startTimeoutMs?: number;
@@ -67,6 +70,7 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
 
 export async function startOperatorProcess(options: OperatorProcessOptions): Promise<OperatorProcess> {
   const args = [
+    ...(options.nodeArgs ?? []),
     join(repoRoot, 'bin', 'keyferry.js'), 'run',
     '--kubeconfig', options.kubeconfigPath,
     '--metrics-addr', '127.0.0.1:0',

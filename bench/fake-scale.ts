@@ -1,0 +1,134 @@
+// Cold start at scale over the fake provider: N ExternalSecrets (default 10 000) over M
+// distinct remote secrets (default 2 000) in one namespace. Starts the dev cluster in this
+// process and the operator as its own process, then reports the time until every
+// ExternalSecret is Ready, the Kubernetes API writes the operator made (counted at the dev
+// cluster), and the operator's peak RSS. Prints a table and writes bench/results/fake-scale.json.
+//
+//   node --import tsx bench/fake-scale.ts [--count 10000] [--distinct 2000] [--qps 1000] [--burst 2000] [--concurrency 16]
+//   BENCH_OPERATOR_PROF=<dir> also writes a CPU profile of the operator there.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDevCluster } from '../src/devcluster/dev-cluster.js';
+import { applyCrdDirectory } from '../src/cli/dev-command.js';
+import { startOperatorProcess } from '../test/support/operator-process.js';
+
+const root = join(import.meta.dirname, '..');
+const API = 'keyferry.io/v1alpha1';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+const COUNT = Number(arg('count', '10000'));
+const DISTINCT = Number(arg('distinct', '2000'));
+const QPS = Number(arg('qps', '1000'));
+const BURST = Number(arg('burst', '2000'));
+const CONCURRENCY = Number(arg('concurrency', '16'));
+
+/** Peak resident set (VmHWM) of a Linux process, in bytes. */
+async function peakRss(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const cluster = await startDevCluster({ port: 0, watchHistorySize: Math.max(10_000, COUNT * 4) });
+  const dir = await mkdtemp(join(tmpdir(), 'keyferry-bench-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  let op: Awaited<ReturnType<typeof startOperatorProcess>> | undefined;
+  try {
+    await applyCrdDirectory(cluster, join(root, 'manifests', 'crds'));
+    await cluster.writeKubeconfig(kubeconfigPath);
+    const data = Array.from({ length: DISTINCT }, (_, i) => ({ key: `secret-${i}`, value: JSON.stringify({ user: `u${i}`, password: `p${i}` }) }));
+    await cluster.apply([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
+      { apiVersion: API, kind: 'SecretStore', metadata: { name: 'fake', namespace: 'bench' }, spec: { provider: { fake: { data } } } },
+    ]);
+    const batch = 1000;
+    for (let start = 0; start < COUNT; start += batch) {
+      await cluster.apply(Array.from({ length: Math.min(batch, COUNT - start) }, (_, j) => {
+        const i = start + j;
+        return {
+          apiVersion: API, kind: 'ExternalSecret', metadata: { name: `es-${i}`, namespace: 'bench' },
+          spec: { secretStoreRef: { name: 'fake' }, refreshInterval: '1h', data: [{ secretKey: 'password', remoteRef: { key: `secret-${i % DISTINCT}`, property: 'password' } }] },
+        };
+      }));
+    }
+    cluster.stats.reset();
+
+    const started = Date.now();
+    op = await startOperatorProcess({
+      kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000, nodeArgs: process.env.BENCH_OPERATOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROF}`] : undefined,
+      args: ['--client-qps', String(QPS), '--client-burst', String(BURST), '--concurrency', String(CONCURRENCY)],
+    });
+    const synced = Date.now();
+    let peak = 0;
+    let ready = 0;
+    let allReadyAt: number | undefined;
+    const deadline = started + 30 * 60_000;
+    while (Date.now() < deadline) {
+      peak = Math.max(peak, (await peakRss(op.pid)) ?? 0);
+      ready = Number(await op.metricValue('externalsecret_status_condition', { namespace: 'bench', condition: 'Ready', status: 'True' }) ?? 0);
+      if (ready >= COUNT) {
+        allReadyAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // Confirm at the cluster, not only from the operator's own metric.
+    const notReady = cluster.list(API, 'ExternalSecret', 'bench').filter((o) =>
+      !((o.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    peak = Math.max(peak, (await peakRss(op.pid)) ?? 0);
+    const stats = cluster.stats.snapshot();
+    const result = {
+      scenario: 'fake-scale cold start',
+      externalSecrets: COUNT,
+      distinctRemoteSecrets: DISTINCT,
+      clientQps: QPS,
+      clientBurst: BURST,
+      concurrency: CONCURRENCY,
+      timeToAllReadySeconds: allReadyAt ? (allReadyAt - started) / 1000 : null,
+      timeFromCacheSyncToAllReadySeconds: allReadyAt ? (allReadyAt - synced) / 1000 : null,
+      notReadyAtEnd: notReady,
+      kubernetesApiWrites: cluster.stats.writes(),
+      secretWrites: cluster.stats.writes('secrets'),
+      statusWrites: cluster.stats.writes('externalsecrets/status'),
+      eventWrites: cluster.stats.writes('events'),
+      lowerBoundSeconds: (2 * COUNT) / QPS,
+      operatorPeakRssMiB: Math.round((peak / 1024 / 1024) * 10) / 10,
+      requests: stats,
+      node: process.version,
+      date: new Date().toISOString(),
+    };
+    await op.stop();
+    op = undefined;
+    console.table({
+      'ExternalSecrets': COUNT,
+      'distinct remote secrets': DISTINCT,
+      'time to all Ready (s)': result.timeToAllReadySeconds,
+      'of which after cache sync (s)': result.timeFromCacheSyncToAllReadySeconds,
+      'lower bound 2N/QPS (s)': result.lowerBoundSeconds,
+      'Kubernetes API writes': result.kubernetesApiWrites,
+      '  Secret writes': result.secretWrites,
+      '  status writes': result.statusWrites,
+      '  Event writes': result.eventWrites,
+      'operator peak RSS (MiB)': result.operatorPeakRssMiB,
+    });
+    await mkdir(join(root, 'bench', 'results'), { recursive: true });
+    await writeFile(join(root, 'bench', 'results', 'fake-scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+    if (notReady > 0) process.exitCode = 1;
+  } finally {
+    await op?.kill();
+    await cluster.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
