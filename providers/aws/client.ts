@@ -85,7 +85,7 @@ export class AwsSecretsManagerClient implements ProviderClient {
     const started = clock.now();
     try {
       const result = await run();
-      observer.observe({ operation, outcome: 'success', durationMs: clock.now() - started, status: 'OK' });
+      observer.observe({ operation, outcome: 'success', durationMs: clock.now() - started, status: '200' });
       return result;
     } catch (error) {
       const mapped = mapAwsError(error, { subject, nowMs: clock.now(), redact: this.options.redact });

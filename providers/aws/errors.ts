@@ -46,7 +46,8 @@ export function mapAwsError(error: unknown, options: MapOptions): ProviderError 
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkErrorShape;
   const code = e.name && e.name !== 'Error' ? e.name : (e.code ?? 'Unknown');
   const status = e.$metadata?.httpStatusCode;
-  const base = { code: status !== undefined ? `${code}/${status}` : code, cause: error, redact: options.redact };
+  // The AWS error code is what the metric `status` label carries: bounded and meaningful.
+  const base = { code, cause: error, redact: options.redact };
   const detail = `${options.subject}: ${code}: ${e.message ?? ''}`.trim();
 
   if (code === 'ResourceNotFoundException') {

@@ -13,6 +13,8 @@ import { parseSigV4, signatureMatches } from './sigv4.js';
 export interface AwsUser {
   accessKeyId: string;
   secretAccessKey: string;
+  /** IAM user name shown in error messages (default `keyferry-test`). */
+  userName?: string;
   /** Which secrets this principal may read (default: all). */
   allow?: (secretName: string) => boolean;
 }
@@ -265,7 +267,7 @@ export class AwsTestServer {
       if (temp.expiresAt.getTime() <= this.now().getTime()) throw new AwsFault(400, 'ExpiredTokenException', 'The security token included in the request is expired');
       return temp.principal;
     }
-    return { arn: `arn:aws:iam::${this.account}:user/${credential.accessKeyId.toLowerCase()}`, allow: user!.allow ?? (() => true) };
+    return { arn: `arn:aws:iam::${this.account}:user/${user!.userName ?? 'keyferry-test'}`, allow: user!.allow ?? (() => true) };
   }
 
   private requireSecret(id: unknown, operation: string, principal?: Principal): StoredSecret {
