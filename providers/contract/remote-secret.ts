@@ -27,6 +27,19 @@ export interface RemoteSecret {
   expiresAt?: Date;
   /** Non-secret metadata worth surfacing (e.g. Vault custom_metadata, tags). */
   metadata?: Record<string, string>;
+  /**
+   * Set when the remote secret has no default value (e.g. a 1Password item without a password
+   * field): `value` is then empty, and a ref without `property` must fail, which `readValue` does.
+   */
+  noDefaultValue?: { reason: string; message: string };
+}
+
+/** What a ref without `property` yields; NotFound when the provider says there is no default value. */
+export function readValue(secret: RemoteSecret, key: string): Buffer {
+  if (secret.noDefaultValue) {
+    throw new NotFoundError(`remote secret "${key}": ${secret.noDefaultValue.message}`, { reason: secret.noDefaultValue.reason });
+  }
+  return secret.value;
 }
 
 function jsonToBuffer(value: unknown): Buffer {

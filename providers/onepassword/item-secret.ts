@@ -46,12 +46,13 @@ export function itemToSecret(item: ItemLike, vaultName: string, files: Map<strin
   if (item.version !== undefined) metadata.version = String(item.version);
   if (item.tags && item.tags.length > 0) metadata.tags = item.tags.join(',');
   if (ambiguous.length > 0) metadata.ambiguousFields = ambiguous.join(',');
-  // Without a password field (or a document) there is no default value; a ref without
-  // `property` then reads an empty value, and the metadata says why.
-  if (value === undefined) metadata.defaultValue = 'none';
-
   return {
     value: value ?? Buffer.alloc(0),
+    // Without a password field (or a document file) a ref without `property` has nothing to
+    // read; it fails rather than syncing an empty value.
+    ...(value === undefined
+      ? { noDefaultValue: { reason: 'NoPasswordField', message: isDocument ? 'the document has no file' : 'the item has no password field; set remoteRef.property to a field label' } }
+      : {}),
     fields,
     versionId: item.version === undefined ? undefined : String(item.version),
     createdAt: item.createdAt,

@@ -5,6 +5,7 @@ import { onePasswordProvider, type OnePasswordConfig } from '../../../providers/
 import {
   extractAll,
   isProviderError,
+  readValue,
   selectProperty,
   type ProviderClient,
   type ProviderError,
@@ -113,6 +114,19 @@ describe('onepassword provider against a local Connect server', () => {
     const seen = server.requests.slice(before).map((r) => `${r.path}${decodeURIComponent(r.query)}`);
     assert.ok(seen.includes('/v1/vaults/?filter=title eq "prod"'), seen.join('\n'));
     assert.ok(seen.some((s) => s === `/v1/vaults/${prod}/items/?filter=title eq "db-login"`), seen.join('\n'));
+  });
+
+  it('fails a ref without property on an item that has no password field, instead of reading an empty value', async () => {
+    server.addItem(prod, { title: 'note-only', category: 'SECURE_NOTE', fields: [{ label: 'notesPlain', value: plantedNote, purpose: 'NOTES' }] });
+    const client = await connect();
+    const secret = await client.fetch({ key: 'note-only' });
+    assert.equal(selectProperty(secret, 'note-only', 'notesPlain').toString(), plantedNote);
+    const error = await rejection(Promise.resolve().then(() => readValue(secret, 'note-only')));
+    errors.push(error);
+    assert.equal(error.kind, 'NotFound');
+    assert.equal(error.reason, 'NoPasswordField');
+    const login = await client.fetch({ key: 'db-login' });
+    assert.equal(readValue(login, 'db-login').toString(), plantedPassword);
   });
 
   it('reads an item by its 26-character id', async () => {
