@@ -262,9 +262,18 @@ describe('CRDs (manifests/crds)', () => {
       const azure = fakeStore();
       azure.spec.provider = { azurekv: { vaultUrl: 'https://v.vault.azure.net' } } as unknown as typeof azure.spec.provider;
       assert.deepEqual(v('SecretStore').validate(azure).errors.sort(), [
-        'spec.provider.azurekv.authSecretRef: authType ServicePrincipal needs authSecretRef',
+        'spec.provider.azurekv.authSecretRef: authType ServicePrincipal needs authSecretRef with clientId and clientSecret or clientCertificate',
         'spec.provider.azurekv.tenantId: authType ServicePrincipal needs tenantId',
       ]);
+      const wi = fakeStore();
+      wi.spec.provider = { azurekv: { authType: 'WorkloadIdentity', vaultUrl: 'https://v.vault.azure.net', authSecretRef: { clientId: { name: 'a', key: 'id' } }, serviceAccountRef: { name: 'sa' } } } as unknown as typeof wi.spec.provider;
+      assert.deepEqual(v('SecretStore').validate(wi).errors, [], 'WorkloadIdentity may take only clientId from authSecretRef');
+      const appRole = fakeStore();
+      appRole.spec.provider = { vault: { server: 'https://vault:8200', auth: { appRole: { secretRef: { name: 'a', key: 's' } } } } } as unknown as typeof appRole.spec.provider;
+      assert.deepEqual(v('SecretStore').validate(appRole).errors, ['spec.provider.vault.auth.appRole: appRole must set exactly one of: roleId, roleRef']);
+      const ca = fakeStore();
+      ca.spec.provider = { aws: { region: 'eu-west-1', caBundle: 'Zm9v', caProvider: { type: 'Secret', name: 'ca', key: 'ca.crt' } } } as unknown as typeof ca.spec.provider;
+      assert.deepEqual(v('SecretStore').validate(ca).errors, ['spec.provider.aws: aws takes at most one of: caBundle, caProvider']);
       const op = fakeStore();
       op.spec.provider = { onepassword: { connectHost: 'http://op:8080', vaults: { prod: 'first' }, auth: { secretRef: { connectTokenSecretRef: { name: 'op', key: 't' } } } } } as unknown as typeof op.spec.provider;
       assert.match(v('SecretStore').validate(op).errors.join('\n'), /spec\.provider\.onepassword\.vaults\.prod: must be integer/);

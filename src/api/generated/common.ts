@@ -28,16 +28,44 @@ export interface AwsProvider {
   region: string;
   /** ARN of an IAM role to assume after authenticating. */
   role?: string;
-  /** Endpoint override (VPC endpoint, FIPS endpoint, local testing). An http:// endpoint means plaintext and is reported as a warning in the store status. */
+  /** Secrets Manager endpoint override (VPC endpoint, FIPS endpoint, local testing). An http:// endpoint means plaintext and is reported as a warning in the store status. */
   endpoint?: string;
+  /** STS endpoint override, used for AssumeRole and AssumeRoleWithWebIdentity (regional, VPC or FIPS STS endpoints, local testing). */
+  stsEndpoint?: string;
   /**
    * Base64-encoded PEM bundle of the certificate authorities to trust for this endpoint, for private endpoints and proxies.
    * Base64-encoded.
    */
   caBundle?: string;
+  /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
+  caProvider?: AwsProviderCaProvider;
   /** How to authenticate. Without it the AWS SDK default credential chain is used. */
   auth?: AwsAuth;
 }
+
+/** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
+export interface AwsProviderCaProvider {
+  /** Kind of object holding the CA bundle. */
+  type: 'Secret' | 'ConfigMap';
+  /** Name of the Secret or ConfigMap. */
+  name: string;
+  /** Key within the object. */
+  key: string;
+  /** Namespace of the Secret or ConfigMap. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
+  namespace?: string;
+}
+
+/** Same shape as {@link AwsProviderCaProvider}. */
+export type GcpsmProviderCaProvider = AwsProviderCaProvider;
+
+/** Same shape as {@link AwsProviderCaProvider}. */
+export type AzureKvProviderCaProvider = AwsProviderCaProvider;
+
+/** Same shape as {@link AwsProviderCaProvider}. */
+export type CAProvider = AwsProviderCaProvider;
+
+/** Same shape as {@link AwsProviderCaProvider}. */
+export type OnePasswordProviderCaProvider = AwsProviderCaProvider;
 
 /** How to authenticate. Without it the AWS SDK default credential chain is used. */
 export interface AwsAuth {
@@ -99,6 +127,8 @@ export interface GcpsmProvider {
    * Base64-encoded.
    */
   caBundle?: string;
+  /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
+  caProvider?: AwsProviderCaProvider;
   /** How to authenticate. Without it, application default credentials are used. */
   auth?: GcpsmAuth;
 }
@@ -150,7 +180,9 @@ export interface AzureKvProvider {
    * Base64-encoded.
    */
   caBundle?: string;
-  /** ServicePrincipal credentials read from Secrets: clientId plus either clientSecret or clientCertificate (PEM with the private key). */
+  /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
+  caProvider?: AwsProviderCaProvider;
+  /** Credentials read from Secrets. ServicePrincipal: clientId plus either clientSecret or clientCertificate (PEM with the private key). WorkloadIdentity: optionally clientId, instead of identityId. */
   authSecretRef?: AzureKvAuthSecretRef;
   /** For WorkloadIdentity: the ServiceAccount whose minted token is the client assertion. */
   serviceAccountRef?: ServiceAccountSelector;
@@ -158,7 +190,7 @@ export interface AzureKvProvider {
   identityId?: string;
 }
 
-/** ServicePrincipal credentials read from Secrets: clientId plus either clientSecret or clientCertificate (PEM with the private key). */
+/** Credentials read from Secrets. ServicePrincipal: clientId plus either clientSecret or clientCertificate (PEM with the private key). WorkloadIdentity: optionally clientId, instead of identityId. */
 export interface AzureKvAuthSecretRef {
   /** The application (client) id. */
   clientId: SecretKeySelector;
@@ -187,21 +219,9 @@ export interface VaultProvider {
    */
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-  caProvider?: CAProvider;
+  caProvider?: AwsProviderCaProvider;
   /** How to authenticate to Vault: exactly one method. */
   auth: VaultAuth;
-}
-
-/** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-export interface CAProvider {
-  /** Kind of object holding the CA bundle. */
-  type: 'Secret' | 'ConfigMap';
-  /** Name of the Secret or ConfigMap. */
-  name: string;
-  /** Key within the object. */
-  key: string;
-  /** Namespace of the Secret or ConfigMap. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
-  namespace?: string;
 }
 
 /** How to authenticate to Vault: exactly one method. */
@@ -221,8 +241,10 @@ export interface VaultAppRoleAuth {
    * Default: `"approle"`.
    */
   path: string;
-  /** The role id. */
-  roleId: string;
+  /** The role id, inline. */
+  roleId?: string;
+  /** The role id, read from a Secret instead of inline. */
+  roleRef?: SecretKeySelector;
   /** The secret id, read from a Secret. */
   secretRef: SecretKeySelector;
 }
@@ -253,6 +275,8 @@ export interface OnePasswordProvider {
    * Base64-encoded.
    */
   caBundle?: string;
+  /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
+  caProvider?: AwsProviderCaProvider;
   /** How to authenticate to Connect. */
   auth: OnePasswordAuth;
 }
