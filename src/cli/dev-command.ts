@@ -6,12 +6,13 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startDevCluster, type DevCluster } from '../devcluster/dev-cluster.js';
+import { applyDemoDirectory, startDevOperator, waitForDemo, type DevOperator } from './dev-operator.js';
 
 export interface DevOptions {
   port: number;
-  /** Run the operator against the dev cluster. Not wired yet: a no-op until the operator lands (see below). */
+  /** Run the operator (in this process) against the dev cluster. */
   operator: boolean;
-  /** Apply the demo (a `fake` store and ExternalSecrets). Not wired yet: a no-op until the demo lands (see below). */
+  /** Apply the demo from manifests/examples/dev (a `fake` store and ExternalSecrets). */
   demo: boolean;
 }
 
@@ -50,14 +51,22 @@ export async function applyCrdDirectory(cluster: Pick<DevCluster, 'url'>, dir: s
  */
 export async function runDevCluster(opts: DevOptions, runtime: { signal?: AbortSignal } = {}): Promise<number> {
   const cluster = await startDevCluster({ port: opts.port });
+  let operator: DevOperator | undefined;
   try {
     const crds = await applyCrdDirectory(cluster, join(repoRoot, 'manifests', 'crds'));
     const kubeconfigPath = join(repoRoot, '.keyferry', 'kubeconfig');
     await cluster.writeKubeconfig(kubeconfigPath);
     const rel = relative(process.cwd(), kubeconfigPath) || kubeconfigPath;
 
-    // The operator (opts.operator) and the demo resources (opts.demo) join here in a later
-    // change; until then both flags are accepted and do nothing.
+    if (opts.demo) await applyDemoDirectory(cluster, join(repoRoot, 'manifests', 'examples', 'dev'));
+    operator = opts.operator ? await startDevOperator(kubeconfigPath, join(repoRoot, '.keyferry', 'operator.log')) : undefined;
+    if (operator) {
+      console.log(`operator metrics: ${operator.metricsUrl}  (logs: ${relative(process.cwd(), operator.logPath)})`);
+      if (opts.demo) for (const line of await waitForDemo(cluster, 'demo', 10_000)) console.log(`  ExternalSecret demo/${line}`);
+      console.log(`  kubectl --kubeconfig ${rel} get externalsecrets -n demo`);
+      console.log(`  kubectl --kubeconfig ${rel} get secrets -n demo -l keyferry.io/managed=true`);
+      console.log(`  kubectl --kubeconfig ${rel} describe externalsecret db -n demo`);
+    }
 
     console.log(`keyferry dev cluster listening on ${cluster.url}`);
     console.log(`CRDs: ${crds.length ? crds.join(', ') : '(none found in manifests/crds)'}`);
@@ -83,6 +92,7 @@ export async function runDevCluster(opts: DevOptions, runtime: { signal?: AbortS
     console.log('stopping dev cluster');
     return 0;
   } finally {
+    await operator?.stop();
     await cluster.stop();
   }
 }

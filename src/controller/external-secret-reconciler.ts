@@ -212,7 +212,7 @@ export class ExternalSecretReconciler {
         const obj = versions.find((v) => v.metadata?.name === victim)!;
         this.deps.managed.remove(obj);
       } catch (e) {
-        this.deps.logger.warn({ namespace, externalSecret: name, secret: victim, error: describeKubeError(e) }, 'could not delete old version; will retry at next sync');
+        this.deps.logger.warn({ namespace, externalSecret: name, secretName: victim, error: describeKubeError(e) }, 'could not delete old version; will retry at next sync');
       }
     }
     const kept = newestFirst(stored.filter((s) => !pruned.includes(s.name)));
@@ -232,7 +232,7 @@ export class ExternalSecretReconciler {
       const parts = [created ? `created version "${newName}" (${Object.keys(rendered.data).length} keys)` : `current version "${newName}"`];
       if (pruned.length) parts.push(`deleted ${pruned.map((p) => `"${p}"`).join(', ')}`);
       this.deps.events.record('ExternalSecret', es, 'Normal', created ? 'VersionCreated' : 'VersionsPruned', parts.join('; '));
-      this.deps.logger.info({ namespace, externalSecret: name, secret: newName, hash, pruned }, created ? 'created version' : 'pruned versions');
+      this.deps.logger.info({ namespace, externalSecret: name, secretName: newName, hash, pruned }, created ? 'created version' : 'pruned versions');
     }
 
     metrics.setCondition(name, namespace, 'True');
