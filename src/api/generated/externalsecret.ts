@@ -195,7 +195,7 @@ export interface FluxKustomizationRef {
 
 /** Observed state of the ExternalSecret. */
 export interface ExternalSecretStatus {
-  /** Ready: True with reason SecretSynced; False with SecretSyncedError (see message), StoreNotReady, or Stale (refresh failing or maxAge exceeded; the last good version keeps serving). */
+  /** Ready: True with reason SecretSynced; False with SecretSyncedError (see message), StoreNotReady, StoreNotAllowed (a SecretStore outside the namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), or Stale (refresh failing or maxAge exceeded; the last good version keeps serving). */
   conditions?: Condition[];
   /**
    * When the remote values were last read successfully.
