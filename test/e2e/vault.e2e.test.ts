@@ -1,0 +1,211 @@
+// End to end for HashiCorp Vault: the operator process against the dev cluster and the local
+// Vault API, once per auth mode: a token from a Secret, AppRole, and kubernetes auth (with a
+// TokenRequest token for a ServiceAccount, and with a JWT held in a Secret).
+import assert from 'node:assert/strict';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
+import { VaultTestServer } from '../support/vault/vault-server.js';
+import { requestServiceAccountToken } from '../support/aws/service-account-tokens.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+const NS = 'vault';
+const ROLE_ID = 'e2e-role-id';
+const SECRET_ID = 'e2e-planted-secret-id-4b7d';
+const PLANTED = ['planted-vault-value-one-1c8e', 'planted-vault-value-two-f27a', 'planted-vault-pinned-93d0', 'planted-vault-after-revoke-5a61'];
+
+interface EsStatus {
+  currentSecretName?: string;
+  versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
+}
+
+describe('operator end to end: vault', function () {
+  this.timeout(120_000);
+  let fx: ClusterFixture;
+  let vault: VaultTestServer;
+  let op: OperatorProcess;
+  let rootToken: string;
+  let limitedToken: string;
+  let jwt: string;
+  const modes = ['db-token', 'db-approle', 'db-kube', 'db-kube-jwt'];
+
+  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
+  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
+  const secretValue = (secretName: string, key: string) => {
+    const data = fx.cluster.get('v1', 'Secret', secretName, NS)?.data as Record<string, string> | undefined;
+    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
+  };
+  const waitReady = (name: string, timeoutMs = 20_000) =>
+    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
+  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
+    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+  const rotated = (name: string, from: string | undefined) => eventually(() => {
+    const current = statusOf(name).currentSecretName;
+    return current && current !== from ? current : undefined;
+  }, 20_000, `${name} rotated`);
+
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const store = (name: string, vaultSpec: Record<string, unknown>): KubeObject => ({
+    apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: NS },
+    spec: { provider: { vault: { server: vault.url, path: 'secret', version: 'v2', ...vaultSpec } } },
+  });
+  const sync = (name: string, storeName: string, remoteRef: Record<string, unknown>): KubeObject => externalSecret(name, NS, {
+    secretStoreRef: { name: storeName }, refreshInterval: '1s',
+    data: [{ secretKey: 'value', remoteRef }],
+    target: { name, versioning: { retain: 2, minRetention: '0s' } },
+  });
+
+  before(async () => {
+    fx = await startClusterFixture();
+    vault = new VaultTestServer({ kubernetesIssuers: [fx.cluster.issuer.issuer] });
+    await vault.start();
+    rootToken = vault.createToken({ policies: ['root'] });
+    limitedToken = vault.createToken({ allow: (p) => !p.startsWith('secret/data/forbidden') });
+    const kv = vault.enableKv('secret', 2);
+    kv.write('app/db', { password: PLANTED[0], user: 'app' }, { team: 'a' });
+    kv.write('pinned', { value: PLANTED[2] });
+    kv.write('pinned', { value: 'newer-than-the-pin' });
+    kv.write('removable', { value: 'here-for-now' });
+    kv.write('forbidden', { value: PLANTED[2] });
+    vault.enableKv('legacy', 1).write('creds', { password: 'legacy-value' });
+    // Short-lived, renewable AppRole tokens with a max TTL: renewals and a fresh login happen mid-run.
+    vault.addAppRole({ roleId: ROLE_ID, secretIds: [SECRET_ID], token: { ttlSeconds: 8, maxTtlSeconds: 14, renewable: true } });
+    vault.addKubernetesRole({ name: 'keyferry', boundServiceAccountNames: ['keyferry'], boundServiceAccountNamespaces: [NS], audience: 'vault', token: { ttlSeconds: 600 } });
+    vault.addKubernetesRole({ mount: 'k8s-static', name: 'keyferry', boundServiceAccountNames: ['keyferry'], boundServiceAccountNamespaces: [NS] });
+
+    await fx.cluster.apply([
+      namespace(NS),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'keyferry', namespace: NS } },
+    ]);
+    jwt = (await requestServiceAccountToken(fx.cluster.url, 'keyferry-dev', { namespace: NS, name: 'keyferry' }, { expirationSeconds: 3600 })).token;
+    await fx.cluster.apply([
+      {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-creds', namespace: NS },
+        data: { token: b64(rootToken), limited: b64(limitedToken), secretId: b64(SECRET_ID), jwt: b64(jwt), badToken: b64('hvs.NotARealTokenButLongEnough000') },
+      },
+      store('v-token', { auth: { tokenSecretRef: { name: 'vault-creds', key: 'token' } } }),
+      store('v-approle', { auth: { appRole: { path: 'approle', roleId: ROLE_ID, secretRef: { name: 'vault-creds', key: 'secretId' } } } }),
+      store('v-kube', { auth: { kubernetes: { mountPath: 'kubernetes', role: 'keyferry', serviceAccountRef: { name: 'keyferry', audiences: ['vault'] } } } }),
+      store('v-kube-jwt', { auth: { kubernetes: { mountPath: 'k8s-static', role: 'keyferry', secretRef: { name: 'vault-creds', key: 'jwt' } } } }),
+      store('v-limited', { auth: { tokenSecretRef: { name: 'vault-creds', key: 'limited' } } }),
+      store('v-legacy', { path: 'legacy', version: 'v1', auth: { tokenSecretRef: { name: 'vault-creds', key: 'token' } } }),
+      store('v-bad-token', { auth: { tokenSecretRef: { name: 'vault-creds', key: 'badToken' } } }),
+      store('v-unreachable', { server: 'http://127.0.0.1:9', auth: { tokenSecretRef: { name: 'vault-creds', key: 'token' } } }),
+      sync('db-token', 'v-token', { key: 'app/db', property: 'password' }),
+      sync('db-approle', 'v-approle', { key: 'app/db', property: 'password' }),
+      sync('db-kube', 'v-kube', { key: 'app/db', property: 'password' }),
+      sync('db-kube-jwt', 'v-kube-jwt', { key: 'app/db', property: 'password' }),
+      sync('pinned', 'v-token', { key: 'pinned', property: 'value', version: '1' }),
+      sync('removable', 'v-token', { key: 'removable', property: 'value' }),
+      sync('missing', 'v-token', { key: 'no-such-secret' }),
+      sync('forbidden', 'v-limited', { key: 'forbidden', property: 'value' }),
+      sync('legacy', 'v-legacy', { key: 'creds', property: 'password' }),
+      sync('bad-token', 'v-bad-token', { key: 'app/db' }),
+      sync('unreachable', 'v-unreachable', { key: 'app/db' }),
+    ]);
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, env: { VAULT_TOKEN: '', VAULT_ADDR: '', VAULT_NAMESPACE: '' } });
+  });
+
+  after(async () => {
+    await op?.kill();
+    await vault?.close();
+    await fx?.close();
+  });
+
+  it('syncs a versioned Secret through each auth mode, with the KV version in status', async () => {
+    for (const name of modes) {
+      const status = (await waitReady(name)).status as EsStatus;
+      assert.match(status.currentSecretName!, new RegExp(`^${name}-[0-9a-f]{10}$`));
+      assert.equal(secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
+      assert.equal(fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS)?.immutable, true);
+      assert.ok(Object.values(status.versions?.[0]?.remoteVersions ?? {}).includes('1'), `${name} records KV version 1`);
+    }
+    const legacy = (await waitReady('legacy')).status as EsStatus;
+    assert.equal(secretValue(legacy.currentSecretName!, 'value'), 'legacy-value');
+    assert.equal(vault.calls['login:kubernetes'], 1);
+    assert.equal(vault.calls['login:k8s-static'], 1);
+  });
+
+  it('a new KV v2 version produces a new Secret version; a pinned version keeps the old value', async () => {
+    const before = new Map(modes.map((name) => [name, statusOf(name).currentSecretName!]));
+    const pinnedBefore = (await waitReady('pinned')).status as EsStatus;
+    assert.equal(secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
+    await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
+    vault.kv('secret').write('app/db', { password: PLANTED[1], user: 'app' });
+    for (const name of modes) {
+      const next = await rotated(name, before.get(name));
+      assert.equal(secretValue(next, 'value'), PLANTED[1]);
+      assert.equal(secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
+      assert.ok(Object.values(statusOf(name).versions?.[0]?.remoteVersions ?? {}).includes('2'));
+    }
+    assert.equal(managedSecrets(fx.cluster, NS, 'db-token').length, 2, 'the previous version is retained');
+    vault.kv('secret').write('pinned', { value: 'yet-another-latest' });
+    await new Promise((r) => setTimeout(r, 2500)); // two refresh intervals
+    assert.equal(statusOf('pinned').currentSecretName, pinnedBefore.currentSecretName);
+    assert.equal(readyOf(es('pinned'))?.status, 'True');
+  });
+
+  it('survives tokens expiring and being revoked mid-run: renews, logs in again, keeps syncing', async () => {
+    // AppRole tokens live 8 s (14 s max) and the refresh is 1 s: by now they were renewed.
+    await eventually(() => (vault.calls['renew-self'] ?? 0) >= 1, 20_000, 'a token renewal');
+    await eventually(() => (vault.calls['login:approle'] ?? 0) >= 2, 20_000, 'a new AppRole login after the max TTL');
+    const before = new Map(modes.map((name) => [name, statusOf(name).currentSecretName!]));
+    vault.revokeAllTokens();
+    // The token Secret's token was revoked too: give it a new one, as an operator of Vault would.
+    rootToken = vault.createToken({ policies: ['root'] });
+    limitedToken = vault.createToken({ allow: (p) => !p.startsWith('secret/data/forbidden') });
+    await fx.cluster.apply({
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-creds', namespace: NS },
+      data: { token: b64(rootToken), limited: b64(limitedToken), secretId: b64(SECRET_ID), jwt: b64(jwt), badToken: b64('hvs.NotARealTokenButLongEnough000') },
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    vault.kv('secret').write('app/db', { password: PLANTED[3], user: 'app' });
+    for (const name of modes) assert.equal(secretValue(await rotated(name, before.get(name)), 'value'), PLANTED[3]);
+    assert.equal(await op.metricValue('externalsecret_sync_calls_error', { name: 'db-approle', namespace: NS }), undefined, 'no sync of db-approle ever failed');
+  });
+
+  it('a deleted remote version gives Ready=False and keeps the existing Secret', async () => {
+    const ready = (await waitReady('removable')).status as EsStatus;
+    vault.kv('secret').softDelete('removable');
+    const condition = await waitReason('removable', 'Stale');
+    assert.equal(condition.status, 'False');
+    assert.match(condition.message ?? '', /^NotFound: .*deleted/);
+    assert.equal(statusOf('removable').currentSecretName, ready.currentSecretName);
+    assert.equal(secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
+  });
+
+  it('each error class ends up as its typed error, condition and metric status, with no token or value in any text', async () => {
+    assert.match((await waitReason('missing', 'SecretSyncedError')).message ?? '', /^NotFound: /);
+    assert.match((await waitReason('forbidden', 'SecretSyncedError')).message ?? '', /^Auth: /);
+    assert.match((await waitReason('bad-token', 'StoreNotReady')).message ?? '', /Auth: /);
+    assert.match((await waitReason('unreachable', 'StoreNotReady')).message ?? '', /Unavailable: /);
+    assert.match(readyOf(fx.cluster.get(API, 'SecretStore', 'v-bad-token', NS))?.message ?? '', /^Auth: /);
+
+    const metric = (status: string, call = 'ReadSecret') => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'vault', call, status });
+    vault.setRateLimit({ requestsPerSecond: 0.001, burst: 0 });
+    await eventually(async () => ((await metric('429')) ?? 0) >= 1, 20_000, 'a rate-limited call counted');
+    vault.setRateLimit(undefined);
+    vault.sealed = true;
+    await eventually(async () => ((await metric('503')) ?? 0) >= 1, 20_000, 'a sealed call counted');
+    await waitReason('db-token', 'Stale');
+    assert.match(readyOf(es('db-token'))?.message ?? '', /^Unavailable: .*sealed/);
+    vault.sealed = false;
+    await waitReady('db-token');
+
+    assert.ok(((await metric('200')) ?? 0) > 0);
+    assert.ok(((await metric('404')) ?? 0) > 0);
+    assert.ok(((await metric('403')) ?? 0) > 0);
+    assert.ok(((await metric('200', 'Login')) ?? 0) > 0);
+    assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'missing', namespace: NS, condition: 'Ready', status: 'False' }), 1);
+
+    const texts = [
+      op.output(),
+      JSON.stringify(fx.cluster.list(API, 'ExternalSecret', NS).map((o) => o.status)),
+      JSON.stringify(fx.cluster.list(API, 'SecretStore', NS).map((o) => o.status)),
+      JSON.stringify(fx.cluster.list('v1', 'Event', NS)),
+      await op.metrics(),
+    ].join('\n');
+    for (const needle of [SECRET_ID, ...vault.issuedTokens(), 'hvs.NotARealToken', ...PLANTED, 'eyJ']) {
+      assert.ok(!texts.includes(needle), `"${needle.slice(0, 12)}…" leaked into logs, status, Events or metrics`);
+    }
+  });
+});
