@@ -12,6 +12,9 @@ import {
 import { ConfigError, type ProviderDeps } from '../contract/index.js';
 import { authorityHostFor, type AzureKeyVaultConfig } from './config.js';
 
+/** Prefix of the error thrown when the TokenRequest for a workload identity assertion fails. */
+export const serviceAccountTokenFailure = 'ServiceAccount token request failed';
+
 /** The audience Entra ID expects on a federated (workload identity) assertion. */
 export const workloadIdentityAudience = 'api://AzureADTokenExchange';
 
@@ -58,7 +61,15 @@ export async function buildCredential(config: AzureKeyVaultConfig, deps: Provide
     const audiences = sa.audiences && sa.audiences.length > 0 ? sa.audiences : [workloadIdentityAudience];
     // A fresh ServiceAccount token per exchange: MSAL caches the resulting access token, so
     // this runs about once an hour, and no long-lived token sits in memory.
-    const getAssertion = async (): Promise<string> => (await deps.mintServiceAccountToken(sa, { audiences, expirationSeconds: 600 })).token;
+    const getAssertion = async (): Promise<string> => {
+      try {
+        return (await deps.mintServiceAccountToken(sa, { audiences, expirationSeconds: 600 })).token;
+      } catch (error) {
+        // MSAL keeps only the message of what this callback throws; the marker lets the
+        // error mapping tell a failed TokenRequest from a refusal by Entra ID.
+        throw new Error(`${serviceAccountTokenFailure}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
     return { credential: new ClientAssertionCredential(config.tenantId, clientId, getAssertion, options), redact: [] };
   }
 

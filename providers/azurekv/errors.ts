@@ -12,6 +12,7 @@ import {
   isProviderError,
   parseRetryAfter,
 } from '../contract/index.js';
+import { serviceAccountTokenFailure } from './credential.js';
 
 interface RestErrorShape {
   name: string;
@@ -66,6 +67,11 @@ export function toProviderError(error: unknown, ctx: MapContext): ProviderError 
       return new UnavailableError(`Azure Key Vault: ${ctx.action}: cannot reach the Entra ID authority (or its TLS certificate is not trusted)`, { ...opts, reason: 'AuthorityUnreachable' });
     }
     return new AuthError(`Azure Key Vault: ${ctx.action}: credential unavailable: ${e.message}`, { ...opts, reason: 'CredentialUnavailable' });
+  }
+
+  const mintFailure = new RegExp(`${serviceAccountTokenFailure}: ([^\\n]*)`).exec(e.message);
+  if (mintFailure) {
+    return new AuthError(`Azure Key Vault: ${ctx.action}: the ServiceAccount token for workload identity could not be minted: ${mintFailure[1]}`, { ...opts, reason: 'ServiceAccountTokenFailed' });
   }
 
   if (e.name === 'AuthenticationRequiredError') {

@@ -359,6 +359,14 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       assert.equal((await client.fetch({ key: 'wi-db' })).value.toString(), 'via-wi');
     });
 
+    it('fails validation when the ServiceAccount token cannot be minted', async () => {
+      const client = await connect({ ...wiConfig(), serviceAccountRef: { name: 'ghost', namespace: 'apps' } });
+      const error = await fails(client.validate());
+      assert.equal(error.kind, 'Auth');
+      assert.equal(error.reason, 'ServiceAccountTokenFailed');
+      assert.match(error.message, /ServiceAccount token for workload identity could not be minted/);
+    });
+
     it('is refused (Auth) when no federated credential matches the ServiceAccount', async () => {
       const config = { ...wiConfig(), serviceAccountRef: { name: 'intruder', namespace: 'apps' } };
       const client = await connect(config);
