@@ -44,7 +44,6 @@ const PATH_NAMES: Record<string, string> = {
   'spec.provider.aws.auth.secretRef': 'AwsAuthSecretRef',
   'spec.provider.aws.auth.jwt': 'AwsAuthJwt',
   'spec.provider.vault': 'VaultProvider',
-  'spec.provider.vault.caProvider': 'CAProvider',
   'spec.provider.vault.auth': 'VaultAuth',
   'spec.provider.vault.auth.appRole': 'VaultAppRoleAuth',
   'spec.provider.vault.auth.kubernetes': 'VaultKubernetesAuth',
@@ -94,6 +93,7 @@ function shapeName(schema: JsonSchemaProps): string | undefined {
   const keys = Object.keys(schema.properties ?? {}).sort().join(',');
   if (keys === 'key,name,namespace') return 'SecretKeySelector';
   if (keys === 'audiences,name,namespace') return 'ServiceAccountSelector';
+  if (keys === 'key,name,namespace,type') return 'CAProvider';
   return undefined;
 }
 
@@ -141,19 +141,23 @@ function collect(table: TypeTable, crd: string, schema: JsonSchemaProps, path: s
   if (schema.items) collect(table, crd, schema.items, `${path}[]`, fallback);
   if (typeof schema.additionalProperties === 'object') collect(table, crd, schema.additionalProperties, `${path}{}`, `${fallback}Value`);
   if (!isNamedObject(schema)) return;
-  const preferred = PATH_NAMES[path] ?? shapeName(schema) ?? fallback;
+  const explicit = PATH_NAMES[path] ?? shapeName(schema);
+  const preferred = explicit ?? fallback;
   const sig = signature(schema);
   let entry = table.bySignature.get(sig);
-  const owner = table.byName.get(preferred);
-  if (owner && owner !== entry) throw new Error(`type name ${preferred} is used for two different shapes (at ${path}); add an entry to PATH_NAMES`);
   if (!entry) {
+    if (table.byName.has(preferred)) throw new Error(`type name ${preferred} is used for two different shapes (at ${path}); add an entry to PATH_NAMES`);
     entry = { name: preferred, schema, file: crd, crds: new Set(), aliases: new Map() };
     table.bySignature.set(sig, entry);
+    table.byName.set(preferred, entry);
     table.order.push(entry);
-  } else if (entry.name !== preferred) {
-    entry.aliases.set(preferred, (entry.aliases.get(preferred) ?? new Set()).add(crd));
+  } else if (explicit !== undefined && entry.name !== explicit) {
+    // A second explicit name for a shape already named: declare it as an alias.
+    const owner = table.byName.get(explicit);
+    if (owner && owner !== entry) throw new Error(`type name ${explicit} is used for two different shapes (at ${path}); add an entry to PATH_NAMES`);
+    entry.aliases.set(explicit, (entry.aliases.get(explicit) ?? new Set()).add(crd));
+    table.byName.set(explicit, entry);
   }
-  table.byName.set(preferred, entry);
   entry.crds.add(crd);
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
     const childPath = `${path}.${key}`;

@@ -38,13 +38,13 @@ export interface AwsProvider {
    */
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-  caProvider?: AwsProviderCaProvider;
+  caProvider?: CAProvider;
   /** How to authenticate. Without it the AWS SDK default credential chain is used. */
   auth?: AwsAuth;
 }
 
 /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-export interface AwsProviderCaProvider {
+export interface CAProvider {
   /** Kind of object holding the CA bundle. */
   type: 'Secret' | 'ConfigMap';
   /** Name of the Secret or ConfigMap. */
@@ -54,18 +54,6 @@ export interface AwsProviderCaProvider {
   /** Namespace of the Secret or ConfigMap. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
   namespace?: string;
 }
-
-/** Same shape as {@link AwsProviderCaProvider}. */
-export type GcpsmProviderCaProvider = AwsProviderCaProvider;
-
-/** Same shape as {@link AwsProviderCaProvider}. */
-export type AzureKvProviderCaProvider = AwsProviderCaProvider;
-
-/** Same shape as {@link AwsProviderCaProvider}. */
-export type CAProvider = AwsProviderCaProvider;
-
-/** Same shape as {@link AwsProviderCaProvider}. */
-export type OnePasswordProviderCaProvider = AwsProviderCaProvider;
 
 /** How to authenticate. Without it the AWS SDK default credential chain is used. */
 export interface AwsAuth {
@@ -128,7 +116,7 @@ export interface GcpsmProvider {
    */
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-  caProvider?: AwsProviderCaProvider;
+  caProvider?: CAProvider;
   /** How to authenticate. Without it, application default credentials are used. */
   auth?: GcpsmAuth;
 }
@@ -181,7 +169,7 @@ export interface AzureKvProvider {
    */
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-  caProvider?: AwsProviderCaProvider;
+  caProvider?: CAProvider;
   /** Credentials read from Secrets. ServicePrincipal: clientId plus either clientSecret or clientCertificate (PEM with the private key). WorkloadIdentity: optionally clientId, instead of identityId. */
   authSecretRef?: AzureKvAuthSecretRef;
   /** For WorkloadIdentity: the ServiceAccount whose minted token is the client assertion. */
@@ -219,7 +207,7 @@ export interface VaultProvider {
    */
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-  caProvider?: AwsProviderCaProvider;
+  caProvider?: CAProvider;
   /** How to authenticate to Vault: exactly one method. */
   auth: VaultAuth;
 }
@@ -276,7 +264,7 @@ export interface OnePasswordProvider {
    */
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
-  caProvider?: AwsProviderCaProvider;
+  caProvider?: CAProvider;
   /** How to authenticate to Connect. */
   auth: OnePasswordAuth;
 }
