@@ -1,6 +1,6 @@
 // Turns an ExternalSecret's `data`/`dataFrom` into Secret data, reading remote secrets
 // through the RemoteFetcher and properties through the contract's selectProperty/extractAll.
-import { extractAll, isProviderError, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
+import { extractAll, isProviderError, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
 import type { RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
 import { SpecError } from './spec-error.js';
@@ -80,7 +80,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       const keys = await fetcher.find(store, { nameRegexp: from.find.name?.regexp, tags: from.find.tags, path: from.find.path }, { signal });
       for (const key of keys) {
         const secret = await read(key, undefined);
-        data[secretKeyFrom(applyRewrites(key, from.rewrite, field))] = decode(secret.value, from.find.decodingStrategy, `${field}.find`);
+        data[secretKeyFrom(applyRewrites(key, from.rewrite, field))] = decode(readValue(secret, key), from.find.decodingStrategy, `${field}.find`);
       }
     } else {
       throw new SpecError(`${field}: one of extract or find is required`);
@@ -95,10 +95,10 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     const secret = await read(ref.key, ref.version);
     let value: Buffer;
     try {
-      value = ref.property ? selectProperty(secret, ref.key, ref.property) : secret.value;
+      value = ref.property ? selectProperty(secret, ref.key, ref.property) : readValue(secret, ref.key);
     } catch (e) {
       // Say which entry asked for the missing property; the provider error names only the remote key.
-      if (isProviderError(e)) throw Object.assign(e, { message: `${field}.remoteRef.property: ${e.message}` });
+      if (isProviderError(e)) throw Object.assign(e, { message: `${field}.remoteRef.${ref.property ? 'property' : 'key'}: ${e.message}` });
       throw e;
     }
     data[entry.secretKey] = decode(value, ref.decodingStrategy, `${field}.remoteRef`);

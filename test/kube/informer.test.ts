@@ -1,0 +1,74 @@
+// ResilientInformer against the dev cluster: it syncs, hands updates their previous object,
+// re-lists after 410 Gone, and restarts after the server goes away.
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
+import { ResilientInformer } from '../../src/kube/informer.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
+
+const quiet = { warn() {}, debug() {} };
+
+async function eventually(probe: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const cm = (name: string, value: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { value } });
+
+describe('ResilientInformer', function () {
+  this.timeout(30_000);
+  let cluster: DevCluster;
+  let informer: ResilientInformer<KubeObject>;
+  const seen: string[] = [];
+
+  before(async () => {
+    cluster = await startDevCluster({ port: 0 });
+    await cluster.apply(cm('a', '1'));
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    informer = new ResilientInformer<KubeObject>({
+      name: 'configmaps', config: kc, logger: quiet, path: '/api/v1/configmaps', initialBackoffMs: 50, maxBackoffMs: 200,
+      list: async () => (await core.listConfigMapForAllNamespaces()) as k8s.KubernetesListObject<k8s.KubernetesObject>,
+    });
+    informer.on({
+      add: (o) => seen.push(`add ${o.metadata?.name}`),
+      update: (o, old) => seen.push(`update ${o.metadata?.name} ${(old as { data?: { value?: string } })?.data?.value}->${(o as { data?: { value?: string } }).data?.value}`),
+      delete: (o) => seen.push(`delete ${o.metadata?.name}`),
+    });
+    await informer.start();
+    await informer.waitForSync();
+  });
+  after(async () => {
+    await informer?.stop();
+    await cluster?.stop();
+  });
+
+  it('syncs the initial list and reports add, update (with the previous object) and delete', async () => {
+    assert.equal(informer.synced, true);
+    assert.ok(informer.get('a', 'default'));
+    await cluster.apply(cm('a', '2'));
+    await cluster.apply(cm('b', '1'));
+    cluster.delete('v1', 'ConfigMap', 'b', 'default');
+    await eventually(() => seen.includes('delete b'), 5000, 'delete b');
+    assert.deepEqual(seen, ['add a', 'update a 1->2', 'add b', 'delete b']);
+  });
+
+  it('re-lists after 410 Gone and catches up with what changed meanwhile', async () => {
+    cluster.compactHistory();
+    cluster.dropWatches({ resource: 'configmaps' });
+    await cluster.apply(cm('c', '1'));
+    await eventually(() => informer.get('c', 'default') !== undefined, 10_000, 'c after re-list');
+  });
+
+  it('restarts with backoff after the server drops every connection', async () => {
+    const restartsBefore = informer.restarts;
+    await cluster.restart({ downMs: 300 });
+    await cluster.apply(cm('d', '1'));
+    await eventually(() => informer.get('d', 'default') !== undefined, 10_000, 'd after restart');
+    assert.ok(informer.restarts > restartsBefore, "restarted after the connection error");
+  });
+});

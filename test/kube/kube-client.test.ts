@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
+import { KubeClient } from '../../src/kube/kube-client.js';
+import { createRequestLimiter } from '../../src/kube/request-limiter.js';
+import { httpStatusOf, describeKubeError } from '../../src/kube/api-error.js';
+
+describe('KubeClient', function () {
+  this.timeout(20_000);
+  let cluster: DevCluster;
+  let client: KubeClient;
+
+  before(async () => {
+    cluster = await startDevCluster({ port: 0 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    client = new KubeClient(kc, { budget: { qps: 100, burst: 100 } });
+  });
+  after(async () => {
+    await client?.close();
+    await cluster?.stop();
+  });
+
+  it('creates a Secret once: a second create of the same name reports it exists', async () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', namespace: 'default' }, immutable: true, data: { k: 'dg==' } };
+    const created = await client.createSecret(secret);
+    assert.equal(created?.metadata?.name, 's1');
+    assert.equal(await client.createSecret(secret), undefined);
+    assert.equal(cluster.stats.count('create', 'secrets'), 2);
+    assert.equal((await client.getSecret('default', 's1'))?.immutable, true);
+    assert.equal(await client.getSecret('default', 'missing'), undefined);
+  });
+
+  it('deletes a Secret, and reports false for one already gone', async () => {
+    assert.equal(await client.deleteSecret('default', 's1'), true);
+    assert.equal(await client.deleteSecret('default', 's1'), false);
+  });
+
+  it('records Events', async () => {
+    await client.createEvent({ involved: { kind: 'ExternalSecret', apiVersion: 'keyferry.io/v1alpha1', name: 'x', namespace: 'default' }, type: 'Normal', reason: 'Test', message: 'hello' });
+    const events = cluster.list('v1', 'Event', 'default');
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.reason, 'Test');
+  });
+
+  it('reuses connections between requests', async () => {
+    const before = cluster.stats.count();
+    for (let i = 0; i < 5; i++) await client.getSecret('default', 'missing');
+    assert.equal(cluster.stats.count() - before, 5);
+    const agent = (client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(client.config.getCurrentCluster(), {});
+    assert.equal(agent, (client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(client.config.getCurrentCluster(), {}));
+  });
+});
+
+describe('request limiter', () => {
+  it('lets a burst through at once and spaces the rest by the rate', async () => {
+    const limiter = createRequestLimiter({ qps: 10, burst: 2 });
+    const started = Date.now();
+    const times = await Promise.all(Array.from({ length: 4 }, () => limiter.schedule(async () => Date.now() - started)));
+    await limiter.stop();
+    assert.ok(times[1]! < 90, `burst immediate (${times[1]} ms)`);
+    assert.ok(times[3]! >= 90, `beyond the burst waits for refill (${times[3]} ms)`);
+  });
+});
+
+describe('api errors', () => {
+  it('reads status codes and describes errors without bodies beyond the message', () => {
+    const e = Object.assign(new Error('HTTP-Code: 409\nMessage: Conflict\nBody: {...}'), { code: 409, body: JSON.stringify({ message: 'secrets "x" already exists' }) });
+    assert.equal(httpStatusOf(e), 409);
+    assert.equal(describeKubeError(e), 'HTTP 409: secrets "x" already exists');
+    assert.equal(httpStatusOf(Object.assign(new Error('Gone'), { statusCode: 410 })), 410);
+    assert.equal(describeKubeError(new Error('first line\nsecond')), 'first line');
+  });
+});
