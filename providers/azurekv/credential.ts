@@ -67,7 +67,7 @@ export async function buildCredential(config: AzureKeyVaultConfig, deps: Provide
       } catch (error) {
         // MSAL keeps only the message of what this callback throws; the marker lets the
         // error mapping tell a failed TokenRequest from a refusal by Entra ID.
-        throw new Error(`${serviceAccountTokenFailure}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`${serviceAccountTokenFailure}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     };
     return { credential: new ClientAssertionCredential(config.tenantId, clientId, getAssertion, options), redact: [] };
