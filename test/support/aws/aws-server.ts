@@ -5,6 +5,7 @@
 // against known keys; web identity tokens are verified against trusted OIDC issuers.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SecretStore, type StoredSecret, type StoredVersion } from './secret-store.js';
 import { OidcTokenVerifier, TokenVerificationError } from './service-account-tokens.js';
@@ -56,6 +57,8 @@ export interface AwsServerOptions {
   /** Lifetime of STS credentials (default 3600 s). */
   credentialTtlSeconds?: number;
   now?: () => Date;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 interface Principal {
@@ -103,6 +106,7 @@ export class AwsTestServer {
   private readonly server: Server;
   private bucket?: { tokens: number; updatedMs: number; rate: number; burst: number };
   private baseUrl = '';
+  private readonly secure: boolean;
 
   constructor(private readonly options: AwsServerOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -115,7 +119,9 @@ export class AwsTestServer {
     this.oidcProviders = [...(options.oidcProviders ?? [])];
     this.verifier = new OidcTokenVerifier(() => this.oidcProviders.map((p) => p.issuer), this.now);
     if (options.throttle) this.setThrottle(options.throttle);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.secure = options.tls !== undefined;
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   }
 
   get url(): string {
@@ -124,7 +130,8 @@ export class AwsTestServer {
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.secure ? 'https' : 'http';
+    this.baseUrl = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 

@@ -16,6 +16,8 @@ export function makeTestDeps(options: {
   store?: StoreIdentity;
   secrets?: Record<string, Record<string, string>>;
   cluster?: { url: string; bearer: string };
+  /** ConfigMaps, as `namespace/name` → key → value. */
+  configMaps?: Record<string, Record<string, string>>;
   now?: () => number;
 }): TestDeps {
   const store = options.store ?? { kind: 'SecretStore', name: 'store', namespace: 'team-a' };
@@ -36,8 +38,10 @@ export function makeTestDeps(options: {
       if (value === undefined) throw new NotFoundError(`secret ${ref.name} key ${ref.key} not found`, { reason: 'CredentialNotFound' });
       return Buffer.from(value, 'utf8');
     },
-    async readConfigMap() {
-      throw new Error('no ConfigMaps in this test');
+    async readConfigMap(ref: SecretKeySelector) {
+      const value = options.configMaps?.[`${namespaceOf(ref)}/${ref.name}`]?.[ref.key];
+      if (value === undefined) throw new NotFoundError(`ConfigMap ${ref.name} key ${ref.key} not found`, { reason: 'ConfigMapNotFound' });
+      return value;
     },
     async mintServiceAccountToken(ref, opts) {
       if (!options.cluster) throw new Error('no cluster to mint tokens');

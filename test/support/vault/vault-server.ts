@@ -5,6 +5,7 @@
 // token TTLs on an injectable clock, and Vault's `{"errors":[...]}` bodies.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { OidcTokenVerifier } from '../aws/service-account-tokens.js';
 import { KvMount } from './kv-engine.js';
@@ -62,6 +63,8 @@ export interface VaultServerOptions {
   /** Rate-limit quota over all requests; past it Vault answers 429 with Retry-After. */
   rateLimit?: { requestsPerSecond: number; burst?: number };
   latencyMs?: number;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string; key: string };
 }
 
 class VaultHttpError extends Error {
@@ -92,6 +95,7 @@ export class VaultTestServer {
   private readonly server: Server;
   private bucket?: { tokens: number; updatedMs: number; rate: number; burst: number };
   private baseUrl = '';
+  private readonly secure: boolean;
 
   constructor(options: VaultServerOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -100,7 +104,9 @@ export class VaultTestServer {
     const issuers = options.kubernetesIssuers ?? [];
     this.verifier = new OidcTokenVerifier(() => issuers, this.now);
     if (options.rateLimit) this.setRateLimit(options.rateLimit);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.secure = options.tls !== undefined;
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
   }
 
   get url(): string {
@@ -109,7 +115,8 @@ export class VaultTestServer {
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.secure ? 'https' : 'http';
+    this.baseUrl = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.baseUrl;
   }
 
