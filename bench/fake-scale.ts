@@ -70,21 +70,27 @@ async function main(): Promise<void> {
     });
     const synced = Date.now();
     let peak = 0;
-    let ready = 0;
     let allReadyAt: number | undefined;
+    // Count Ready straight from the dev cluster's store (no copies, no /metrics scrapes that
+    // would load the operator): this process also serves the cluster.
+    const isReady = (o: { status?: unknown }) =>
+      ((o.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const storageKey = 'keyferry.io/externalsecrets';
+    const countNotReady = () => {
+      let n = 0;
+      for (const e of cluster.server.store.entries(storageKey, 'bench')) if (!isReady(e.obj as { status?: unknown })) n++;
+      return n;
+    };
     const deadline = started + 30 * 60_000;
     while (Date.now() < deadline) {
       peak = Math.max(peak, (await peakRss(op.pid)) ?? 0);
-      ready = Number(await op.metricValue('externalsecret_status_condition', { namespace: 'bench', condition: 'Ready', status: 'True' }) ?? 0);
-      if (ready >= COUNT) {
+      if (countNotReady() === 0) {
         allReadyAt = Date.now();
         break;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 200));
     }
-    // Confirm at the cluster, not only from the operator's own metric.
-    const notReady = cluster.list(API, 'ExternalSecret', 'bench').filter((o) =>
-      !((o.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const notReady = countNotReady();
     peak = Math.max(peak, (await peakRss(op.pid)) ?? 0);
     const stats = cluster.stats.snapshot();
     const result = {
