@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { Registry, register as globalRegistry } from 'prom-client';
+import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
+import { parseListenAddress, startHttpServer } from '../../src/metrics/http-server.js';
+import { metricsRoute } from '../../src/metrics/metrics-route.js';
+import { healthRoutes } from '../../src/health/health-routes.js';
+
+describe('OperatorMetrics', () => {
+  it('registers the ESO and keyferry names on the given registry only', async () => {
+    const registry = new Registry();
+    const metrics = new OperatorMetrics(registry);
+    metrics.syncCalls.inc({ name: 'a', namespace: 'n' });
+    metrics.setCondition('a', 'n', 'True');
+    const text = await registry.metrics();
+    for (const name of ['externalsecret_sync_calls_total', 'externalsecret_sync_calls_error', 'externalsecret_status_condition', 'externalsecret_reconcile_duration',
+      'externalsecret_provider_api_calls_count', 'keyferry_provider_request_duration_seconds', 'keyferry_workqueue_depth', 'keyferry_workqueue_retries_total',
+      'keyferry_versions_retained', 'keyferry_secret_age_seconds', 'keyferry_secret_expiry_timestamp_seconds']) {
+      assert.match(text, new RegExp(`# TYPE ${name} `), name);
+    }
+    assert.match(text, /externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="True"\} 1/);
+    assert.match(text, /externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="False"\} 0/);
+    assert.equal(globalRegistry.getSingleMetric('externalsecret_sync_calls_total'), undefined);
+    // Two operators in one process (tests) do not collide.
+    assert.doesNotThrow(() => new OperatorMetrics(new Registry()));
+  });
+
+  it('forgets the series of a deleted ExternalSecret', async () => {
+    const registry = new Registry();
+    const metrics = new OperatorMetrics(registry);
+    metrics.setCondition('a', 'n', 'False');
+    metrics.reconcileDuration.set({ name: 'a', namespace: 'n' }, 0.1);
+    metrics.forgetExternalSecret('a', 'n');
+    const text = await registry.metrics();
+    assert.doesNotMatch(text, /name="a"/);
+  });
+});
+
+describe('HTTP servers', () => {
+  it('parses listen addresses', () => {
+    assert.deepEqual(parseListenAddress(':8080'), { host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(parseListenAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseListenAddress('[::1]:9'), { host: '::1', port: 9 });
+    assert.throws(() => parseListenAddress('x:y'));
+  });
+
+  it('serves /metrics on port 0 and reports the bound address', async () => {
+    const registry = new Registry();
+    new OperatorMetrics(registry).syncCalls.inc({ name: 'a', namespace: 'n' });
+    const server = await startHttpServer('127.0.0.1:0', { '/metrics': metricsRoute(registry) });
+    try {
+      assert.match(server.address, /^127\.0\.0\.1:[1-9]\d*$/);
+      const res = await fetch(`http://${server.address}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /externalsecret_sync_calls_total\{name="a",namespace="n"\} 1/);
+      assert.equal((await fetch(`http://${server.address}/nope`)).status, 404);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers /readyz 503 until everything is synced, /healthz always 200', async () => {
+    let waiting = ['externalsecrets'];
+    const server = await startHttpServer('127.0.0.1:0', healthRoutes({ notReady: () => waiting }));
+    try {
+      assert.equal((await fetch(`http://${server.address}/healthz`)).status, 200);
+      const notReady = await fetch(`http://${server.address}/readyz`);
+      assert.equal(notReady.status, 503);
+      assert.match(await notReady.text(), /externalsecrets/);
+      waiting = [];
+      assert.equal((await fetch(`http://${server.address}/readyz`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});
