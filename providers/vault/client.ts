@@ -34,6 +34,8 @@ export interface VaultClientOptions {
   clock: Clock;
   observer: ProviderObserver;
   plaintext: boolean;
+  /** Releases what `connect` opened (connections). */
+  onClose?: () => void;
 }
 
 /** Each entry of a Vault data map as bytes: strings as they are, anything else as JSON. */
@@ -89,19 +91,20 @@ export class VaultKvClient implements ProviderClient {
       observer.observe({ operation, outcome: 'success', durationMs: clock.now() - started, status: '200' });
       return out;
     } catch (error) {
-      const mapped = mapVaultError(error, { subject, redact: session.secrets });
+      const mapped = mapVaultError(error, { subject, redact: session.secrets, nowMs: clock.now() });
       observer.observe({ operation, outcome: mapped.kind, durationMs: clock.now() - started, status: mapped.code });
       throw mapped;
     }
   }
 
-  async fetch(ref: RemoteRef, _ctx?: CallContext): Promise<RemoteSecret> {
+  async fetch(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {
     const { kvVersion, vault } = this.options;
     const { mount, path } = this.locate(ref.key);
     const subject = `secret "${ref.key}"${ref.version ? ` at version ${ref.version}` : ''}`;
+    const request = { signal: ctx?.signal };
     if (kvVersion === 'v1') {
       if (ref.version !== undefined) throw new ConfigError(`KV v1 has no versions; remove version "${ref.version}" from the reference to "${ref.key}"`, { reason: 'VersionUnsupported' });
-      const out = await this.call('ReadSecret', subject, () => vault.read(`${mount}/${path}`));
+      const out = await this.call('ReadSecret', subject, () => vault.read(`${mount}/${path}`, request));
       const data = (out as { data?: Record<string, unknown> }).data;
       if (!data) throw new NotFoundError(`Vault ${subject}: no data`, { reason: 'SecretNotFound' });
       return { value: Buffer.from(JSON.stringify(data), 'utf8'), fields: toFields(data) };
@@ -110,7 +113,7 @@ export class VaultKvClient implements ProviderClient {
       throw new ConfigError(`KV v2 version "${ref.version}" of "${ref.key}" must be a version number`, { reason: 'InvalidVersion' });
     }
     const query = ref.version !== undefined ? `?version=${ref.version}` : '';
-    const out = await this.call('ReadSecret', subject, () => vault.read(`${mount}/data/${path}${query}`));
+    const out = await this.call('ReadSecret', subject, () => vault.read(`${mount}/data/${path}${query}`, request));
     const body = (out as { data?: { data?: Record<string, unknown> | null; metadata?: KvV2Metadata } }).data;
     const meta = body?.metadata ?? {};
     if (!body?.data) {
@@ -193,6 +196,6 @@ export class VaultKvClient implements ProviderClient {
   }
 
   async close(): Promise<void> {
-    this.options.vault.stopAllRenewals();
+    this.options.onClose?.();
   }
 }

@@ -9,8 +9,10 @@ import {
   ThrottledError,
   UnavailableError,
   isProviderError,
+  parseRetryAfter,
   type ProviderError,
 } from '../contract/index.js';
+import { retryAfterHeader } from './transport.js';
 
 interface VaultErrorShape {
   message?: string;
@@ -42,6 +44,8 @@ export interface MapOptions {
   redact: readonly string[];
   /** Logins answer 400 for bad credentials; elsewhere 400 is a malformed request. */
   login?: boolean;
+  /** For turning an HTTP-date Retry-After into a delay. */
+  nowMs?: number;
 }
 
 export function mapVaultError(error: unknown, options: MapOptions): ProviderError {
@@ -60,8 +64,10 @@ export function mapVaultError(error: unknown, options: MapOptions): ProviderErro
     }
     if (status === 403 || status === 401) return new AuthError(`Vault refused ${detail}`, { ...base, reason: 'PermissionDenied' });
     if (status === 400 && options.login) return new AuthError(`Vault login refused for ${detail}`, { ...base, reason: 'LoginFailed' });
-    // Vault's rate-limit quotas send Retry-After, but node-vault does not expose response headers.
-    if (status === 429) return new ThrottledError(`Vault rate limit for ${detail}`, { ...base, reason: 'RateLimited' });
+    if (status === 429) {
+      const header = (e.response?.body as Record<symbol, string> | undefined)?.[retryAfterHeader];
+      return new ThrottledError(`Vault rate limit for ${detail}`, { ...base, reason: 'RateLimited', retryAfterMs: parseRetryAfter(header, options.nowMs ?? 0) });
+    }
     if (status === 503 && /sealed/i.test(text)) return new UnavailableError(`Vault is sealed (${options.subject})`, { ...base, reason: 'Sealed' });
     if (status >= 500 || status === 412) return new UnavailableError(`Vault unavailable for ${detail}`, { ...base, reason: 'Unavailable' });
     if (status === 400 || status === 405) return new ConfigError(`Vault refused the request for ${detail}`, { ...base, reason: 'BadRequest' });
@@ -70,6 +76,7 @@ export function mapVaultError(error: unknown, options: MapOptions): ProviderErro
   if (e.code && tlsCodes.has(e.code)) {
     return new ConfigError(`TLS verification of the Vault server failed for ${options.subject} (check caBundle/caProvider): ${e.code}`, { ...base, reason: 'TLSVerificationFailed' });
   }
+  if (e.code === 'ABORT_ERR') return new UnavailableError(`Vault request for ${options.subject} was aborted`, { ...base, reason: 'Aborted' });
   if (e.code) return new UnavailableError(`Vault unreachable for ${options.subject}: ${e.code}`, { ...base, reason: 'Unreachable' });
   // Argument schema validation inside node-vault: a request keyferry built wrongly from the config.
   return new ConfigError(`Vault request for ${options.subject} is invalid: ${e.message ?? 'unknown error'}`, { ...base, reason: 'InvalidRequest' });

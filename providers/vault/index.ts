@@ -5,6 +5,7 @@ import { ConfigError, type ConfigIssue, type Provider, type ProviderClient, type
 import { toVaultConfig, validateVaultConfig, type VaultConfig } from './config.js';
 import { VaultKvClient } from './client.js';
 import { VaultSession } from './session.js';
+import { createVaultTransport } from './transport.js';
 
 export type { VaultConfig, VaultAuth, VaultAppRoleAuth, VaultKubernetesAuth, VaultCaProvider } from './config.js';
 export { VaultKvClient } from './client.js';
@@ -40,17 +41,17 @@ export function createVaultProvider(options: VaultProviderOptions = {}): Provide
       if (issues.length > 0) throw new ConfigError(`${issues[0]!.field}: ${issues[0]!.message}`, { reason: 'InvalidProviderConfig' });
       const config = toVaultConfig(raw);
       const ca = await resolveCa(config, deps);
+      const transport = createVaultTransport({ timeoutMs: timeout, ca });
       const vault = vaultFactory({
         endpoint: config.server,
         apiVersion: 'v1',
         // node-vault adds X-Vault-Namespace to every request, logins included.
         namespace: config.namespace,
-        requestOptions: { timeout, ...(ca ? { ca } : {}) },
-        // node-vault reads VAULT_SKIP_VERIFY from the environment; a store's TLS must not depend on it.
-        rpDefaults: { strictSSL: true },
+        // Also keeps TLS independent of node-vault's VAULT_SKIP_VERIFY environment switch.
+        'request-promise': transport.requestPromise,
         // LIST as `GET ?list=true`: the same Vault API, and proxies that refuse custom verbs pass it.
         noCustomHTTPVerbs: true,
-      } as Parameters<typeof vaultFactory>[0]);
+      });
       // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE from the environment; a store
       // uses only what its spec says.
       vault.token = '';
@@ -64,6 +65,7 @@ export function createVaultProvider(options: VaultProviderOptions = {}): Provide
         clock: deps.clock,
         observer: deps.observer,
         plaintext: config.server.startsWith('http://'),
+        onClose: () => transport.close(),
       });
     },
   };

@@ -80,7 +80,7 @@ export class VaultSession {
       this.observer.observe({ operation, outcome: 'success', durationMs: this.clock.now() - started, status: '200' });
       return out;
     } catch (error) {
-      const mapped = mapVaultError(error, { subject, redact: this.secrets, login });
+      const mapped = mapVaultError(error, { subject, redact: this.secrets, login, nowMs: this.clock.now() });
       this.observer.observe({ operation, outcome: mapped.kind, durationMs: this.clock.now() - started, status: mapped.code });
       throw mapped;
     }

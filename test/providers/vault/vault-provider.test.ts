@@ -283,6 +283,7 @@ describe('vault provider (wire)', function () {
       const e = await failure(client.fetch({ key: 'app/api' }));
       assert.ok(isThrottled(e));
       assert.equal(e.code, '429');
+      assert.equal((e as ProviderError & { retryAfterMs?: number }).retryAfterMs, 1000 * 1000, 'Retry-After of the quota (1000 s at 0.001/s)');
       assert.equal(d.observed.at(-1)?.outcome, 'Throttled');
     });
 
@@ -305,6 +306,19 @@ describe('vault provider (wire)', function () {
       const refused = await failure(closed.fetch({ key: 'app/api' }));
       assert.ok(isUnavailable(refused), refused.message);
       assert.equal(refused.reason, 'Unreachable');
+    });
+
+    it('stops a call when its signal aborts', async () => {
+      const client = await connect(config(tokenAuth), deps());
+      await client.fetch({ key: 'app/api' });
+      server.latencyMs = 2000;
+      const controller = new AbortController();
+      const pending = failure(client.fetch({ key: 'app/api' }, { signal: controller.signal }));
+      setTimeout(() => controller.abort(), 20);
+      const started = Date.now();
+      assert.ok(isUnavailable(await pending));
+      assert.ok(Date.now() - started < 1000, 'did not wait for the slow answer');
+      server.latencyMs = 0;
     });
 
     it('reports a missing credential Secret as NotFound', async () => {
