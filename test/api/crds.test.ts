@@ -99,6 +99,41 @@ describe('CRDs (manifests/crds)', () => {
     }
   });
 
+  it('use only what apiextensions.k8s.io/v1 accepts in a structural schema, so an API server neither refuses nor prunes any of it', () => {
+    // JSONSchemaProps fields allowed in a structural schema (no $ref, definitions, patternProperties, dependencies, ...).
+    const schemaKeys = new Set(['description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
+      'maxItems', 'minItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required', 'items', 'allOf', 'oneOf', 'anyOf', 'not', 'properties', 'additionalProperties',
+      'example', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys',
+      'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations']);
+    const ruleKeys = new Set(['rule', 'message', 'messageExpression', 'reason', 'fieldPath', 'optionalOldSelf']);
+    const reasons = new Set(['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired', 'FieldValueDuplicate']);
+    const types = new Set(['object', 'array', 'string', 'integer', 'number', 'boolean']);
+    for (const [kind, { crd, schema }] of validators) {
+      for (const [path, node] of nodes(schema)) {
+        for (const key of Object.keys(node)) assert.ok(schemaKeys.has(key), `${kind} ${path}: ${key}`);
+        if (node.type) assert.ok(types.has(node.type), `${kind} ${path}: type ${node.type}`);
+        for (const b of ['exclusiveMinimum', 'exclusiveMaximum'] as const) if (b in node) assert.equal(typeof node[b], 'boolean', `${kind} ${path}: ${b}`);
+        for (const r of (node['x-kubernetes-validations'] as Record<string, unknown>[] | undefined) ?? []) {
+          for (const key of Object.keys(r)) assert.ok(ruleKeys.has(key), `${kind} ${path}: rule key ${key}`);
+          if (r.reason !== undefined) assert.ok(reasons.has(r.reason as string), `${kind} ${path}: reason ${String(r.reason)}`);
+          if (r.fieldPath !== undefined) {
+            // fieldPath must name a field of the schema the rule sits on.
+            const target = (r.fieldPath as string).split('.').slice(1).reduce<JsonSchemaProps | undefined>((n, k) => n?.properties?.[k], node);
+            assert.ok(target, `${kind} ${path}: fieldPath ${String(r.fieldPath)}`);
+          }
+        }
+        if (node['x-kubernetes-list-type'] === 'map') {
+          for (const k of node['x-kubernetes-list-map-keys'] as string[]) assert.ok(node.items?.required?.includes(k), `${kind} ${path}: list map key ${k} is required`);
+        }
+      }
+      const version = crd.spec.versions[0] as unknown as { additionalPrinterColumns: Record<string, unknown>[] };
+      for (const c of version.additionalPrinterColumns) {
+        for (const key of Object.keys(c)) assert.ok(['name', 'type', 'format', 'description', 'priority', 'jsonPath'].includes(key), `${kind} printer column ${key}`);
+        assert.ok(['integer', 'number', 'string', 'boolean', 'date'].includes(c.type as string), `${kind} printer column type ${String(c.type)}`);
+      }
+    }
+  });
+
   it('give defaults that are valid against their own schema', () => {
     const ajv = new Ajv({ strict: false });
     let count = 0;
