@@ -104,7 +104,7 @@ export interface ServiceAccountSelector {
 
 /** Google Cloud Secret Manager (gRPC). */
 export interface GcpsmProvider {
-  /** Project id holding the secrets. When empty, the project of the credentials is used. */
+  /** Project id (or number) holding the secrets. When empty, the project of the credentials is used. */
   projectID?: string;
   /** Location of regional secrets, e.g. europe-west1. Empty for global secrets. */
   location?: string;
