@@ -12,7 +12,7 @@ import { API_VERSION } from '../kube/resources.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ReconcileResult } from '../queue/workers.js';
 import {
-  ANNOTATION_CONTENT_HASH, ANNOTATION_REMOTE_VERSIONS, DEFAULT_RETENTION, LABEL_TARGET, MAX_TARGET_NAME_LENGTH,
+  ANNOTATION_CONTENT_HASH, ANNOTATION_FORCE_SYNC, ANNOTATION_REMOTE_VERSIONS, DEFAULT_RETENTION, LABEL_TARGET, MAX_TARGET_NAME_LENGTH,
   buildVersionedSecret, newestFirst, versionsToPrune, type InUseCheck,
 } from '../versioning/index.js';
 import { canonicalJson } from './canonical-json.js';
@@ -59,6 +59,8 @@ interface LastSync {
   at: number;
   generation: number;
   storeId: string;
+  /** Value of the force-sync annotation at that sync; a new value asks for a fresh read. */
+  forceSync?: string;
 }
 
 
@@ -155,7 +157,9 @@ export class ExternalSecretReconciler {
     const last = this.lastSync.get(key) ?? (es.status?.refreshTime && es.status.syncedGeneration === generation
       ? { at: Date.parse(es.status.refreshTime), generation, storeId: '' }
       : undefined);
-    const specUnchanged = es.status?.syncedGeneration === generation && last?.generation === generation;
+    const forceSync = es.metadata?.annotations?.[ANNOTATION_FORCE_SYNC];
+    const forced = forceSync !== undefined && forceSync !== last?.forceSync;
+    const specUnchanged = es.status?.syncedGeneration === generation && last?.generation === generation && !forced;
     const storeUnchanged = last?.storeId === handle.id;
     const dueAt = last ? last.at + intervalMs + refreshJitterMs(key, intervalMs) : now;
 
@@ -170,7 +174,7 @@ export class ExternalSecretReconciler {
     let rendered;
     let fetched;
     try {
-      fetched = await fetchSecretData(spec, this.deps.fetcher, handle);
+      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced });
       rendered = renderTemplate(spec, fetched.data);
     } catch (e) {
       if (isSpecError(e)) return fail(Reasons.InvalidSpec, e.message, false);
@@ -241,7 +245,7 @@ export class ExternalSecretReconciler {
     if (currentObj) metrics.secretAge.set({ name, namespace }, Math.max(0, (now - creationTime(currentObj).getTime()) / 1000));
     if (fetched.expiresAt) metrics.secretExpiry.set({ name, namespace }, fetched.expiresAt.getTime() / 1000);
 
-    this.lastSync.set(key, { at: now, generation, storeId: handle.id });
+    this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
     if (policy !== 'Periodic' || intervalMs === 0) return {};
     return { requeueAfter: intervalMs + refreshJitterMs(key, intervalMs) };
   }

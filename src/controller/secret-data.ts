@@ -1,7 +1,7 @@
 // Turns an ExternalSecret's `data`/`dataFrom` into Secret data, reading remote secrets
 // through the RemoteFetcher and properties through the contract's selectProperty/extractAll.
 import { extractAll, isProviderError, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
-import type { RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
+import type { FetchOptions, RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
 import { SpecError } from './spec-error.js';
 
@@ -55,12 +55,12 @@ function secretKeyFrom(name: string): string {
   return name.replace(/[^-._a-zA-Z0-9]/g, '_');
 }
 
-export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, signal?: AbortSignal): Promise<FetchedData> {
+export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, options: FetchOptions = {}): Promise<FetchedData> {
   const data: Record<string, Buffer> = {};
   const remoteVersions: Record<string, string> = {};
   let expiresAt: Date | undefined;
   const read = async (key: string, version: string | undefined): Promise<RemoteSecret> => {
-    const secret = await fetcher.fetch(store, { key, version }, { signal });
+    const secret = await fetcher.fetch(store, { key, version }, options);
     if (secret.versionId) remoteVersions[version ? `${key}@${version}` : key] = secret.versionId;
     if (secret.expiresAt && (!expiresAt || secret.expiresAt < expiresAt)) expiresAt = secret.expiresAt;
     return secret;
@@ -77,7 +77,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       }
     } else if (from.find) {
       if (!store.client.find) throw new SpecError(`${field}.find: provider "${store.provider}" does not support find`);
-      const keys = await fetcher.find(store, { nameRegexp: from.find.name?.regexp, tags: from.find.tags, path: from.find.path }, { signal });
+      const keys = await fetcher.find(store, { nameRegexp: from.find.name?.regexp, tags: from.find.tags, path: from.find.path }, options);
       for (const key of keys) {
         const secret = await read(key, undefined);
         data[secretKeyFrom(applyRewrites(key, from.rewrite, field))] = decode(readValue(secret, key), from.find.decodingStrategy, `${field}.find`);

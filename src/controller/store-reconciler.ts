@@ -73,8 +73,9 @@ export class StoreReconciler {
     const replaced = this.deps.stores.set(key, state);
     if (replaced) await this.release(replaced);
     this.deps.metrics.storeReady.set({ kind, namespace: namespace ?? '', name }, state.ready ? 1 : 0);
-    await this.writeStatus(kind, store, state);
+    // Dependents first: they read the registry, not the status, so a failing status write must not hold them up.
     if (!previous || previous.ready !== state.ready || previous.handle !== state.handle) this.deps.onStoreChanged(key);
+    await this.writeStatus(kind, store, state);
     // A failed validation may be the remote side being down: retry with backoff. A bad
     // config waits for a spec change (or a credential Secret appearing).
     if (!state.ready && state.reason === Reasons.ValidationFailed) throw new RetryLater(state.message);

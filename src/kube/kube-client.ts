@@ -6,7 +6,7 @@ import type { Agent } from 'node:http';
 import type { ClusterApi, EventInput, ResourceRef } from './cluster-api.js';
 import type { SecretObject } from './kube-object.js';
 import { httpStatusOf } from './api-error.js';
-import { createRequestLimiter, type RequestBudget, type RequestLimiter } from './request-limiter.js';
+import { createRequestLimiter, LimiterOverflowError, type RequestBudget, type RequestLimiter } from './request-limiter.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
 
 export interface KubeClientOptions {
@@ -44,13 +44,16 @@ export class KubeClient implements ClusterApi {
   private readonly component: string;
   private readonly now: () => number;
   private eventSeq = 0;
+  /** Events dropped because the Event backlog was full. */
+  droppedEvents = 0;
 
   constructor(readonly config: k8s.KubeConfig, options: KubeClientOptions) {
     reuseConnections(config);
     this.core = config.makeApiClient(k8s.CoreV1Api);
     this.custom = config.makeApiClient(k8s.CustomObjectsApi);
     this.limiter = createRequestLimiter(options.budget);
-    this.eventLimiter = createRequestLimiter(options.eventBudget ?? { qps: Math.max(1, options.budget.qps / 10), burst: Math.max(5, Math.round(options.budget.burst / 10)) });
+    // Events are best effort: at most a bounded backlog waits, the rest are dropped.
+    this.eventLimiter = createRequestLimiter(options.eventBudget ?? { qps: Math.max(1, options.budget.qps / 10), burst: Math.max(5, Math.round(options.budget.burst / 10)) }, { maxQueued: 1000 });
     this.component = options.component ?? 'keyferry';
     this.now = options.now ?? Date.now;
   }
@@ -123,7 +126,15 @@ export class KubeClient implements ClusterApi {
       count: 1,
       reportingComponent: this.component,
     };
-    await this.eventLimiter.schedule(() => this.core.createNamespacedEvent({ namespace, body }));
+    try {
+      await this.eventLimiter.schedule(() => this.core.createNamespacedEvent({ namespace, body }));
+    } catch (e) {
+      if (e instanceof LimiterOverflowError) {
+        this.droppedEvents++;
+        return;
+      }
+      throw e;
+    }
   }
 
   async createServiceAccountToken(namespace: string, name: string, options: { audiences?: string[]; expirationSeconds?: number }): Promise<{ token: string; expiresAt: Date }> {

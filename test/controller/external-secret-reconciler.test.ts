@@ -127,4 +127,23 @@ describe('ExternalSecretReconciler', () => {
     assert.equal(h2.get('app', 'ns').status!.currentSecretName, name);
     assert.equal(h2.api.secrets.size, 1);
   });
+
+  it('reads again, bypassing caches, when the force-sync annotation changes', async () => {
+    const h = await synced();
+    await h.reconcile('ns/app');
+    const calls = async () => (await h.registry.getSingleMetricAsString('externalsecret_provider_api_calls_count')).match(/call="GetSecret",status="OK"} (\d+)/)?.[1];
+    assert.equal(await calls(), '1');
+    const annotate = (value: string) => {
+      const obj = h.get('app', 'ns');
+      h.caches.externalSecrets.set({ ...obj, metadata: { ...obj.metadata, annotations: { 'keyferry.io/force-sync': value } } });
+    };
+    annotate('1');
+    await h.reconcile('ns/app');
+    assert.equal(await calls(), '2');
+    await h.reconcile('ns/app');
+    assert.equal(await calls(), '2', 'the same value does not read again');
+    annotate('2');
+    await h.reconcile('ns/app');
+    assert.equal(await calls(), '3');
+  });
 });

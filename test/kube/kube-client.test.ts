@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
 import { KubeClient } from '../../src/kube/kube-client.js';
-import { createRequestLimiter } from '../../src/kube/request-limiter.js';
+import { createRequestLimiter, LimiterOverflowError } from '../../src/kube/request-limiter.js';
 import { httpStatusOf, describeKubeError } from '../../src/kube/api-error.js';
 
 describe('KubeClient', function () {
@@ -70,5 +70,16 @@ describe('api errors', () => {
     assert.equal(describeKubeError(e), 'HTTP 409: secrets "x" already exists');
     assert.equal(httpStatusOf(Object.assign(new Error('Gone'), { statusCode: 410 })), 410);
     assert.equal(describeKubeError(new Error('first line\nsecond')), 'first line');
+  });
+});
+
+describe('request limiter backlog', () => {
+  it('drops calls beyond maxQueued instead of queueing without bound', async () => {
+    const limiter = createRequestLimiter({ qps: 1, burst: 1 }, { maxQueued: 2 });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => limiter.schedule(async () => 'ok')));
+    await limiter.stop();
+    const dropped = results.filter((r) => r.status === 'rejected' && r.reason instanceof LimiterOverflowError).length;
+    assert.ok(dropped >= 1, `some calls dropped (${dropped})`);
+    assert.equal(results[0]!.status, 'fulfilled');
   });
 });
