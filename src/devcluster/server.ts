@@ -381,6 +381,7 @@ export class DevClusterServer {
     };
     req.on('close', cleanup);
     res.on('close', cleanup);
+    res.on('error', cleanup);
     if (history) {
       for (const e of history) if (w.matches(e.obj)) res.write(watchLine('ADDED', encodeFor(e)));
       if (sendInitial) res.write(bookmarkLine({ 'k8s.io/initial-events-end': 'true' }));

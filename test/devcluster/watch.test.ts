@@ -124,6 +124,18 @@ describe('dev cluster watch (client-node Watch and informer)', () => {
     await informer.stop();
   });
 
+  it('survives many watchers that disconnect abruptly while objects change', async () => {
+    const ctls = await Promise.all(Array.from({ length: 40 }, () => new k8s.Watch(t.kc).watch('/api/v1/secrets', { allowWatchBookmarks: true }, () => {}, () => {})));
+    const writes = Array.from({ length: 40 }, (_, i) => t.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `churn-${i}` } } }));
+    ctls.forEach((c, i) => { if (i % 2) c.abort(); });
+    await Promise.all(writes);
+    t.cluster.dropWatches({ graceful: false });
+    ctls.forEach((c) => c.abort());
+    await until(() => t.cluster.server.hub.size === 0, 3000, 'watchers to go');
+    const list = await t.core.listSecretForAllNamespaces({ labelSelector: '' });
+    assert.ok(list.items.filter((s) => s.metadata!.name!.startsWith('churn-')).length === 40);
+  });
+
   it('informers over a CRD see creates, updates and deletes', async () => {
     await t.cluster.apply({
       apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'things.test.keyferry.io' },
