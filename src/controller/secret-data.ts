@@ -7,7 +7,7 @@ import { SpecError } from './spec-error.js';
 
 export interface FetchedData {
   data: Record<string, Buffer>;
-  /** `<remote key>[@version]` → version id read. */
+  /** Target key → remote version id it was read from (ids only). */
   remoteVersions: Record<string, string>;
   /** Earliest remote expiry among the secrets read. */
   expiresAt?: Date;
@@ -59,9 +59,11 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
   const data: Record<string, Buffer> = {};
   const remoteVersions: Record<string, string> = {};
   let expiresAt: Date | undefined;
+  const noteVersion = (target: string, secret: RemoteSecret) => {
+    if (secret.versionId) remoteVersions[target] = secret.versionId;
+  };
   const read = async (key: string, version: string | undefined): Promise<RemoteSecret> => {
     const secret = await fetcher.fetch(store, { key, version }, options);
-    if (secret.versionId) remoteVersions[version ? `${key}@${version}` : key] = secret.versionId;
     if (secret.expiresAt && (!expiresAt || secret.expiresAt < expiresAt)) expiresAt = secret.expiresAt;
     return secret;
   };
@@ -73,14 +75,18 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       if (!from.extract.key) throw new SpecError(`${field}.extract.key is required`);
       const secret = await read(from.extract.key, from.extract.version);
       for (const [k, v] of Object.entries(extractAll(secret, from.extract.key, from.extract.property))) {
-        data[applyRewrites(k, from.rewrite, field)] = decode(v, from.extract.decodingStrategy, `${field}.extract`);
+        const target = applyRewrites(k, from.rewrite, field);
+        data[target] = decode(v, from.extract.decodingStrategy, `${field}.extract`);
+        noteVersion(target, secret);
       }
     } else if (from.find) {
       if (!store.client.find) throw new SpecError(`${field}.find: provider "${store.provider}" does not support find`);
       const keys = await fetcher.find(store, { nameRegexp: from.find.name?.regexp, tags: from.find.tags, path: from.find.path }, options);
       for (const key of keys) {
         const secret = await read(key, undefined);
-        data[secretKeyFrom(applyRewrites(key, from.rewrite, field))] = decode(readValue(secret, key), from.find.decodingStrategy, `${field}.find`);
+        const target = secretKeyFrom(applyRewrites(key, from.rewrite, field));
+        data[target] = decode(readValue(secret, key), from.find.decodingStrategy, `${field}.find`);
+        noteVersion(target, secret);
       }
     } else {
       throw new SpecError(`${field}: one of extract or find is required`);
@@ -102,6 +108,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       throw e;
     }
     data[entry.secretKey] = decode(value, ref.decodingStrategy, `${field}.remoteRef`);
+    noteVersion(entry.secretKey, secret);
   }
   return { data, remoteVersions, expiresAt };
 }

@@ -23,6 +23,8 @@ describe('ExternalSecretReconciler', () => {
     assert.equal(h.api.events.filter((e) => e.involved.kind === 'ExternalSecret').length, 1);
     assert.ok(result.requeueAfter! >= HOUR && result.requeueAfter! <= HOUR + 60_000);
     assert.equal(h.api.secrets.get(`ns/${current}`)!.metadata!.ownerReferences![0]!.kind, 'ExternalSecret');
+    const versions = h.get('app', 'ns').status!.versions as Array<{ name: string; remoteVersions?: Record<string, string> }>;
+    assert.deepEqual(Object.keys(versions[0]!.remoteVersions!), ['pw'], 'remote version ids by target key');
   });
 
   it('writes nothing when nothing changed, before or after the refresh is due', async () => {
