@@ -297,6 +297,8 @@ describe('aws provider (wire)', function () {
       const throttled = await failure(client.fetch({ key: 'api/token' }));
       assert.ok(isThrottled(throttled));
       assert.equal(server.throttledCalls, 1);
+      assert.equal(server.calls.GetSecretValue, 3);
+      assert.equal(server.served.GetSecretValue, 2);
       assert.deepEqual(deps.observed.map((o) => o.outcome), ['success', 'success', 'Throttled']);
       server.setThrottle(undefined);
       server.failNext('GetSecretValue', { status: 429, type: 'TooManyRequestsException', message: 'slow down', headers: { 'retry-after': '7' } });
@@ -328,6 +330,23 @@ describe('aws provider (wire)', function () {
       assert.ok(isAuthError(kms));
       assert.equal(kms.reason, 'DecryptionFailure');
       for (const e of [denied, kms, unknown]) assertClean(e, deps);
+    });
+
+    it('can start in 503 mode, with per-call latency, for benchmarks', async () => {
+      const slow = new AwsTestServer({ users: [{ accessKeyId, secretAccessKey }], unavailable: true, latencyMs: 30 });
+      await slow.start();
+      try {
+        slow.store.put('k', 'v');
+        const client = await connect({ ...staticConfig(), endpoint: slow.url }, staticDeps());
+        assert.ok(isUnavailable(await failure(client.fetch({ key: 'k' }))));
+        slow.unavailable = false;
+        const started = Date.now();
+        assert.equal((await client.fetch({ key: 'k' })).value.toString(), 'v');
+        assert.ok(Date.now() - started >= 25);
+        assert.deepEqual([slow.calls.GetSecretValue, slow.served.GetSecretValue], [2, 1]);
+      } finally {
+        await slow.close();
+      }
     });
 
     it('maps 503, 500 and a closed port to Unavailable', async () => {

@@ -56,6 +56,8 @@ export interface AwsServerOptions {
   latencyMs?: number;
   /** Lifetime of STS credentials (default 3600 s). */
   credentialTtlSeconds?: number;
+  /** Start in 503 mode (every call answered 503 ServiceUnavailable until `unavailable` is cleared). */
+  unavailable?: boolean;
   now?: () => Date;
   /** Serve HTTPS with this certificate and key (PEM). */
   tls?: { cert: string; key: string };
@@ -91,6 +93,8 @@ export class AwsTestServer {
   readonly store: SecretStore;
   /** Calls received, by operation (`GetSecretValue`, `AssumeRoleWithWebIdentity`, ...), including refused ones. */
   readonly calls: Record<string, number> = {};
+  /** Calls answered successfully, by operation. */
+  readonly served: Record<string, number> = {};
   /** Calls refused with ThrottlingException by the token bucket. */
   throttledCalls = 0;
   /** While true, every call gets 503 ServiceUnavailable. */
@@ -113,6 +117,7 @@ export class AwsTestServer {
     this.account = options.account ?? '123456789012';
     this.now = options.now ?? (() => new Date());
     this.latencyMs = options.latencyMs ?? 0;
+    this.unavailable = options.unavailable ?? false;
     this.store = new SecretStore(this.account, this.region, this.now);
     for (const u of options.users ?? []) this.users.set(u.accessKeyId, u);
     for (const r of options.roles ?? []) this.roles.set(r.arn, r);
@@ -170,6 +175,7 @@ export class AwsTestServer {
 
   resetCounters(): void {
     for (const k of Object.keys(this.calls)) delete this.calls[k];
+    for (const k of Object.keys(this.served)) delete this.served[k];
     this.throttledCalls = 0;
   }
 
@@ -189,6 +195,11 @@ export class AwsTestServer {
   // ---- Secrets Manager (JSON 1.1) ----
 
   private sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+    const target = res.req.headers['x-amz-target'];
+    if (status === 200 && typeof target === 'string') {
+      const operation = target.slice(target.indexOf('.') + 1);
+      this.served[operation] = (this.served[operation] ?? 0) + 1;
+    }
     res.writeHead(status, { 'content-type': json11, 'x-amzn-requestid': randomUUID(), ...headers });
     res.end(JSON.stringify(payload));
   }
@@ -400,6 +411,8 @@ export class AwsTestServer {
   // ---- STS (query protocol, XML) ----
 
   private sendXml(res: ServerResponse, status: number, xml: string): void {
+    const action = /<(\w+)Response /.exec(xml)?.[1];
+    if (status === 200 && action) this.served[action] = (this.served[action] ?? 0) + 1;
     res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
     res.end(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}`);
   }
