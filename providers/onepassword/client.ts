@@ -17,7 +17,7 @@ import {
 } from '../contract/index.js';
 import { isAmbiguousTitle, isConnectError, toProviderError } from './errors.js';
 import { itemToSecret, type ItemLike } from './item-secret.js';
-import type { ConnectTransport } from './http-transport.js';
+import { withSignal, type ConnectTransport } from './http-transport.js';
 
 /** 1Password ids are 26 lowercase letters and digits. */
 const idPattern = /^[a-z0-9]{26}$/;
@@ -106,7 +106,11 @@ export class OnePasswordClient implements ProviderClient {
     }
   }
 
-  async fetch(ref: RemoteRef, _ctx?: CallContext): Promise<RemoteSecret> {
+  async fetch(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {
+    return withSignal(ctx?.signal, () => this.fetchItem(ref));
+  }
+
+  private async fetchItem(ref: RemoteRef): Promise<RemoteSecret> {
     const what = `reading item "${ref.key}"`;
     try {
       for (const vault of await this.vaults()) {
@@ -139,7 +143,11 @@ export class OnePasswordClient implements ProviderClient {
     return Buffer.concat(chunks);
   }
 
-  async find(query: FindQuery, _ctx?: CallContext): Promise<string[]> {
+  async find(query: FindQuery, ctx?: CallContext): Promise<string[]> {
+    return withSignal(ctx?.signal, () => this.findTitles(query));
+  }
+
+  private async findTitles(query: FindQuery): Promise<string[]> {
     let pattern: RegExp | undefined;
     if (query.nameRegexp !== undefined) {
       try {
@@ -167,10 +175,10 @@ export class OnePasswordClient implements ProviderClient {
     return [...titles].sort();
   }
 
-  async validate(_ctx?: CallContext): Promise<StoreValidation> {
+  async validate(ctx?: CallContext): Promise<StoreValidation> {
     try {
       // Resolving every configured vault proves the token and its vault scope.
-      await this.vaults();
+      await withSignal(ctx?.signal, () => this.vaults());
     } catch (error) {
       throw this.fail(error, 'checking the vaults');
     }

@@ -47,6 +47,9 @@ export function toProviderError(error: unknown, ctx: MapContext): ProviderError 
     if (status === 400) return new ConfigError(text, { ...withCode, reason: 'BadRequest' });
     return new UnavailableError(text, withCode);
   }
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new UnavailableError(`1Password Connect: ${ctx.action} was aborted`, { ...opts, reason: 'Aborted' });
+  }
   if (error instanceof Error) {
     const code = (error as Error & { code?: string }).code ?? '';
     const tls = /certificate|self[- ]signed|CERT_/i.test(`${code} ${error.message}`);

@@ -3,6 +3,7 @@
 // response headers (so a 429's Retry-After is lost) and cannot trust a private CA. It keeps
 // the SDK's contract: resolve `{status, data}`, reject a non-2xx with the body
 // `{status, message}` (plus `retryAfterMs` when the server sent Retry-After).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -24,6 +25,16 @@ export interface ConnectTransportOptions {
 
 type Method = Parameters<IRequestClient['request']>[0];
 type Result = Awaited<ReturnType<IRequestClient['request']>>;
+
+/**
+ * The SDK's calls take no AbortSignal, so the caller's signal travels to the transport in
+ * async context: `withSignal(signal, () => sdk.getItem(...))`.
+ */
+const callSignal = new AsyncLocalStorage<AbortSignal | undefined>();
+
+export function withSignal<T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+  return callSignal.run(signal, run);
+}
 
 export class ConnectTransport implements IRequestClient {
   defaultTimeout: number;
@@ -49,10 +60,13 @@ export class ConnectTransport implements IRequestClient {
       authorization: `Bearer ${opts.authToken}`,
     };
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const signal = callSignal.getStore();
+    signal?.throwIfAborted();
     const response = await new Promise<{ message: IncomingMessage; body: Buffer }>((resolve, reject) => {
       const req = send(target, {
         method: method.toUpperCase(),
         headers,
+        signal,
         timeout: opts.timeout ?? this.defaultTimeout,
         ...(target.protocol === 'https:' && this.agent ? { agent: this.agent } : {}),
       }, (res) => {

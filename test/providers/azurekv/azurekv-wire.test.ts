@@ -236,6 +236,17 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       assert.equal(unreachable.kind, 'Unavailable');
     });
 
+    it('stops on the caller\'s abort signal', async () => {
+      env.vault.setSecret('sp-abort', 'x');
+      const client = await connect(secretConfig());
+      await client.fetch({ key: 'sp-abort' });
+      const before = env.vault.requests.length;
+      const error = await fails(client.fetch({ key: 'sp-abort' }, { signal: AbortSignal.abort() }));
+      assert.equal(error.kind, 'Unavailable');
+      assert.equal(error.reason, 'Aborted');
+      assert.equal(env.vault.requests.length, before);
+    });
+
     it('maps a 403 from RBAC to Auth', async () => {
       env.vault.setSecret('sp-guarded', 'x');
       const client = await connect(secretConfig({ authSecretRef: { clientId: { name: 'azure-sp', key: 'noRights' }, clientSecret: { name: 'azure-sp', key: 'clientSecret' } } }));

@@ -238,6 +238,16 @@ describe('onepassword provider against a local Connect server', () => {
     assert.equal(unreachable.reason, 'Unreachable');
   });
 
+  it('stops on the caller\'s abort signal before anything is sent', async () => {
+    const client = await connect();
+    await client.validate();
+    const before = server.requests.length;
+    const error = await fails(client.fetch({ key: 'db-login' }, { signal: AbortSignal.abort() }));
+    assert.equal(error.kind, 'Unavailable');
+    assert.equal(error.reason, 'Aborted');
+    assert.equal(server.requests.length, before);
+  });
+
   it('finds item titles by regexp and tags across the vaults', async () => {
     server.addItem(prod, { title: 'svc-alpha', tags: ['env:prod', 'team=a'], fields: [{ label: 'password', value: plantedNote }] });
     server.addItem(shared, { title: 'svc-beta', tags: ['env:prod'], fields: [] });
