@@ -55,6 +55,7 @@ export const PATCH_TYPES = [
 export type PatchType = (typeof PATCH_TYPES)[number];
 
 const NS_KEY = '/namespaces';
+const FOREGROUND = 'foregroundDeletion';
 
 export class ApiCore {
   private readonly hooks = new Map<string, ResourceHooks>();
@@ -240,6 +241,13 @@ export class ApiCore {
     if (opts.dryRun) return { entry: cur, removed: false };
     const policy = opts.propagationPolicy ?? 'Background';
     const isNamespace = r.storageKey === NS_KEY;
+    if (policy === 'Foreground' && !cm.deletionTimestamp && this.blockingDependents(cm.uid!).length > 0) {
+      // Foreground: the owner waits (deletionTimestamp + foregroundDeletion finalizer) until its blocking dependents are gone.
+      const obj: KubeObject = { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0, finalizers: [...(cm.finalizers ?? []), FOREGROUND] } };
+      const entry = this.store.put(r.storageKey, obj);
+      this.cascade(cm.uid!);
+      return { entry: this.store.get(r.storageKey, ns, name) ?? entry, removed: !this.store.get(r.storageKey, ns, name) };
+    }
     if ((cm.finalizers ?? []).length > 0 || isNamespace) {
       if (cm.deletionTimestamp) return { entry: cur, removed: false };
       const obj: KubeObject = { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0 } };
@@ -270,13 +278,35 @@ export class ApiCore {
 
   private removeNow(r: ServedResource, ns: string, name: string, finalObj: KubeObject, policy: PropagationPolicy): Entry {
     const uid = finalObj.metadata?.uid as string;
-    if (policy === 'Foreground') this.cascade(uid);
     const entry = this.store.remove(r.storageKey, ns, name, { ...finalObj, metadata: { ...finalObj.metadata } })!;
     this.hooks.get(r.storageKey)?.afterRemove?.(entry);
     if (policy === 'Orphan') this.orphanDependents(uid);
-    else if (policy === 'Background') this.cascade(uid);
+    else this.cascade(uid);
+    for (const o of (finalObj.metadata as Meta).ownerReferences ?? []) this.maybeFinishForeground(o.uid);
     if (ns) this.maybeFinishNamespace(ns);
     return entry;
+  }
+
+  /** Dependents that hold up a foreground deletion of `uid` (their reference has blockOwnerDeletion). */
+  private blockingDependents(uid: string) {
+    return this.store.dependentsOf(uid).filter((ref) => {
+      const e = this.store.get(ref.storageKey, ref.namespace, ref.name);
+      return e && ((e.obj.metadata as Meta).ownerReferences ?? []).some((o) => o.uid === uid && o.blockOwnerDeletion === true);
+    });
+  }
+
+  /** Completes a foreground deletion once no blocking dependent is left. */
+  private maybeFinishForeground(ownerUid: string): void {
+    const owner = this.store.getByUid(ownerUid);
+    if (!owner) return;
+    const m = owner.entry.obj.metadata as Meta;
+    if (!m.deletionTimestamp || !(m.finalizers ?? []).includes(FOREGROUND) || this.blockingDependents(ownerUid).length > 0) return;
+    const finalizers = (m.finalizers ?? []).filter((f) => f !== FOREGROUND);
+    const obj: KubeObject = { ...owner.entry.obj, metadata: { ...m, finalizers } };
+    if (finalizers.length === 0) delete (obj.metadata as Meta).finalizers;
+    const r = this.anyServed(owner.storageKey);
+    if (finalizers.length === 0 && r) this.removeNow(r, owner.namespace, owner.name, obj, 'Background');
+    else this.store.put(owner.storageKey, obj);
   }
 
   /** Background cascading deletion: dependents whose owners are all gone are deleted. */
@@ -285,7 +315,7 @@ export class ApiCore {
       const e = this.store.get(ref.storageKey, ref.namespace, ref.name);
       if (!e) continue;
       const owners = (e.obj.metadata as Meta).ownerReferences ?? [];
-      const alive = owners.some((o) => o.uid !== ownerUid && this.uidExists(o.uid, ref.namespace));
+      const alive = owners.some((o) => o.uid !== ownerUid && this.store.getByUid(o.uid) !== undefined);
       if (alive) continue;
       const dr = this.anyServed(ref.storageKey);
       if (!dr) continue;
@@ -303,15 +333,6 @@ export class ApiCore {
       if (refs.length) nm.ownerReferences = refs; else delete nm.ownerReferences;
       this.store.put(ref.storageKey, { ...e.obj, metadata: nm });
     }
-  }
-
-  /** Owner lookup by uid: searches the owner's kind via its storage among known resources (namespaced or cluster-scoped). */
-  private uidExists(uid: string, namespace: string): boolean {
-    for (const key of this.store.storageKeys()) {
-      for (const e of this.store.entries(key, namespace)) if (e.obj.metadata?.uid === uid) return true;
-      for (const e of this.store.entries(key, '')) if (e.obj.metadata?.uid === uid) return true;
-    }
-    return false;
   }
 
   private anyServed(storageKey: string): ServedResource | undefined {

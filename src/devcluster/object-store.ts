@@ -56,6 +56,7 @@ export class ObjectStore {
   private readonly historySize: number;
   private readonly dependents = new Map<string, Set<string>>();
   private readonly nsCounts = new Map<string, number>();
+  private readonly byUid = new Map<string, ObjectRef>();
   private readonly listeners = new Set<(ev: StoreEvent) => void>();
 
   constructor(opts: ObjectStoreOptions = {}) {
@@ -121,6 +122,7 @@ export class ObjectStore {
     if (!prev) {
       b.size++;
       if (namespace) this.nsCounts.set(namespace, (this.nsCounts.get(namespace) ?? 0) + 1);
+      if (typeof meta.uid === 'string') this.byUid.set(meta.uid, { storageKey, namespace, name });
     }
     this.indexOwners(storageKey, namespace, name, prev?.obj, obj);
     this.emit(b, { type: prev ? 'MODIFIED' : 'ADDED', rv, storageKey, namespace, entry, prev });
@@ -144,6 +146,8 @@ export class ObjectStore {
       if (n > 0) this.nsCounts.set(namespace, n); else this.nsCounts.delete(namespace);
     }
     this.indexOwners(storageKey, namespace, name, prev.obj, undefined);
+    const uid = prev.obj.metadata?.uid;
+    if (typeof uid === 'string') this.byUid.delete(uid);
     const rv = ++this.rv;
     const obj = final ?? { ...prev.obj, metadata: { ...prev.obj.metadata } };
     (obj.metadata as Record<string, unknown>).resourceVersion = String(rv);
@@ -154,7 +158,16 @@ export class ObjectStore {
 
   /** Drops a whole resource without events (a CRD was deleted after its objects were). */
   dropResource(storageKey: string): void {
+    const b = this.buckets.get(storageKey);
+    for (const m of b?.byNs.values() ?? []) for (const e of m.values()) if (typeof e.obj.metadata?.uid === 'string') this.byUid.delete(e.obj.metadata.uid);
     this.buckets.delete(storageKey);
+  }
+
+  /** The object with this uid, if stored. */
+  getByUid(uid: string): (ObjectRef & { entry: Entry }) | undefined {
+    const ref = this.byUid.get(uid);
+    const entry = ref && this.get(ref.storageKey, ref.namespace, ref.name);
+    return ref && entry ? { ...ref, entry } : undefined;
   }
 
   /** Objects whose ownerReferences name `uid`. */

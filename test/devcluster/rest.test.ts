@@ -139,6 +139,20 @@ describe('dev cluster REST semantics (client-node over HTTP)', () => {
     assert.equal(orphan.metadata!.ownerReferences, undefined);
   });
 
+  it('foreground deletion waits for blocking dependents', async () => {
+    const owner = await t.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'fg-owner' } } });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata!.uid!, blockOwnerDeletion: true };
+    await t.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'fg-dep', ownerReferences: [ref], finalizers: ['keyferry.io/hold'] } } });
+    await t.core.deleteNamespacedConfigMap({ namespace: 'default', name: 'fg-owner', propagationPolicy: 'Foreground' });
+    const waiting = await t.core.readNamespacedConfigMap({ namespace: 'default', name: 'fg-owner' });
+    assert.ok(waiting.metadata!.deletionTimestamp);
+    assert.deepEqual(waiting.metadata!.finalizers, ['foregroundDeletion']);
+    assert.ok((await t.core.readNamespacedSecret({ namespace: 'default', name: 'fg-dep' })).metadata!.deletionTimestamp);
+    await t.core.patchNamespacedSecret({ namespace: 'default', name: 'fg-dep', body: { metadata: { finalizers: null } } }, mergePatch);
+    assert.equal((await failure(t.core.readNamespacedSecret({ namespace: 'default', name: 'fg-dep' }))).code, 404);
+    assert.equal((await failure(t.core.readNamespacedConfigMap({ namespace: 'default', name: 'fg-owner' }))).code, 404);
+  });
+
   it('filters lists by label and field selectors', async () => {
     await t.core.createNamespace({ body: { metadata: { name: 'sel' } } });
     const mk = (name: string, labels: Record<string, string>) => t.core.createNamespacedConfigMap({ namespace: 'sel', body: { metadata: { name, labels } } });
