@@ -43,7 +43,10 @@ export async function buildCredentials(config: AwsConfig, deps: ProviderDeps, st
       const minted = await deps.mintServiceAccountToken(ref, { audiences, expirationSeconds: 3600 });
       secrets.push(minted.token);
       if (secrets.length > 4) secrets.shift();
-      return fromWebToken({ roleArn: config.role!, webIdentityToken: minted.token, roleSessionName: sessionName, clientConfig })();
+      const credentials = await fromWebToken({ roleArn: config.role!, webIdentityToken: minted.token, roleSessionName: sessionName, clientConfig })();
+      // The role and lifetime only: never a key or token.
+      deps.logger.debug({ role: config.role, expiresAt: credentials.expiration?.toISOString() }, 'aws web identity credentials obtained');
+      return credentials;
     };
     return { provider, secrets };
   }

@@ -27,7 +27,7 @@ export class VaultSession {
   constructor(
     private readonly vault: NodeVault.client,
     private readonly config: VaultConfig,
-    private readonly deps: Pick<ProviderDeps, 'readSecret' | 'mintServiceAccountToken'>,
+    private readonly deps: Pick<ProviderDeps, 'readSecret' | 'mintServiceAccountToken' | 'logger'>,
     private readonly clock: Clock,
     private readonly observer: ProviderObserver,
   ) {}
@@ -60,8 +60,10 @@ export class VaultSession {
     this.current = undefined;
   }
 
-  private set(result: LoginResult): void {
+  private set(result: LoginResult, how: 'login' | 'renewal'): void {
     const now = this.clock.now();
+    // Lifetimes only: never the token.
+    this.deps.logger.debug({ ttlSeconds: result.ttlSeconds, renewable: result.renewable }, how === 'login' ? 'vault login' : 'vault token renewed');
     this.remember(result.token);
     this.vault.token = result.token;
     this.current = {
@@ -92,7 +94,7 @@ export class VaultSession {
       const auth = (out as { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } }).auth;
       // A renewal capped by the token's max TTL returns less than asked; log in before it runs out.
       if (!auth?.client_token || !auth.lease_duration) return false;
-      this.set({ token: auth.client_token, ttlSeconds: auth.lease_duration, renewable: auth.renewable !== false });
+      this.set({ token: auth.client_token, ttlSeconds: auth.lease_duration, renewable: auth.renewable !== false }, 'renewal');
       return true;
     } catch {
       return false;
@@ -112,7 +114,7 @@ export class VaultSession {
       this.vault.token = token;
       const out = await this.observed('LookupSelf', 'token lookup', () => this.vault.tokenLookupSelf(), true);
       const data = (out as { data?: { ttl?: number; renewable?: boolean } }).data ?? {};
-      this.set({ token, ttlSeconds: data.ttl ?? 0, renewable: data.renewable === true });
+      this.set({ token, ttlSeconds: data.ttl ?? 0, renewable: data.renewable === true }, 'login');
       return;
     }
     if (auth.appRole) {
@@ -146,6 +148,6 @@ export class VaultSession {
   private setFromAuth(out: unknown): void {
     const auth = (out as { auth?: { client_token?: string; lease_duration?: number; renewable?: boolean } }).auth;
     if (!auth?.client_token) throw new AuthError('Vault login returned no client token', { reason: 'LoginFailed' });
-    this.set({ token: auth.client_token, ttlSeconds: auth.lease_duration ?? 0, renewable: auth.renewable === true });
+    this.set({ token: auth.client_token, ttlSeconds: auth.lease_duration ?? 0, renewable: auth.renewable === true }, 'login');
   }
 }
