@@ -196,6 +196,8 @@ export class ExternalSecretReconciler {
         const stored = await this.deps.api.createSecret(secret) ?? await this.deps.api.getSecret(namespace, newName);
         created = true;
         if (stored) {
+          // The index keeps metadata only, like the managed-Secret informer.
+          delete stored.data;
           this.deps.managed.upsert(stored);
           versions.push(stored);
         }

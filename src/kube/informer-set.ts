@@ -32,11 +32,12 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
       ? await client.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })
       : await client.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as AnyList),
   });
-  const secrets = (name: string, labelSelector: string) => new ResilientInformer<SecretObject>({
+  const secrets = (name: string, labelSelector: string, trim?: (s: SecretObject) => void) => new ResilientInformer<SecretObject>({
     name,
     config,
     logger,
     labelSelector,
+    trim,
     path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
     list: () => client.call(async () => (namespace
       ? await client.core.listNamespacedSecret({ namespace, labelSelector })
@@ -46,7 +47,8 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true),
     secretStores: custom('secretstores', PLURALS.SecretStore, true),
     clusterSecretStores: custom('clustersecretstores', PLURALS.ClusterSecretStore, false),
-    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`),
+    // Versions are only ever listed, created and deleted: keep their metadata, not their values.
+    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, (s) => { delete s.data; }),
     credentialSecrets: secrets('credential-secrets', `!${LABEL_MANAGED}`),
     namespaces: new ResilientInformer<KubeObject>({
       name: 'namespaces',

@@ -31,6 +31,8 @@ export interface InformerOptions<T extends KubeObject> {
   logger: InformerLogger;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Trims each object before it is cached (e.g. drops Secret data the operator never reads). */
+  trim?: (obj: T) => void;
 }
 
 export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
@@ -49,17 +51,21 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
     this.backoffMs = options.initialBackoffMs ?? 500;
     const list = async () => {
       const result = await options.list();
+      if (options.trim) for (const item of result.items) options.trim(item);
       this.backoffMs = options.initialBackoffMs ?? 500;
       // Items are added right after this resolves; mark synced once they are in.
       setImmediate(() => this.markSynced());
       return result;
     };
     this.informer = k8s.makeInformer(options.config, options.path, list, options.labelSelector);
+    // The library caches the very object it hands to handlers, so trimming here trims the cache.
     this.informer.on(k8s.ADD, (obj) => {
+      options.trim?.(obj);
       this.previous.set(objectKey(obj), obj);
       for (const h of this.handlers) h.add?.(obj);
     });
     this.informer.on(k8s.UPDATE, (obj) => {
+      options.trim?.(obj);
       const key = objectKey(obj);
       const old = this.previous.get(key);
       this.previous.set(key, obj);

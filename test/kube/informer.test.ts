@@ -72,3 +72,31 @@ describe('ResilientInformer', function () {
     assert.ok(informer.restarts > restartsBefore, "restarted after the connection error");
   });
 });
+
+describe('ResilientInformer trim', function () {
+  this.timeout(20_000);
+  it('caches trimmed objects (Secret versions without their data)', async () => {
+    const cluster = await startDevCluster({ port: 0 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const informer = new ResilientInformer<KubeObject & { data?: unknown }>({
+      name: 'secrets', config: kc, logger: quiet, path: '/api/v1/secrets',
+      list: async () => (await core.listSecretForAllNamespaces()) as k8s.KubernetesListObject<k8s.KubernetesObject>,
+      trim: (s) => { delete s.data; },
+    });
+    try {
+      await cluster.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'listed', namespace: 'default' }, data: { k: 'dg==' } });
+      await informer.start();
+      await informer.waitForSync();
+      await cluster.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'watched', namespace: 'default' }, data: { k: 'dg==' } });
+      await eventually(() => informer.get('watched', 'default') !== undefined, 5000, 'watched Secret');
+      assert.equal(informer.get('listed', 'default')!.data, undefined);
+      assert.equal(informer.get('watched', 'default')!.data, undefined);
+      assert.equal(informer.get('watched', 'default')!.metadata?.name, 'watched');
+    } finally {
+      await informer.stop();
+      await cluster.stop();
+    }
+  });
+});
