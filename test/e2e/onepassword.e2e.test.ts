@@ -60,6 +60,7 @@ describe('operator end to end: onepassword', function () {
     connect.addItem(shared, { title: 'ca', category: 'DOCUMENT', files: { 'ca.pem': PLANTED[3]! } });
     connect.addItem(prod, { title: 'twin', fields: [{ label: 'password', value: 'one', purpose: 'PASSWORD' }] });
     connect.addItem(prod, { title: 'twin', fields: [{ label: 'password', value: 'two', purpose: 'PASSWORD' }] });
+    connect.addItem(prod, { title: 'note-only', category: 'SECURE_NOTE', fields: [{ label: 'notesPlain', value: 'just a note', purpose: 'NOTES' }] });
     removableId = connect.addItem(prod, { title: 'removable', fields: [{ label: 'password', value: 'here-for-now', purpose: 'PASSWORD' }] });
 
     await fx.cluster.apply([
@@ -76,6 +77,7 @@ describe('operator end to end: onepassword', function () {
       sync('document', 'onepassword', { data: [{ secretKey: 'ca.pem', remoteRef: { key: 'ca' } }] }),
       sync('removable', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'removable' } }] }),
       sync('ambiguous', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'twin' } }] }),
+      sync('no-password', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'note-only' } }] }),
       sync('missing', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'no-such-item' } }] }),
       sync('unauthorised', 'wrong-token', { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }] }),
     ]);
@@ -91,7 +93,7 @@ describe('operator end to end: onepassword', function () {
   it('syncs items into versioned Secrets: password by default, fields by label, every field, document content', async () => {
     const db = (await waitReady('db')).status as EsStatus;
     assert.deepEqual(secretData(db.currentSecretName!), { password: PLANTED[0], user: PLANTED[2] });
-    assert.deepEqual(Object.values(db.versions?.[0]?.remoteVersions ?? {}), ['1']);
+    assert.deepEqual([...new Set(Object.values(db.versions?.[0]?.remoteVersions ?? {}))], ['1']);
     const all = (await waitReady('db-all')).status as EsStatus;
     assert.deepEqual(secretData(all.currentSecretName!), { username: PLANTED[2], password: PLANTED[0], host: 'pg.internal' });
     const doc = (await waitReady('document')).status as EsStatus;
@@ -112,7 +114,7 @@ describe('operator end to end: onepassword', function () {
       return current && current !== before ? current : undefined;
     }, 20_000, 'db rotated');
     assert.deepEqual(secretData(next), { password: PLANTED[1], user: PLANTED[2] });
-    assert.deepEqual(Object.values(statusOf('db').versions?.[0]?.remoteVersions ?? {}), ['2']);
+    assert.deepEqual([...new Set(Object.values(statusOf('db').versions?.[0]?.remoteVersions ?? {}))], ['2']);
     assert.equal(managedSecrets(fx.cluster, NS, 'db').length, 2);
     // Connect serves only the current item version: a fresh read of the pinned ref fails, so
     // it goes stale (unless the fetch path still holds the pinned version) and its Secret
@@ -139,6 +141,9 @@ describe('operator end to end: onepassword', function () {
   it('each error class ends up as its typed error, condition and metric status, with no token or value in any text', async () => {
     const ambiguous = await waitReason('ambiguous', 'SecretSyncedError');
     assert.match(ambiguous.message ?? '', /^InvalidData: .*more than one item is titled "twin"/);
+    const noPassword = await waitReason('no-password', 'SecretSyncedError');
+    assert.match(noPassword.message ?? '', /^NotFound: .*no password field/);
+    assert.equal(fx.cluster.list('v1', 'Secret', NS).some((s) => s.metadata?.name?.startsWith('no-password-')), false, 'no Secret with an empty value');
     const missing = await waitReason('missing', 'SecretSyncedError');
     assert.match(missing.message ?? '', /^NotFound: /);
     const unauthorised = await waitReason('unauthorised', 'StoreNotReady');
