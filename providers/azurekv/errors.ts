@@ -1,7 +1,7 @@
-// Maps what the Azure SDKs throw (RestError from the vault pipeline, AuthenticationError and
-// CredentialUnavailableError from @azure/identity, plain network errors) onto the contract's
-// typed errors. Recognised by shape and name, not `instanceof`, so two copies of a package
-// in the tree cannot defeat it.
+// Maps what the Azure SDKs throw (RestError from the vault pipeline; AuthenticationError,
+// AuthenticationRequiredError and CredentialUnavailableError from @azure/identity; plain network
+// errors) onto the contract's typed errors. Recognised by shape and name, not `instanceof`,
+// so two copies of a package in the tree cannot defeat it.
 import {
   AuthError,
   ConfigError,
