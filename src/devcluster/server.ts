@@ -22,7 +22,8 @@ import { RequestStats, type RequestInfo } from './request-stats.js';
 import type { KubeObject } from './resource-type.js';
 import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { TokenIssuer } from './token-issuer.js';
-import { buildTable, wantsTable } from './table-fallback.js';
+import { buildTable } from './table-fallback.js';
+import { partialMetadata, representationOf, type Representation } from './negotiation.js';
 import { copyOut, encode } from './views.js';
 import { WatchHub, watchLine, type Watcher } from './watch-hub.js';
 
@@ -254,10 +255,12 @@ export class DevClusterServer {
         if (name !== undefined) {
           if (subresource && subresource !== 'status') throw methodNotAllowed();
           const entry = this.core.get(r, namespace ?? '', name);
-          if (wantsTable(req.headers.accept) && !subresource) return sendJson(res, 200, buildTable(r.type, [copyOut(r, entry)], { resourceVersion: String(entry.rv) }, this.now()));
+          const as = representationOf(req.headers.accept);
+          if (as === 'table') return sendJson(res, 200, buildTable(r.type, [copyOut(r, entry)], { resourceVersion: String(entry.rv) }, this.now()));
+          if (as === 'partial') return sendJson(res, 200, partialMetadata(entry.obj));
           return sendJson(res, 200, encode(r, entry));
         }
-        return this.serveList(res, r, namespace, q, wantsTable(req.headers.accept));
+        return this.serveList(res, r, namespace, q, representationOf(req.headers.accept));
       }
       case 'POST': {
         if (name !== undefined && subresource === 'token') return this.serveTokenRequest(req, res, r, namespace!, name);
@@ -311,13 +314,16 @@ export class DevClusterServer {
     return both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(fs, r.storageKey));
   }
 
-  private serveList(res: ServerResponse, r: ServedResource, namespace: string | undefined, q: URLSearchParams, table = false): void {
+  private serveList(res: ServerResponse, r: ServedResource, namespace: string | undefined, q: URLSearchParams, as: Representation = 'object'): void {
     const matcher = this.selectors(r, q);
     const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
     const result = this.core.list(r, namespace, { matcher, limit, continueToken: q.get('continue') ?? undefined });
     const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
     if (result.continueToken) { meta.continue = result.continueToken; meta.remainingItemCount = result.remainingItemCount; }
-    if (table) return sendJson(res, 200, buildTable(r.type, result.entries.map((e) => copyOut(r, e)), meta, this.now()));
+    if (as === 'table') return sendJson(res, 200, buildTable(r.type, result.entries.map((e) => copyOut(r, e)), meta, this.now()));
+    if (as === 'partial') {
+      return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: result.entries.map((e) => partialMetadata(e.obj)) });
+    }
     const items = result.entries.map((e) => encode(r, e)).join(',');
     sendJson(res, 200, `{"kind":"${r.type.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items}]}`);
   }
@@ -349,12 +355,14 @@ export class DevClusterServer {
     }
     const timers: NodeJS.Timeout[] = [];
     let closed = false;
-    // `kubectl get -w` asks for Tables: each event's object is then a one-row Table.
-    const table = wantsTable(req.headers.accept);
-    const viewKey = table ? `${r.apiVersion}|Table` : r.apiVersion;
-    const encodeFor = (e: Entry): string => (table
-      ? JSON.stringify(buildTable(r.type, [copyOut(r, e)], { resourceVersion: String(e.rv) }, this.now()))
-      : encode(r, e));
+    // `kubectl get -w` asks for Tables (each event's object is a one-row Table); metadata informers for PartialObjectMetadata.
+    const as = representationOf(req.headers.accept);
+    const viewKey = as === 'object' ? r.apiVersion : `${r.apiVersion}|${as}`;
+    const encodeFor = (e: Entry): string => {
+      if (as === 'table') return JSON.stringify(buildTable(r.type, [copyOut(r, e)], { resourceVersion: String(e.rv) }, this.now()));
+      if (as === 'partial') return JSON.stringify(partialMetadata(e.obj));
+      return encode(r, e);
+    };
     const bookmarkLine = (extra?: Record<string, string>): string => JSON.stringify({
       type: 'BOOKMARK',
       object: { kind: r.type.kind, apiVersion: r.apiVersion, metadata: { resourceVersion: String(this.store.resourceVersion), ...(extra ? { annotations: extra } : {}) } },

@@ -3,11 +3,6 @@
 // jsonPath is a plain field path, and Age.
 import type { KubeObject, ResourceType } from './resource-type.js';
 
-/** True when the Accept header asks for a Table (`application/json;as=Table;v=v1;g=meta.k8s.io`). */
-export function wantsTable(accept: string | undefined): boolean {
-  return !!accept && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
-}
-
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 120) return `${s}s`;

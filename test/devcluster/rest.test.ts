@@ -276,6 +276,24 @@ describe('dev cluster REST semantics (client-node over HTTP)', () => {
     assert.equal((await failure(t.custom.listNamespacedCustomObject({ ...G, namespace: 'default' }))).code, 404);
   });
 
+  it('answers Tables (kubectl get) and PartialObjectMetadata lists when asked', async () => {
+    await t.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'tabled', labels: { tabled: 'yes' } }, type: 'kubernetes.io/tls', data: { 'tls.crt': '', 'tls.key': '' } } });
+    const table = (await (await fetch(`${t.cluster.url}/api/v1/namespaces/default/secrets?fieldSelector=metadata.name%3Dtabled`, {
+      headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json' },
+    })).json()) as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[]; object: { metadata: { name: string } } }[] };
+    assert.equal(table.kind, 'Table');
+    assert.deepEqual(table.columnDefinitions.map((c) => c.name), ['Name', 'Type', 'Age']);
+    assert.deepEqual(table.rows[0].cells.slice(0, 2), ['tabled', 'kubernetes.io/tls']);
+    assert.equal(table.rows[0].object.metadata.name, 'tabled');
+    const partial = (await (await fetch(`${t.cluster.url}/api/v1/namespaces/default/secrets?labelSelector=tabled%3Dyes`, {
+      headers: { Accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' },
+    })).json()) as { kind: string; items: Record<string, unknown>[] };
+    assert.equal(partial.kind, 'PartialObjectMetadataList');
+    assert.equal(partial.items.length, 1);
+    assert.equal(partial.items[0].data, undefined);
+    assert.equal((partial.items[0].metadata as { name: string }).name, 'tabled');
+  });
+
   it('apply() creates or replaces objects in-process without counting as HTTP requests', async () => {
     t.cluster.stats.reset();
     await t.cluster.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'applied', namespace: 'default' }, stringData: { a: '1' } });
