@@ -65,7 +65,7 @@ export class FakeClusterApi implements ClusterApi {
     if (this.secrets.has(key)) return undefined;
     const stored = structuredClone({ ...secret, metadata: { ...secret.metadata, resourceVersion: String(++this.rv), creationTimestamp: new Date(Math.floor(this.clockMs() / 1000) * 1000).toISOString(), uid: `uid-${this.rv}` } });
     this.secrets.set(key, stored);
-    return stored;
+    return structuredClone(stored);
   }
 
   async deleteSecret(namespace: string, name: string): Promise<boolean> {
