@@ -56,6 +56,7 @@ export type PatchType = (typeof PATCH_TYPES)[number];
 
 const NS_KEY = '/namespaces';
 const FOREGROUND = 'foregroundDeletion';
+const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export class ApiCore {
   private readonly hooks = new Map<string, ResourceHooks>();
@@ -238,9 +239,10 @@ export class ApiCore {
     if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== cm.resourceVersion) {
       throw conflict(r.type, name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${cm.resourceVersion}`);
     }
+    const isNamespace = r.storageKey === NS_KEY;
+    if (isNamespace && PROTECTED_NAMESPACES.has(name)) throw forbidden(r.type, name, 'this namespace may not be deleted');
     if (opts.dryRun) return { entry: cur, removed: false };
     const policy = opts.propagationPolicy ?? 'Background';
-    const isNamespace = r.storageKey === NS_KEY;
     if (policy === 'Foreground' && !cm.deletionTimestamp && this.blockingDependents(cm.uid!).length > 0) {
       // Foreground: the owner waits (deletionTimestamp + foregroundDeletion finalizer) until its blocking dependents are gone.
       const obj: KubeObject = { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0, finalizers: [...(cm.finalizers ?? []), FOREGROUND] } };

@@ -220,7 +220,12 @@ export class DevClusterServer {
 
   /** Maps a path to a served resource, or undefined for non-resource paths. Throws 404 for unknown resources. */
   private resolve(path: string): ResourceRoute | undefined {
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw badRequest(`invalid path encoding: ${path}`);
+    }
     let group: string;
     let version: string;
     let rest: string[];

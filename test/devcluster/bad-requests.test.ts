@@ -71,6 +71,13 @@ describe('dev cluster bad requests get Status objects and the server keeps servi
     assert.equal((await status('/api/v1/namespaces/default/secrets?limit=1&continue=%%%', {})).code, 400);
   });
 
+  it('a malformed path encoding → 400; deleting a protected namespace → 403', async () => {
+    assert.equal((await status('/api/v1/namespaces/%E0%A4%A/secrets')).code, 400);
+    const d = await status('/api/v1/namespaces/default', { method: 'DELETE' });
+    assert.equal(d.code, 403);
+    assert.equal(d.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+  });
+
   it('a raw protocol error does not take the server down', async () => {
     const net = await import('node:net');
     const { port } = new URL(t.cluster.url);
