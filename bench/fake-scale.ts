@@ -7,7 +7,7 @@
 //   node --import tsx bench/fake-scale.ts [--count 10000] [--distinct 2000] [--qps 1000] [--burst 2000] [--concurrency 16]
 //   BENCH_OPERATOR_PROF=<dir> also writes a CPU profile of the operator there.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevCluster } from '../src/devcluster/dev-cluster.js';
 import { applyCrdDirectory } from '../src/cli/dev-command.js';
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     }
     cluster.stats.reset();
 
+    const loadAtStart = loadavg()[0];
     const started = Date.now();
     op = await startOperatorProcess({
       kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000, nodeArgs: process.env.BENCH_OPERATOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROF}`] : undefined,
@@ -111,6 +112,9 @@ async function main(): Promise<void> {
       operatorPeakRssMiB: Math.round((peak / 1024 / 1024) * 10) / 10,
       requests: stats,
       node: process.version,
+      cpus: cpus().length,
+      // The machine may be shared: a high load average means slower, noisier figures.
+      loadAverage1mAtStart: Math.round(loadAtStart * 100) / 100,
       date: new Date().toISOString(),
     };
     await op.stop();

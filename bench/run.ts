@@ -1,0 +1,32 @@
+// `make bench`: runs each benchmark scenario as its own process, one after the other, so
+// one scenario's memory and timers cannot skew the next. Each prints its table and writes
+// its JSON to bench/results/.
+//
+//   node --import tsx bench/run.ts [scenario ...]     (default: all of them)
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const scenarios: Record<string, string> = {
+  devcluster: 'devcluster.ts',
+  'fake-scale': 'fake-scale.ts',
+};
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
+let failed = 0;
+for (const name of wanted) {
+  const file = scenarios[name];
+  if (!file) {
+    console.error(`unknown scenario "${name}"; known: ${Object.keys(scenarios).join(', ')}`);
+    failed++;
+    continue;
+  }
+  console.log(`\n== ${name} ==`);
+  const code = await new Promise<number | null>((resolve) => {
+    spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, file)], { stdio: 'inherit' }).once('exit', resolve);
+  });
+  if (code !== 0) {
+    console.error(`${name} failed (exit ${code})`);
+    failed++;
+  }
+}
+process.exitCode = failed ? 1 : 0;
