@@ -175,6 +175,7 @@ async function main(): Promise<void> {
   if (MODE === 'both' || MODE === 'in-process') results.push(await inProcess());
   console.log(`dev cluster: ${COUNT} Secrets + ${COUNT} ExternalSecrets (${results[0].crdSource}), client-node over HTTP keep-alive, concurrency ${CONCURRENCY}`);
   console.log(table(results));
+  console.log('(server RSS in-process is the whole benchmark process: server and client together)');
   await mkdir(join(root, 'bench', 'results'), { recursive: true });
   await writeFile(join(root, 'bench', 'results', 'devcluster.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
 }
