@@ -69,7 +69,7 @@ describe('dev cluster fault injection', () => {
     await t.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'survives' } } });
     let done: unknown = 'open';
     await new k8s.Watch(t.kc).watch('/api/v1/namespaces/default/secrets', { resourceVersion: t.cluster.resourceVersion }, () => {}, (err) => { done = err; });
-    const restarting = t.cluster.restart({ downMs: 200 });
+    const restarting = t.cluster.restart({ downMs: 1000 });
     await until(() => done !== 'open');
     await assert.rejects(fetch(`${t.cluster.url}/version`));
     await restarting;

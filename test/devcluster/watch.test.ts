@@ -108,10 +108,11 @@ describe('dev cluster watch (client-node Watch and informer)', () => {
 
     // Hold the informer's next watch for a moment, drop its connection, change things and compact meanwhile:
     // it comes back with a resourceVersion the server no longer has.
-    t.cluster.faults.add({ match: { verb: 'watch', resource: 'configmaps' }, latencyMs: 300, times: 1 });
+    // (The changes are made in-process, so they land well inside the held window.)
+    t.cluster.faults.add({ match: { verb: 'watch', resource: 'configmaps' }, latencyMs: 500, times: 1 });
     assert.equal(t.cluster.dropWatches({ resource: 'configmaps' }), 1);
-    await t.core.createNamespacedConfigMap({ namespace: 'inf', body: { metadata: { name: 'new' } } });
-    await t.core.deleteNamespacedConfigMap({ namespace: 'inf', name: 'remove' });
+    await t.cluster.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new', namespace: 'inf' } });
+    assert.equal(t.cluster.delete('v1', 'ConfigMap', 'remove', 'inf'), true);
     t.cluster.compactHistory();
 
     await until(() => t.cluster.stats.count('list', 'configmaps') > listsBefore, 5000, 'a re-list');
