@@ -76,6 +76,7 @@ describe('operator end to end: scenarios', function () {
     await cluster.apply(fakeStore('later', 'late', [{ key: 'k', value: PLANTED[3]! }]));
     await waitReady('waits', 'late', 5000);
     const took = Date.now() - appeared;
+    if (process.env.KEYFERRY_E2E_VERBOSE) console.log(`      Ready ${took} ms after the store appeared`);
     assert.ok(took < 2000, `Ready ${took} ms after the store appeared`);
     const store = cluster.get(API, 'SecretStore', 'later', 'late')!;
     assert.equal(readyOf(store)?.reason, 'Valid');
