@@ -219,7 +219,7 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       assert.equal((error as ProviderError & { retryAfterMs?: number }).retryAfterMs, 7000);
       assert.equal(error.code, 'Throttled');
       assert.equal(env.vault.requests.length, before + 1, 'exactly one request: no SDK retry');
-      assert.ok(Date.now() - started < 5000, "no wait for the 7 s Retry-After");
+      assert.ok(Date.now() - started < 5000, 'no wait for the 7 s Retry-After');
     });
 
     it('maps 503 and an unreachable vault to Unavailable', async () => {
