@@ -27,6 +27,17 @@ const QPS = Number(arg('qps', '1000'));
 const BURST = Number(arg('burst', '2000'));
 const CONCURRENCY = Number(arg('concurrency', '16'));
 
+/** CPU seconds (user + system) a Linux process has used. */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident set (VmHWM) of a Linux process, in bytes. */
 async function peakRss(pid: number): Promise<number | undefined> {
   try {
@@ -64,6 +75,7 @@ async function main(): Promise<void> {
     cluster.stats.reset();
 
     const loadAtStart = loadavg()[0];
+    const clusterCpuAtStart = process.cpuUsage();
     const started = Date.now();
     op = await startOperatorProcess({
       kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000, nodeArgs: process.env.BENCH_OPERATOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROF}`] : undefined,
@@ -92,6 +104,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const notReady = countNotReady();
+    const operatorCpu = await cpuSeconds(op.pid);
+    const clusterCpu = process.cpuUsage(clusterCpuAtStart);
     peak = Math.max(peak, (await peakRss(op.pid)) ?? 0);
     const stats = cluster.stats.snapshot();
     const result = {
@@ -110,6 +124,9 @@ async function main(): Promise<void> {
       eventWrites: cluster.stats.writes('events'),
       lowerBoundSeconds: (2 * COUNT) / QPS,
       operatorPeakRssMiB: Math.round((peak / 1024 / 1024) * 10) / 10,
+      // Where the time went: both processes share the machine's CPUs.
+      operatorCpuSeconds: operatorCpu,
+      devClusterCpuSeconds: Math.round((clusterCpu.user + clusterCpu.system) / 1e4) / 100,
       requests: stats,
       node: process.version,
       cpus: cpus().length,
@@ -130,6 +147,8 @@ async function main(): Promise<void> {
       '  status writes': result.statusWrites,
       '  Event writes': result.eventWrites,
       'operator peak RSS (MiB)': result.operatorPeakRssMiB,
+      'operator CPU (s)': result.operatorCpuSeconds,
+      'dev cluster + bench CPU (s)': result.devClusterCpuSeconds,
     });
     await mkdir(join(root, 'bench', 'results'), { recursive: true });
     await writeFile(join(root, 'bench', 'results', 'fake-scale.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -31,6 +31,8 @@ export function createRequestLimiter(budget: RequestBudget, options: LimiterOpti
     reservoirIncreaseAmount: amount,
     reservoirIncreaseInterval: intervalMs,
     reservoirIncreaseMaximum: burst,
+    // Bottleneck adds at most one increment per heartbeat (default 250 ms): beat at the refill step.
+    heartbeatInterval: intervalMs,
     ...(options.maxQueued !== undefined ? { highWater: options.maxQueued, strategy: Bottleneck.strategy.OVERFLOW } : {}),
   });
   return {

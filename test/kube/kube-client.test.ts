@@ -73,6 +73,18 @@ describe('api errors', () => {
   });
 });
 
+describe('request limiter rate', () => {
+  it('sustains the configured rate, not one refill per 250 ms heartbeat', async () => {
+    const limiter = createRequestLimiter({ qps: 40, burst: 2 });
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 12 }, () => limiter.schedule(async () => undefined)));
+    const took = Date.now() - started;
+    await limiter.stop();
+    // 10 calls beyond the burst at 40/s take ~250 ms; one refill per 250 ms heartbeat would take ~1.25 s.
+    assert.ok(took >= 150 && took < 1000, `12 calls took ${took} ms`);
+  });
+});
+
 describe('request limiter backlog', () => {
   it('drops calls beyond maxQueued instead of queueing without bound', async () => {
     const limiter = createRequestLimiter({ qps: 1, burst: 1 }, { maxQueued: 2 });
