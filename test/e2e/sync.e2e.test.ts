@@ -49,3 +49,33 @@ describe('operator end to end: sync', function () {
     assert.equal(events.length, 1);
   });
 });
+
+describe('operator end to end: --namespace scope', function () {
+  this.timeout(60_000);
+  let fx: ClusterFixture;
+  let op: OperatorProcess | undefined;
+
+  before(async () => {
+    fx = await startClusterFixture();
+  });
+  after(async () => {
+    await op?.kill();
+    await fx?.close();
+  });
+
+  it('syncs ExternalSecrets of the watched namespace only', async () => {
+    const { cluster } = fx;
+    for (const ns of ['watched', 'ignored']) {
+      await cluster.apply([
+        namespace(ns),
+        fakeStore('fake', ns, [{ key: 'k', value: 'v' }]),
+        externalSecret('es', ns, { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] }),
+      ]);
+    }
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, args: ['--namespace', 'watched'] });
+    await eventually(() => readyOf(cluster.get(API, 'ExternalSecret', 'es', 'watched'))?.status === 'True', 20_000, 'watched ExternalSecret Ready');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(readyOf(cluster.get(API, 'ExternalSecret', 'es', 'ignored')), undefined);
+    assert.equal(cluster.list('v1', 'Secret', 'ignored').length, 0);
+  });
+});
