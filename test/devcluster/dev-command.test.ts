@@ -19,6 +19,13 @@ describe('keyferry dev', () => {
     assert.equal(t.cluster.stats.count('create', 'customresourcedefinitions'), names.length);
     const res = await fetch(`${t.cluster.url}/apis/keyferry.io/v1alpha1/namespaces/default/externalsecrets`);
     assert.equal(res.status, 200);
+    // keyferry's CEL rules are enforced.
+    const twoProviders = await fetch(`${t.cluster.url}/apis/keyferry.io/v1alpha1/namespaces/default/secretstores`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'keyferry.io/v1alpha1', kind: 'SecretStore', metadata: { name: 'two' }, spec: { provider: { fake: { data: [] }, vault: { server: 'http://v', path: 'secret', auth: { tokenSecretRef: { name: 't', key: 'k' } } } } } }),
+    });
+    assert.equal(twoProviders.status, 422);
+    assert.match(((await twoProviders.json()) as { message: string }).message, /spec\.provider/);
     // Applying again replaces them; unchanged CRDs are not rewritten.
     const rv = t.cluster.resourceVersion;
     assert.deepEqual(await applyCrdDirectory(t.cluster, crdDir), names);

@@ -294,6 +294,35 @@ describe('dev cluster REST semantics (client-node over HTTP)', () => {
     assert.equal((partial.items[0].metadata as { name: string }).name, 'tabled');
   });
 
+  it('validates custom resources against the CRD schema and CEL rules, applies defaults and prunes unknown fields', async () => {
+    await t.cluster.apply({
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'valids.test.keyferry.io' },
+      spec: { group: 'test.keyferry.io', scope: 'Namespaced', names: { kind: 'Valid', plural: 'valids' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: {
+        type: 'object',
+        properties: { spec: {
+          type: 'object', required: ['size'],
+          properties: { size: { type: 'integer', minimum: 1 }, mode: { type: 'string', enum: ['fast', 'slow'], default: 'fast' }, a: { type: 'string' }, b: { type: 'string' } },
+          'x-kubernetes-validations': [{ rule: '!(has(self.a) && has(self.b))', message: 'set at most one of a, b' }],
+        } },
+      } } }] },
+    });
+    const V = { group: 'test.keyferry.io', version: 'v1', plural: 'valids' };
+    const mk = (name: string, spec: object) => t.custom.createNamespacedCustomObject({ ...V, namespace: 'default', body: { apiVersion: 'test.keyferry.io/v1', kind: 'Valid', metadata: { name }, spec } });
+    const ok = (await mk('ok', { size: 2, extra: 'pruned' })) as { spec: Record<string, unknown> };
+    assert.deepEqual(ok.spec, { size: 2, mode: 'fast' });
+    const cel = await failure(mk('both', { size: 1, a: 'x', b: 'y' }));
+    assert.equal(cel.code, 422);
+    assert.equal(cel.body.message, 'Valid.test.keyferry.io "both" is invalid: spec: Invalid value: "object": set at most one of a, b');
+    const missing = await failure(mk('missing', {}));
+    assert.match(missing.body.message!, /spec.size: Required value/);
+    const small = await failure(mk('small', { size: 0 }));
+    assert.match(small.body.message!, /spec.size: Invalid value: 0/);
+    const mode = await failure(mk('mode', { size: 1, mode: 'medium' }));
+    assert.match(mode.body.message!, /spec.mode: Unsupported value: "medium": supported values: "fast", "slow"/);
+    const upd = await failure(t.custom.patchNamespacedCustomObject({ ...V, namespace: 'default', name: 'ok', body: { spec: { a: '1', b: '2' } } }, mergePatch));
+    assert.equal(upd.code, 422);
+  });
+
   it('apply() creates or replaces objects in-process without counting as HTTP requests', async () => {
     t.cluster.stats.reset();
     await t.cluster.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'applied', namespace: 'default' }, stringData: { a: '1' } });
