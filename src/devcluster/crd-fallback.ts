@@ -33,7 +33,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: FormatsPlugin })
 let sharedAjv: Ajv | undefined;
 function ajv(): Ajv {
   if (!sharedAjv) {
-    sharedAjv = new Ajv({ allErrors: true, useDefaults: true, removeAdditional: true, strict: false, coerceTypes: false });
+    sharedAjv = new Ajv({ allErrors: true, useDefaults: true, removeAdditional: true, strict: false, coerceTypes: false, logger: false });
     addFormats(sharedAjv);
   }
   return sharedAjv;
