@@ -170,6 +170,7 @@ export class Controller {
   async stop(): Promise<void> {
     await Promise.all([this.externalSecretQueue.shutDown(), this.storeQueue.shutDown()]);
     await this.running;
+    await this.storeReconciler.closeRetired();
     await Promise.all(this.stores.handles().map((h) => h.client.close().catch(() => undefined)));
   }
 }

@@ -35,6 +35,8 @@ export interface StoreReconcilerDeps {
   logger: ControllerLogger;
   /** Re-queues the ExternalSecrets that use this store. */
   onStoreChanged(storeKey: string): void;
+  /** How long a replaced client stays open for fetches already under way (default 60 s). */
+  retireGraceMs?: number;
 }
 
 function specHashOf(store: StoreResource): string {
@@ -44,6 +46,7 @@ function specHashOf(store: StoreResource): string {
 export class StoreReconciler {
   /** Stores whose credentials changed: reconnect even though the spec did not. */
   private readonly stale = new Set<string>();
+  private readonly retiring = new Map<StoreHandle, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly deps: StoreReconcilerDeps) {}
 
@@ -82,9 +85,28 @@ export class StoreReconciler {
     return {};
   }
 
+  /**
+   * Retires a replaced client. ExternalSecret reconciles that picked it up before the swap may
+   * still be fetching through it, so it is closed after a grace period, not at once.
+   */
   private async release(handle: StoreHandle): Promise<void> {
     this.deps.fetcher.forgetStore(handle.id);
-    await handle.client.close().catch(() => undefined);
+    const timer = setTimeout(() => {
+      this.retiring.delete(handle);
+      void handle.client.close().catch(() => undefined);
+    }, this.deps.retireGraceMs ?? 60_000);
+    timer.unref();
+    this.retiring.set(handle, timer);
+  }
+
+  /** Closes retired clients now (on shutdown). */
+  async closeRetired(): Promise<void> {
+    const handles = [...this.retiring];
+    this.retiring.clear();
+    await Promise.all(handles.map(async ([handle, timer]) => {
+      clearTimeout(timer);
+      await handle.client.close().catch(() => undefined);
+    }));
   }
 
   private async evaluate(key: string, kind: 'SecretStore' | 'ClusterSecretStore', store: StoreResource, specHash: string): Promise<StoreState> {

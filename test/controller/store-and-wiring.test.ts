@@ -91,3 +91,22 @@ describe('store resolution and helpers', () => {
       [{ name: 'a', namespace: undefined }, { name: 'b', namespace: 'n' }]);
   });
 });
+
+describe('StoreReconciler client lifetime', () => {
+  it('keeps a replaced client open for fetches under way and closes it on shutdown', async () => {
+    const h = createHarness();
+    h.store('s', 'ns', [{ key: 'a', value: '1' }]);
+    await h.reconcileStore('SecretStore/ns/s');
+    const first = h.controller.stores.get('SecretStore/ns/s')!.handle!;
+    let closed = false;
+    const close = first.client.close.bind(first.client);
+    first.client.close = async () => { closed = true; await close(); };
+    h.store('s', 'ns', [{ key: 'a', value: '2' }]);
+    await h.reconcileStore('SecretStore/ns/s');
+    assert.notEqual(h.controller.stores.get('SecretStore/ns/s')!.handle, first);
+    assert.equal(closed, false, 'not closed while fetches may still use it');
+    assert.equal((await first.client.fetch({ key: 'a' })).value.toString(), '1');
+    await h.controller.storeReconciler.closeRetired();
+    assert.equal(closed, true);
+  });
+});
