@@ -1,0 +1,169 @@
+// One bottleneck limiter per store endpoint identity, all chained under one global cap.
+//
+// A budget `{requestsPerSecond, burst, maxConcurrent}` becomes a token bucket: the
+// reservoir starts at `burst`, grows by a small amount every short interval up to `burst`
+// (`reservoirIncrease*`), and each call takes one token. Unlike `minTime`, which spaces
+// calls evenly and so has no burst, and unlike `reservoirRefresh*`, which refills all at
+// once and lets two bursts through back to back, this is what providers themselves enforce.
+//
+// Across replicas the budget is divided statically by the shard count, or, with a Redis
+// URL, held once in Redis through bottleneck's ioredis datastore so all replicas share it.
+import Bottleneck from 'bottleneck';
+import type { RateLimit } from '../../providers/contract/index.js';
+import type { FetchClock } from './fetch-clock.js';
+
+export interface GlobalCap {
+  maxConcurrent: number;
+  requestsPerSecond?: number;
+}
+
+export interface EndpointLimitersOptions {
+  clock: FetchClock;
+  globalCap?: GlobalCap;
+  /** Static division across sharded replicas (ignored when `redisUrl` is set). */
+  shardCount?: number;
+  /** Share budgets through Redis instead of dividing them. */
+  redisUrl?: string;
+  /** How long an endpoint runs at half rate after a throttle response. */
+  throttleCooldownMs?: number;
+  /** Told when a call is queued (+1) and when it starts (-1), and how long it waited. */
+  onQueue?(endpoint: string, delta: number): void;
+  onWait?(endpoint: string, waitedMs: number): void;
+  onError?(endpoint: string, error: unknown): void;
+}
+
+interface TokenBucket {
+  reservoir: number;
+  reservoirIncreaseAmount: number;
+  reservoirIncreaseInterval: number;
+  reservoirIncreaseMaximum: number;
+  maxConcurrent: number;
+}
+
+/** Turns a budget into bottleneck's token-bucket settings, after static division. */
+export function tokenBucketFor(rateLimit: RateLimit, divisor = 1): TokenBucket {
+  const rps = Math.max(rateLimit.requestsPerSecond / divisor, 0.001);
+  const burst = Math.max(1, Math.floor(rateLimit.burst / divisor));
+  // Refill in small steps (at least one token per step, at most every 50 ms) so the rate
+  // is smooth without waking the limiter more often than that.
+  const interval = Math.max(50, Math.ceil(1000 / rps));
+  return {
+    reservoir: burst,
+    reservoirIncreaseAmount: (rps * interval) / 1000,
+    reservoirIncreaseInterval: interval,
+    reservoirIncreaseMaximum: burst,
+    maxConcurrent: Math.max(1, Math.floor(rateLimit.maxConcurrent / divisor)),
+  };
+}
+
+interface EndpointEntry {
+  limiter: Bottleneck;
+  bucket: TokenBucket;
+  slowedUntil?: unknown;
+}
+
+export class EndpointLimiters {
+  private readonly endpoints = new Map<string, EndpointEntry>();
+  private readonly global: Bottleneck;
+  private readonly connection?: Bottleneck.IORedisConnection;
+
+  constructor(private readonly options: EndpointLimitersOptions) {
+    const cap = options.globalCap ?? { maxConcurrent: 256 };
+    this.global = new Bottleneck({
+      maxConcurrent: cap.maxConcurrent,
+      ...(cap.requestsPerSecond ? tokenBucketFor({ requestsPerSecond: cap.requestsPerSecond, burst: cap.requestsPerSecond, maxConcurrent: cap.maxConcurrent }) : {}),
+    });
+    if (options.redisUrl) {
+      const url = new URL(options.redisUrl);
+      if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`--redis-url must be a redis:// or rediss:// URL, got ${url.protocol}`);
+      this.connection = new Bottleneck.IORedisConnection({
+        clientOptions: {
+          host: url.hostname,
+          port: url.port ? Number(url.port) : 6379,
+          username: url.username ? decodeURIComponent(url.username) : undefined,
+          password: url.password ? decodeURIComponent(url.password) : undefined,
+          db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+          tls: url.protocol === 'rediss:' ? {} : undefined,
+        },
+      });
+    }
+  }
+
+  /** The limiter of an endpoint, created with the first budget seen for it. */
+  limiterFor(endpoint: string, rateLimit: RateLimit): Bottleneck {
+    return this.entry(endpoint, rateLimit).limiter;
+  }
+
+  /** Runs `work` when the endpoint (and the global cap) allows one more call. */
+  async schedule<T>(endpoint: string, rateLimit: RateLimit, work: () => Promise<T>): Promise<T> {
+    const { limiter } = this.entry(endpoint, rateLimit);
+    const queuedAt = this.options.clock.now();
+    this.options.onQueue?.(endpoint, 1);
+    let started = false;
+    try {
+      return await limiter.schedule(() => {
+        started = true;
+        this.options.onQueue?.(endpoint, -1);
+        this.options.onWait?.(endpoint, this.options.clock.now() - queuedAt);
+        return work();
+      });
+    } finally {
+      if (!started) this.options.onQueue?.(endpoint, -1);
+    }
+  }
+
+  /**
+   * A throttle was received from this endpoint: drop the tokens left and refill at half
+   * rate for a while, so retries and other callers do not keep the storm going.
+   */
+  slowDown(endpoint: string, retryAfterMs = 0): void {
+    const entry = this.endpoints.get(endpoint);
+    if (!entry) return;
+    const cooldown = Math.max(this.options.throttleCooldownMs ?? 5_000, retryAfterMs);
+    if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
+    entry.limiter.updateSettings({ reservoir: 0, reservoirIncreaseAmount: entry.bucket.reservoirIncreaseAmount / 2 });
+    entry.slowedUntil = this.options.clock.setTimeout(() => {
+      entry.slowedUntil = undefined;
+      entry.limiter.updateSettings({ reservoirIncreaseAmount: entry.bucket.reservoirIncreaseAmount });
+    }, cooldown);
+  }
+
+  isSlowed(endpoint: string): boolean {
+    return this.endpoints.get(endpoint)?.slowedUntil !== undefined;
+  }
+
+  get size(): number {
+    return this.endpoints.size;
+  }
+
+  async close(): Promise<void> {
+    for (const entry of this.endpoints.values()) {
+      if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
+      await entry.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    }
+    this.endpoints.clear();
+    await this.global.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    await this.connection?.disconnect(false);
+  }
+
+  private entry(endpoint: string, rateLimit: RateLimit): EndpointEntry {
+    let entry = this.endpoints.get(endpoint);
+    if (entry) return entry;
+    const divisor = this.connection ? 1 : Math.max(1, this.options.shardCount ?? 1);
+    const bucket = tokenBucketFor(rateLimit, divisor);
+    const limiter = new Bottleneck({
+      ...bucket,
+      // bottleneck only hands out refilled tokens on its heartbeat (5 s in Redis mode);
+      // tie it to the refill step so the configured rate is what is reached.
+      heartbeatInterval: bucket.reservoirIncreaseInterval,
+      ...(this.connection ? { id: `keyferry-endpoint:${endpoint}`, datastore: 'ioredis', clearDatastore: false, connection: this.connection } : {}),
+    } as Bottleneck.ConstructorOptions);
+    // Datastore errors (Redis unreachable) surface on the scheduled calls; keep the event
+    // from becoming an unhandled 'error'.
+    limiter.on('error', (error: unknown) => this.options.onError?.(endpoint, error));
+    limiter.chain(this.global);
+    entry = { limiter, bucket };
+    this.endpoints.set(endpoint, entry);
+    return entry;
+  }
+}

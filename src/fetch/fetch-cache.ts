@@ -1,0 +1,60 @@
+// Keeps what remote reads returned: pinned versions until evicted (bounded by bytes, least
+// recently used first), "latest" reads only for the store's short TTL.
+import { LRUCache } from 'lru-cache';
+import type { RemoteSecret } from '../../providers/contract/index.js';
+import type { FetchClock } from './fetch-clock.js';
+
+export interface FetchCacheOptions {
+  /** Upper bound on cached bytes (values, fields and keys). */
+  maxBytes: number;
+  clock: FetchClock;
+}
+
+function secretSize(key: string, secret: RemoteSecret): number {
+  let size = key.length + secret.value.length + 64;
+  for (const [name, field] of Object.entries(secret.fields ?? {})) size += name.length + field.length;
+  return size;
+}
+
+export class FetchCache {
+  private readonly lru: LRUCache<string, RemoteSecret>;
+
+  constructor(options: FetchCacheOptions) {
+    this.lru = new LRUCache<string, RemoteSecret>({
+      maxSize: options.maxBytes,
+      sizeCalculation: (secret, key) => secretSize(key, secret),
+      // A secret bigger than the whole cache is simply not kept.
+      maxEntrySize: options.maxBytes,
+      // lru-cache reads time through `perf`; the injected clock keeps TTLs testable.
+      perf: { now: () => options.clock.now() },
+      ttlResolution: 0,
+    });
+  }
+
+  static key(storeId: string, key: string, version: string | undefined): string {
+    return `${storeId}\u0000${key}\u0000${version ?? ''}`;
+  }
+
+  get(cacheKey: string): RemoteSecret | undefined {
+    return this.lru.get(cacheKey);
+  }
+
+  /** `ttlMs` undefined keeps the entry until evicted (pinned); 0 does not keep it. */
+  set(cacheKey: string, secret: RemoteSecret, ttlMs: number | undefined): void {
+    if (ttlMs === 0) return;
+    this.lru.set(cacheKey, secret, ttlMs === undefined ? {} : { ttl: ttlMs });
+  }
+
+  forgetStore(storeId: string): void {
+    const prefix = `${storeId}\u0000`;
+    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  get size(): number {
+    return this.lru.size;
+  }
+}

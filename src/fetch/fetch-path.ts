@@ -1,0 +1,238 @@
+// The fetch path (DESIGN §5): every provider call of the controller goes through here.
+//
+//   cache (unless `fresh`) → single-flight → batcher → retry → breaker → limiter → client
+//
+// The cache is read before joining a flight so a hit costs nothing, and written when a
+// flight lands. Retry wraps the breaker and the limiter so that every attempt takes its
+// own token (retries count against the budget) and an open circuit fails fast without
+// spending one. Merging, caching and batching can each be switched off; with all three
+// off this is one provider call per fetch, as operators without a fetch path do.
+import type { Registry } from 'prom-client';
+import {
+  isProviderError,
+  isThrottled,
+  type FindQuery,
+  type ProviderError,
+  type RemoteRef,
+  type RemoteSecret,
+} from '../../providers/contract/index.js';
+import { Batcher } from './batcher.js';
+import { FetchCache } from './fetch-cache.js';
+import { systemFetchClock, type FetchClock } from './fetch-clock.js';
+import { FetchMetrics } from './fetch-metrics.js';
+import { EndpointLimiters, type EndpointLimitersOptions } from './endpoint-limiters.js';
+import { isPinnedVersion } from './pinned-version.js';
+import type { FetchOptions, RemoteFetcher, StoreHandle } from './remote-fetcher.js';
+import { createRetryPolicy, defaultRetryOptions, type RetryOptions } from './retry-policy.js';
+import { SingleFlight } from './single-flight.js';
+import { StoreBreakers, defaultBreakerOptions, type BreakerOptions, type BreakerState } from './store-breakers.js';
+
+export interface FetchPathSwitches {
+  merge: boolean;
+  cache: boolean;
+  batch: boolean;
+}
+
+export interface FetchPathOptions {
+  registry: Registry;
+  clock?: FetchClock;
+  switches?: Partial<FetchPathSwitches>;
+  cacheMaxBytes?: number;
+  /** TTL of "latest" reads for stores that do not set their own; see `latestTtlFor`. */
+  defaultLatestTtlMs?: number;
+  batchWindowMs?: number;
+  retry?: RetryOptions;
+  breaker?: BreakerOptions;
+  /** Limiter settings (global cap, shard count, Redis URL); ignored when `limiters` is given. */
+  limiter?: Omit<EndpointLimitersOptions, 'clock' | 'onQueue' | 'onWait'>;
+}
+
+/**
+ * A "latest" TTL derived from the refresh intervals in use: a small fraction of the
+ * shortest, so a refresh never sees a value older than that, between 1 s and 10 s.
+ */
+export function latestTtlFor(refreshIntervalsMs: readonly number[]): number {
+  const shortest = refreshIntervalsMs.length ? Math.min(...refreshIntervalsMs) : 60_000;
+  return Math.min(10_000, Math.max(1_000, Math.floor(shortest / 10)));
+}
+
+const circuitValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Rejects with the signal's reason when it aborts, without cancelling the shared work. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
+
+export class FetchPath implements RemoteFetcher {
+  readonly metrics: FetchMetrics;
+  private readonly clock: FetchClock;
+  private readonly switches: FetchPathSwitches;
+  private readonly cache: FetchCache;
+  private readonly flights = new SingleFlight<RemoteSecret>();
+  private readonly batchers = new Map<string, Batcher>();
+  private readonly limiters: EndpointLimiters;
+  private readonly breakers: StoreBreakers;
+  private readonly retry;
+  private readonly endpointProvider = new Map<string, string>();
+  private readonly storeLabels = new Map<string, { provider: string; store: string }>();
+
+  constructor(private readonly options: FetchPathOptions) {
+    this.clock = options.clock ?? systemFetchClock;
+    this.metrics = new FetchMetrics(options.registry);
+    this.switches = { merge: true, cache: true, batch: true, ...options.switches };
+    this.cache = new FetchCache({ maxBytes: options.cacheMaxBytes ?? 64 * 1024 * 1024, clock: this.clock });
+    this.limiters = new EndpointLimiters({
+      ...options.limiter,
+      clock: this.clock,
+      onQueue: (endpoint, delta) => this.metrics.limiterQueueDepth.inc({ endpoint }, delta),
+      onWait: (endpoint, ms) => this.metrics.limiterWait.observe({ provider: this.endpointProvider.get(endpoint) ?? '' }, ms / 1000),
+    });
+    this.breakers = new StoreBreakers(options.breaker ?? defaultBreakerOptions, (storeId, state) => {
+      const labels = this.storeLabels.get(storeId);
+      if (labels) this.metrics.circuitState.set(labels, circuitValue[state]);
+    });
+    this.retry = createRetryPolicy(options.retry ?? defaultRetryOptions);
+  }
+
+  async fetch(store: StoreHandle, ref: RemoteRef, options: FetchOptions = {}): Promise<RemoteSecret> {
+    this.remember(store);
+    const cacheKey = FetchCache.key(store.id, ref.key, ref.version);
+    if (this.switches.cache) {
+      if (options.fresh) {
+        this.metrics.cacheLookups.inc({ provider: store.provider, result: 'bypass' });
+      } else {
+        const hit = this.cache.get(cacheKey);
+        this.metrics.cacheLookups.inc({ provider: store.provider, result: hit ? 'hit' : 'miss' });
+        if (hit) return hit;
+      }
+    }
+    if (!this.switches.merge) return this.load(store, ref, cacheKey, options.signal);
+    // The shared call runs without any one caller's signal; each caller stops waiting on its own.
+    const { promise, merged } = this.flights.run(cacheKey, () => this.load(store, ref, cacheKey, undefined));
+    if (merged) this.metrics.singleFlightMerges.inc({ provider: store.provider });
+    return abortable(promise, options.signal);
+  }
+
+  async find(store: StoreHandle, query: FindQuery, options: FetchOptions = {}): Promise<string[]> {
+    this.remember(store);
+    const find = store.client.find?.bind(store.client);
+    if (!find) return [];
+    return this.call(store, 'FindSecrets', (signal) => find(query, { signal }), options.signal);
+  }
+
+  forgetStore(storeId: string): void {
+    this.cache.forgetStore(storeId);
+    this.batchers.get(storeId)?.flush();
+    this.batchers.delete(storeId);
+    this.breakers.forget(storeId);
+    this.storeLabels.delete(storeId);
+  }
+
+  breakerState(storeId: string): BreakerState {
+    return this.breakers.state(storeId);
+  }
+
+  async close(): Promise<void> {
+    for (const batcher of this.batchers.values()) batcher.flush();
+    await this.limiters.close();
+  }
+
+  private remember(store: StoreHandle): void {
+    this.endpointProvider.set(store.endpoint, store.provider);
+    this.storeLabels.set(store.id, { provider: store.provider, store: store.label });
+  }
+
+  private async load(store: StoreHandle, ref: RemoteRef, cacheKey: string, signal: AbortSignal | undefined): Promise<RemoteSecret> {
+    const secret = await this.loadUncached(store, ref, signal);
+    if (this.switches.cache) {
+      const pinned = isPinnedVersion(store.provider, ref.version);
+      this.cache.set(cacheKey, secret, pinned ? undefined : (store.latestTtlMs ?? this.options.defaultLatestTtlMs ?? 5_000));
+    }
+    return secret;
+  }
+
+  private loadUncached(store: StoreHandle, ref: RemoteRef, signal: AbortSignal | undefined): Promise<RemoteSecret> {
+    const client = store.client;
+    if (this.switches.batch && client.fetchMany && (client.maxBatchSize ?? 1) > 1) {
+      return abortable(this.batcherFor(store).fetch(ref), signal);
+    }
+    return this.call(store, 'GetSecret', (s) => client.fetch(ref, { signal: s }), signal);
+  }
+
+  private batcherFor(store: StoreHandle): Batcher {
+    let batcher = this.batchers.get(store.id);
+    if (!batcher) {
+      batcher = new Batcher({
+        maxBatchSize: store.client.maxBatchSize ?? 1,
+        windowMs: this.options.batchWindowMs ?? 5,
+        clock: this.clock,
+        send: (refs) => this.sendBatch(store, refs),
+      });
+      this.batchers.set(store.id, batcher);
+    }
+    return batcher;
+  }
+
+  private sendBatch(store: StoreHandle, refs: RemoteRef[]): Promise<Array<RemoteSecret | ProviderError>> {
+    this.metrics.batchSize.observe({ provider: store.provider }, refs.length);
+    const client = store.client;
+    // A batch of one is a plain read: cheaper where the batch call has its own, lower limit.
+    if (refs.length === 1) {
+      return this.call(store, 'GetSecret', (s) => client.fetch(refs[0]!, { signal: s }), undefined).then(
+        (secret) => [secret],
+        (error: unknown) => {
+          if (isProviderError(error)) return [error];
+          throw error;
+        },
+      );
+    }
+    return this.call(store, 'BatchGetSecrets', (s) => client.fetchMany!(refs, { signal: s }), undefined);
+  }
+
+  /** One logical provider call: retried, behind the store's breaker and the endpoint's limiter. */
+  private call<T>(store: StoreHandle, operation: string, attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const labels = { provider: store.provider, store: store.label };
+    let lastKind: string | undefined;
+    return this.retry.execute(({ signal: retrySignal }) => {
+      if (lastKind !== undefined) this.metrics.retries.inc({ ...labels, kind: lastKind });
+      return this.breakers.execute(store.id, store.label, () =>
+        this.limiters.schedule(store.endpoint, store.rateLimit, async () => {
+          const started = this.clock.now();
+          try {
+            const result = await attempt(retrySignal);
+            this.observe(store, operation, 'success', started);
+            return result;
+          } catch (error) {
+            lastKind = isProviderError(error) ? error.kind : 'Unknown';
+            this.observe(store, operation, lastKind, started);
+            if (isThrottled(error)) {
+              this.metrics.throttles.inc(labels);
+              this.limiters.slowDown(store.endpoint, error.retryAfterMs);
+            }
+            throw error;
+          }
+        }),
+      ).catch((error: unknown) => {
+        if (isProviderError(error)) lastKind = error.kind;
+        throw error;
+      });
+    }, signal);
+  }
+
+  private observe(store: StoreHandle, operation: string, outcome: string, startedMs: number): void {
+    this.metrics.apiCalls.inc({ provider: store.provider, call: operation, status: outcome === 'success' ? 'success' : 'error' });
+    this.metrics.requestDuration.observe(
+      { provider: store.provider, store: store.label, operation, outcome },
+      (this.clock.now() - startedMs) / 1000,
+    );
+  }
+}

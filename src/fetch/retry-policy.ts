@@ -1,0 +1,51 @@
+// Retries of retryable provider errors (Throttled, Unavailable) with cockatiel: exponential
+// backoff with full jitter, never shorter than the provider's Retry-After.
+import {
+  ExponentialBackoff,
+  fullJitterGenerator,
+  handleWhen,
+  retry,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+  type RetryPolicy,
+} from 'cockatiel';
+import { isProviderError, isThrottled } from '../../providers/contract/index.js';
+
+export interface RetryOptions {
+  /** Attempts after the first. */
+  maxRetries: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetryOptions: RetryOptions = { maxRetries: 4, initialDelayMs: 200, maxDelayMs: 30_000 };
+
+/** An open circuit is retryable later, but not by this call: it must fail fast. */
+export const circuitOpenReason = 'CircuitOpen';
+
+export function isRetryableError(error: unknown): boolean {
+  return isProviderError(error) && error.retryable && error.reason !== circuitOpenReason;
+}
+
+/** Exponential full-jitter backoff that waits at least as long as a throttle's Retry-After. */
+class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+  constructor(private readonly exponential: IBackoffFactory<unknown>, private readonly previous?: IBackoff<unknown>) {}
+
+  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+    const step = this.previous ? this.previous.next(context) : this.exponential.next(context);
+    const error = 'error' in context.result ? context.result.error : undefined;
+    const retryAfterMs = isThrottled(error) ? (error.retryAfterMs ?? 0) : 0;
+    const following = new RetryAfterBackoff(this.exponential, step);
+    return { duration: Math.max(step.duration, retryAfterMs), next: (c) => following.next(c) };
+  }
+}
+
+export function createRetryPolicy(options: RetryOptions = defaultRetryOptions): RetryPolicy {
+  return retry(handleWhen(isRetryableError), {
+    maxAttempts: options.maxRetries,
+    backoff: new RetryAfterBackoff(
+      new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: options.initialDelayMs, maxDelay: options.maxDelayMs }),
+    ),
+  });
+}

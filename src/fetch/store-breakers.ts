@@ -1,0 +1,70 @@
+// One cockatiel circuit breaker per store. After `threshold` consecutive Unavailable
+// failures it opens: calls fail fast with Unavailable/CircuitOpen (the controller keeps the
+// current Secret and reports ProviderUnavailable) until, after `halfOpenAfterMs`, one probe
+// call is let through; its success closes the breaker, its failure opens it again.
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
+import { UnavailableError, isUnavailable } from '../../providers/contract/index.js';
+import { circuitOpenReason } from './retry-policy.js';
+
+export interface BreakerOptions {
+  threshold: number;
+  halfOpenAfterMs: number;
+}
+
+export const defaultBreakerOptions: BreakerOptions = { threshold: 5, halfOpenAfterMs: 10_000 };
+
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+const stateName: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Open]: 'open',
+  [CircuitState.Isolated]: 'open',
+};
+
+export class StoreBreakers {
+  private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; dispose(): void }>();
+
+  constructor(
+    private readonly options: BreakerOptions = defaultBreakerOptions,
+    private readonly onStateChange?: (storeId: string, state: BreakerState) => void,
+  ) {}
+
+  async execute<T>(storeId: string, storeLabel: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.policyFor(storeId).execute(work);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw new UnavailableError(`store ${storeLabel}: provider unavailable, circuit open after repeated failures`, {
+          reason: circuitOpenReason,
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  state(storeId: string): BreakerState {
+    const entry = this.breakers.get(storeId);
+    return entry ? stateName[entry.policy.state] : 'closed';
+  }
+
+  forget(storeId: string): void {
+    this.breakers.get(storeId)?.dispose();
+    this.breakers.delete(storeId);
+  }
+
+  private policyFor(storeId: string): CircuitBreakerPolicy {
+    const existing = this.breakers.get(storeId);
+    if (existing) return existing.policy;
+    // Only outages open the circuit; NotFound, Auth and the like are answers, and
+    // throttles are the limiter's business.
+    const policy = circuitBreaker(handleWhen((e) => isUnavailable(e) && e.reason !== circuitOpenReason), {
+      halfOpenAfter: this.options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(this.options.threshold),
+    });
+    const listener = policy.onStateChange((state) => this.onStateChange?.(storeId, stateName[state]));
+    this.breakers.set(storeId, { policy, dispose: () => listener.dispose() });
+    return policy;
+  }
+}
