@@ -1,0 +1,82 @@
+import { strict as assert } from 'node:assert';
+import { EndpointLimiters, tokenBucketFor } from '../../src/fetch/endpoint-limiters.js';
+import { systemFetchClock } from '../../src/fetch/fetch-clock.js';
+import { FakeFetchClock } from './support/fake-clock.js';
+
+const budget = { requestsPerSecond: 100, burst: 20, maxConcurrent: 10 };
+
+describe('EndpointLimiters', () => {
+  it('gives stores with the same endpoint identity one limiter, and other endpoints their own', async () => {
+    const limiters = new EndpointLimiters({ clock: new FakeFetchClock() });
+    try {
+      const a = limiters.limiterFor('aws:123456789012:eu-west-1:role/a', budget);
+      const b = limiters.limiterFor('aws:123456789012:eu-west-1:role/a', { ...budget, requestsPerSecond: 5 });
+      const c = limiters.limiterFor('aws:123456789012:us-east-1:role/a', budget);
+      assert.equal(a, b);
+      assert.notEqual(a, c);
+      assert.equal(limiters.size, 2);
+    } finally {
+      await limiters.close();
+    }
+  });
+
+  it('turns a budget into a token bucket, divided by the shard count', () => {
+    assert.deepEqual(tokenBucketFor(budget), {
+      reservoir: 20,
+      reservoirIncreaseAmount: 5,
+      reservoirIncreaseInterval: 50,
+      reservoirIncreaseMaximum: 20,
+      maxConcurrent: 10,
+    });
+    const half = tokenBucketFor(budget, 2);
+    assert.equal(half.reservoir, 10);
+    assert.equal((half.reservoirIncreaseAmount * 1000) / half.reservoirIncreaseInterval, 50);
+    assert.equal(half.maxConcurrent, 5);
+    const slow = tokenBucketFor({ requestsPerSecond: 0.5, burst: 1, maxConcurrent: 1 }, 4);
+    assert.ok(slow.reservoir >= 1 && slow.maxConcurrent >= 1, 'a divided budget never drops to zero');
+  });
+
+  it('two stores on one endpoint draw from one budget', async () => {
+    const limiters = new EndpointLimiters({ clock: systemFetchClock });
+    try {
+      const small = { requestsPerSecond: 20, burst: 2, maxConcurrent: 5 };
+      const started: number[] = [];
+      const t0 = Date.now();
+      const run = () => limiters.schedule('vault:https://vault.example:8200:ns1', small, async () => void started.push(Date.now() - t0));
+      await Promise.all([run(), run(), run(), run(), run(), run()]);
+      // Burst 2, then one every 50 ms: the sixth starts about 200 ms in.
+      assert.ok(Math.max(...started) >= 150, `six calls started within ${Math.max(...started)} ms`);
+    } finally {
+      await limiters.close();
+    }
+  });
+
+  it('reports queue depth and wait, and slows an endpoint down for a while after a throttle', async () => {
+    const clock = new FakeFetchClock();
+    let depth = 0;
+    const waits: number[] = [];
+    const limiters = new EndpointLimiters({
+      clock,
+      throttleCooldownMs: 5_000,
+      onQueue: (_e, d) => (depth += d),
+      onWait: (_e, ms) => waits.push(ms),
+    });
+    try {
+      await limiters.schedule('e', budget, async () => undefined);
+      assert.equal(depth, 0);
+      assert.equal(waits.length, 1);
+      limiters.slowDown('e', 8_000);
+      assert.equal(limiters.isSlowed('e'), true);
+      clock.tick(7_999);
+      assert.equal(limiters.isSlowed('e'), true, 'Retry-After longer than the cooldown is honoured');
+      clock.tick(1);
+      assert.equal(limiters.isSlowed('e'), false);
+    } finally {
+      await limiters.close();
+    }
+  });
+
+  it('rejects a --redis-url that is not a redis URL', () => {
+    assert.throws(() => new EndpointLimiters({ clock: systemFetchClock, redisUrl: 'http://127.0.0.1:6379' }), /redis:\/\//);
+  });
+});
