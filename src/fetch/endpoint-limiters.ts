@@ -96,12 +96,15 @@ export class EndpointLimiters {
 
   /** Runs `work` when the endpoint (and the global cap) allows one more call. */
   async schedule<T>(endpoint: string, rateLimit: RateLimit, work: () => Promise<T>): Promise<T> {
-    const { limiter } = this.entry(endpoint, rateLimit);
+    const entry = this.entry(endpoint, rateLimit);
+    const limiter = entry.limiter;
     const queuedAt = this.options.clock.now();
     this.options.onQueue?.(endpoint, 1);
     let started = false;
     try {
-      return await limiter.schedule(() => {
+      // A weight above the bucket's size or the concurrency would never run.
+      const weight = entry.slowedUntil === undefined ? 1 : Math.min(2, entry.bucket.reservoirIncreaseMaximum, entry.bucket.maxConcurrent);
+      return await limiter.schedule({ weight }, () => {
         started = true;
         this.options.onQueue?.(endpoint, -1);
         this.options.onWait?.(endpoint, this.options.clock.now() - queuedAt);
@@ -113,18 +116,24 @@ export class EndpointLimiters {
   }
 
   /**
-   * A throttle was received from this endpoint: drop the tokens left and refill at half
-   * rate for a while, so retries and other callers do not keep the storm going.
+   * A throttle was received from this endpoint: drop the tokens left and, for a while,
+   * make every call take two tokens (half the rate), so retries and other callers do not
+   * keep the storm going. Weights rather than `updateSettings`, because bottleneck 2.19's
+   * `updateSettings` stops the heartbeat that refills the reservoir.
    */
   slowDown(endpoint: string, retryAfterMs = 0): void {
     const entry = this.endpoints.get(endpoint);
     if (!entry) return;
     const cooldown = Math.max(this.options.throttleCooldownMs ?? 5_000, retryAfterMs);
     if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
-    entry.limiter.updateSettings({ reservoir: 0, reservoirIncreaseAmount: entry.bucket.reservoirIncreaseAmount / 2 });
+    else {
+      void entry.limiter
+        .currentReservoir()
+        .then((left) => (left && left > 0 ? entry.limiter.incrementReservoir(-left) : undefined))
+        .catch((error: unknown) => this.options.onError?.(endpoint, error));
+    }
     entry.slowedUntil = this.options.clock.setTimeout(() => {
       entry.slowedUntil = undefined;
-      entry.limiter.updateSettings({ reservoirIncreaseAmount: entry.bucket.reservoirIncreaseAmount });
     }, cooldown);
   }
 

@@ -76,6 +76,23 @@ describe('EndpointLimiters', () => {
     }
   });
 
+  it('after a throttle, drops the tokens left and runs at half rate', async () => {
+    const limiters = new EndpointLimiters({ clock: systemFetchClock, throttleCooldownMs: 60_000 });
+    try {
+      const small = { requestsPerSecond: 20, burst: 5, maxConcurrent: 5 };
+      await limiters.schedule('e', small, async () => undefined);
+      limiters.slowDown('e');
+      const t0 = Date.now();
+      await Promise.all([1, 2, 3].map(() => limiters.schedule('e', small, async () => undefined)));
+      // Unthrottled, the 4 tokens left would run these at once; drained and at two tokens
+      // a call with one token per 50 ms, the third starts about 300 ms in.
+      const took = Date.now() - t0;
+      assert.ok(took >= 240, `three calls after a throttle took ${took} ms`);
+    } finally {
+      await limiters.close();
+    }
+  });
+
   it('rejects a --redis-url that is not a redis URL', () => {
     assert.throws(() => new EndpointLimiters({ clock: systemFetchClock, redisUrl: 'http://127.0.0.1:6379' }), /redis:\/\//);
   });

@@ -1,0 +1,147 @@
+import { strict as assert } from 'node:assert';
+import { Registry } from 'prom-client';
+import { ThrottledError, UnavailableError, isNotFound, isUnavailable } from '../../providers/contract/index.js';
+import { FetchPath, latestTtlFor, type FetchPathSwitches } from '../../src/fetch/fetch-path.js';
+import type { StoreHandle } from '../../src/fetch/remote-fetcher.js';
+import { countingClient, type CountingClient } from './support/counting-client.js';
+
+const plantedValue = 'planted-value-7f3a9c';
+
+function storeOf(client: CountingClient, id = 'SecretStore/ns/aws'): StoreHandle {
+  return {
+    id,
+    label: id.split('/').slice(1).join('/'),
+    provider: 'aws',
+    endpoint: 'aws:123456789012:eu-west-1',
+    client,
+    rateLimit: { requestsPerSecond: 1000, burst: 1000, maxConcurrent: 50 },
+    latestTtlMs: 60_000,
+  };
+}
+
+describe('FetchPath', () => {
+  const paths: FetchPath[] = [];
+  function fetchPath(switches: Partial<FetchPathSwitches> = {}, registry = new Registry()): FetchPath {
+    const path = new FetchPath({
+      registry,
+      switches,
+      batchWindowMs: 2,
+      retry: { maxRetries: 3, initialDelayMs: 1, maxDelayMs: 5 },
+      breaker: { threshold: 3, halfOpenAfterMs: 60_000 },
+    });
+    paths.push(path);
+    return path;
+  }
+  afterEach(async () => {
+    await Promise.all(paths.splice(0).map((p) => p.close()));
+  });
+
+  it('merges identical fetches in flight and serves the next ones from cache', async () => {
+    const client = countingClient({ delayMs: 5 });
+    client.values.set('db', plantedValue);
+    const path = fetchPath();
+    const store = storeOf(client);
+    const results = await Promise.all(Array.from({ length: 10 }, () => path.fetch(store, { key: 'db' })));
+    assert.equal(client.fetchCalls.length, 1);
+    for (const r of results) assert.equal(r.value.toString(), plantedValue);
+    await path.fetch(store, { key: 'db' });
+    assert.equal(client.fetchCalls.length, 1, 'second round served from cache');
+  });
+
+  it('fresh reads bypass the cache', async () => {
+    const client = countingClient();
+    client.values.set('db', 'one');
+    const path = fetchPath();
+    const store = storeOf(client);
+    await path.fetch(store, { key: 'db' });
+    client.values.set('db', 'two');
+    assert.equal((await path.fetch(store, { key: 'db' })).value.toString(), 'one');
+    assert.equal((await path.fetch(store, { key: 'db' }, { fresh: true })).value.toString(), 'two');
+    assert.equal(client.fetchCalls.length, 2);
+  });
+
+  it('forgetStore drops what was cached for a store', async () => {
+    const client = countingClient();
+    client.values.set('db', 'one');
+    const path = fetchPath();
+    const store = storeOf(client);
+    await path.fetch(store, { key: 'db' });
+    path.forgetStore(store.id);
+    await path.fetch(store, { key: 'db' });
+    assert.equal(client.fetchCalls.length, 2);
+  });
+
+  it('batches concurrent fetches of one store at the client batch size, errors per item', async () => {
+    const client = countingClient({ batchSize: 20 });
+    for (let i = 0; i < 44; i++) client.values.set(`k${i}`, `v${i}`);
+    const path = fetchPath();
+    const store = storeOf(client);
+    const results = await Promise.allSettled(Array.from({ length: 45 }, (_, i) => path.fetch(store, { key: `k${i}` })));
+    assert.deepEqual(client.batchCalls.map((b) => b.length).sort((a, b) => b - a), [20, 20, 5]);
+    assert.equal(client.fetchCalls.length, 0);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 44);
+    const failed = results[44]!;
+    assert.ok(failed.status === 'rejected' && isNotFound(failed.reason));
+  });
+
+  it('switched off, makes one call per fetch', async () => {
+    const client = countingClient({ batchSize: 20, delayMs: 2 });
+    client.values.set('db', 'x');
+    const path = fetchPath({ merge: false, cache: false, batch: false });
+    const store = storeOf(client);
+    await Promise.all(Array.from({ length: 10 }, () => path.fetch(store, { key: 'db' })));
+    await path.fetch(store, { key: 'db' });
+    assert.equal(client.fetchCalls.length, 11);
+    assert.equal(client.batchCalls.length, 0);
+  });
+
+  it('retries a throttle, counts it, and the caller gets the value', async () => {
+    const client = countingClient();
+    client.values.set('db', plantedValue);
+    client.failNext.push(new ThrottledError('Rate exceeded', { retryAfterMs: 1 }));
+    const registry = new Registry();
+    const path = fetchPath({}, registry);
+    assert.equal((await path.fetch(storeOf(client), { key: 'db' })).value.toString(), plantedValue);
+    assert.equal(client.fetchCalls.length, 2);
+    const metrics = await registry.metrics();
+    assert.match(metrics, /keyferry_fetch_throttles_received_total\{provider="aws",store="ns\/aws"\} 1/);
+    assert.match(metrics, /keyferry_fetch_retries_total\{provider="aws",store="ns\/aws",kind="Throttled"\} 1/);
+    assert.match(metrics, /externalsecret_provider_api_calls_count\{provider="aws",call="GetSecret",status="success"\} 1/);
+    assert.match(metrics, /externalsecret_provider_api_calls_count\{provider="aws",call="GetSecret",status="error"\} 1/);
+    assert.ok(!metrics.includes(plantedValue), 'no secret value in metrics');
+  });
+
+  it('opens the store circuit after repeated outages and then fails fast with CircuitOpen', async () => {
+    const client = countingClient();
+    client.values.set('db', 'x');
+    for (let i = 0; i < 20; i++) client.failNext.push(new UnavailableError('503 Service Unavailable'));
+    const registry = new Registry();
+    const path = fetchPath({ cache: false }, registry);
+    const store = storeOf(client);
+    await assert.rejects(path.fetch(store, { key: 'db' }), (e: unknown) => isUnavailable(e));
+    assert.equal(path.breakerState(store.id), 'open');
+    const callsBefore = client.fetchCalls.length;
+    await assert.rejects(path.fetch(store, { key: 'db' }), (e: unknown) => isUnavailable(e) && e.reason === 'CircuitOpen');
+    assert.equal(client.fetchCalls.length, callsBefore, 'no provider call while open');
+    assert.match(await registry.metrics(), /keyferry_fetch_circuit_state\{provider="aws",store="ns\/aws"\} 2/);
+  });
+
+  it('a caller that aborts stops waiting without cancelling the merged call for others', async () => {
+    const client = countingClient({ delayMs: 20 });
+    client.values.set('db', 'x');
+    const path = fetchPath();
+    const store = storeOf(client);
+    const controller = new AbortController();
+    const aborted = path.fetch(store, { key: 'db' }, { signal: controller.signal });
+    const other = path.fetch(store, { key: 'db' });
+    controller.abort(new Error('reconcile cancelled'));
+    await assert.rejects(aborted, /reconcile cancelled/);
+    assert.equal((await other).value.toString(), 'x');
+  });
+
+  it('derives the "latest" TTL from the refresh intervals', () => {
+    assert.equal(latestTtlFor([60_000, 3_600_000]), 6_000);
+    assert.equal(latestTtlFor([1_000]), 1_000);
+    assert.equal(latestTtlFor([]), 6_000);
+  });
+});
