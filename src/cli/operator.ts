@@ -13,6 +13,9 @@ import { metricsRoute } from '../metrics/metrics-route.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
 import { providerRegistry } from './provider-registry.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -25,6 +28,12 @@ export interface OperatorConfig {
   logger: Logger;
   /** The fetch path; a DirectFetcher when not given. */
   fetcher?: RemoteFetcher;
+  /** Take the `keyferry-leader` Lease before reconciling. */
+  leaderElect?: boolean;
+  /** Namespace of the Lease (default: $POD_NAMESPACE, then --namespace, then `default`). */
+  leaseNamespace?: string;
+  /** Called when the operator can no longer work (lease lost); the process should exit non-zero. */
+  onFatal?: (reason: string) => void;
 }
 
 export interface RunningOperator {
@@ -63,20 +72,42 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const metricsServer = await startHttpServer(config.metricsAddr, { '/metrics': metricsRoute(registry) });
   servers.push(metricsServer);
   logger.info({ addr: metricsServer.address, url: `http://${metricsServer.address}/metrics` }, 'metrics server listening');
-  const healthServer = await startHttpServer(config.healthAddr, healthRoutes({ notReady: () => all.filter((i) => !i.synced).map((i) => i.name) }));
+  const elector = config.leaderElect ? new LeaderElector({
+    api: client.config.makeApiClient(k8s.CoordinationV1Api),
+    call: (fn) => client.call(fn),
+    namespace: config.leaseNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default',
+    name: 'keyferry-leader',
+    identity: `${hostname()}_${randomUUID().slice(0, 8)}`,
+    logger,
+    onLost: () => config.onFatal?.('leader lease lost'),
+  }) : undefined;
+  const notReady = () => {
+    const waiting = all.filter((i) => !i.synced).map((i) => i.name);
+    // Ready means a leader is known: this replica, or another one that holds the Lease.
+    if (elector && !elector.leader) waiting.push('leader election');
+    return waiting;
+  };
+  const healthServer = await startHttpServer(config.healthAddr, healthRoutes({ notReady }));
   servers.push(healthServer);
   logger.info({ addr: healthServer.address }, 'health server listening');
 
   await Promise.all(all.map((i) => i.start()));
   await Promise.all(all.map((i) => i.waitForSync()));
   logger.info({ informers: all.map((i) => i.name) }, 'caches synced; starting workers');
-  controller.start();
+  if (elector) {
+    // A standby keeps its caches warm and serves metrics; it starts reconciling once it leads.
+    logger.info({}, 'waiting for the leader lease');
+    elector.acquire().then(() => controller.start(), () => undefined);
+  } else {
+    controller.start();
+  }
 
   return {
     metricsAddress: metricsServer.address,
     healthAddress: healthServer.address,
     async stop() {
       await controller.stop();
+      await elector?.release();
       await Promise.all(all.map((i) => i.stop()));
       await client.close();
       await Promise.all(servers.map((s) => s.close()));

@@ -20,9 +20,11 @@ export interface RunOptions {
 
 export async function runOperator(opts: RunOptions): Promise<number> {
   const logger = createLogger({ level: opts.logLevel });
-  if (opts.leaderElect || opts.shardCount > 1 || opts.redisUrl) {
-    logger.warn({ leaderElect: opts.leaderElect, shardCount: opts.shardCount, redis: Boolean(opts.redisUrl) }, 'leader election, sharding and Redis-shared limits are not available yet; running as a single replica');
+  if (opts.shardCount > 1 || opts.redisUrl) {
+    logger.warn({ shardCount: opts.shardCount, redis: Boolean(opts.redisUrl) }, 'sharding and Redis-shared limits are not available yet; this replica handles every ExternalSecret');
   }
+  let fatal: (reason: string) => void = () => undefined;
+  const fatalReason = new Promise<string>((resolve) => { fatal = resolve; });
   let operator;
   try {
     operator = await startOperator({
@@ -34,18 +36,23 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       metricsAddr: opts.metricsAddr,
       healthAddr: opts.healthAddr,
       logger,
+      leaderElect: opts.leaderElect,
+      onFatal: (reason) => fatal(reason),
     });
   } catch (e) {
     logger.error({ error: e instanceof Error ? e.message : String(e) }, 'operator failed to start');
     return 1;
   }
   logger.info({ namespace: opts.namespace ?? '(all)', concurrency: opts.concurrency }, 'operator running');
-  const signal = await new Promise<string>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
-  logger.info({ signal }, 'draining in-flight work');
+  const stopBy = await Promise.race([
+    new Promise<string>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    }),
+    fatalReason.then((reason) => `fatal: ${reason}`),
+  ]);
+  logger.info({ reason: stopBy }, 'draining in-flight work');
   await operator.stop();
   logger.info({}, 'stopped');
-  return 0;
+  return stopBy.startsWith('fatal') ? 1 : 0;
 }

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
+import { LeaderElector } from '../../src/kube/leader-election.js';
+
+const quiet = { info() {}, warn() {} };
+
+describe('LeaderElector', function () {
+  this.timeout(20_000);
+  let cluster: DevCluster;
+  let api: k8s.CoordinationV1Api;
+  const electors: LeaderElector[] = [];
+  const elector = (identity: string, extra: Partial<ConstructorParameters<typeof LeaderElector>[0]> = {}) => {
+    const e = new LeaderElector({ api, call: (fn) => fn(), namespace: 'default', name: 'lease', identity, logger: quiet, onLost: () => undefined, retryEveryMs: 50, ...extra });
+    electors.push(e);
+    return e;
+  };
+
+  before(async () => {
+    cluster = await startDevCluster({ port: 0 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    api = kc.makeApiClient(k8s.CoordinationV1Api);
+  });
+  after(async () => {
+    for (const e of electors) await e.release();
+    await cluster?.stop();
+  });
+
+  it('takes a Lease whose holder stopped renewing, but not a live one', async () => {
+    const stale = new Date(Date.now() - 60_000).toISOString();
+    await cluster.apply({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease', namespace: 'default' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 15, renewTime: stale, acquireTime: stale, leaseTransitions: 3 } });
+    const a = elector('a', { leaseDurationMs: 15_000 });
+    await a.acquire();
+    assert.equal(a.isLeader, true);
+    const spec = cluster.get('coordination.k8s.io/v1', 'Lease', 'lease', 'default')!.spec as { holderIdentity: string; leaseTransitions: number };
+    assert.equal(spec.holderIdentity, 'a');
+    assert.equal(spec.leaseTransitions, 4);
+
+    const b = elector('b');
+    const waiting = b.acquire().then(() => 'acquired', () => 'stopped');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(b.isLeader, false);
+    assert.equal(b.leader, 'a', 'the standby knows who leads');
+    await a.release();
+    assert.equal(await waiting, 'acquired');
+    assert.equal(b.isLeader, true);
+  });
+
+  it('reports a lost Lease once another replica holds it', async () => {
+    let lost = 0;
+    const c = elector('c', { leaseDurationMs: 1000, renewEveryMs: 100, onLost: () => lost++ });
+    await electors[1]!.release();
+    await c.acquire();
+    const now = new Date().toISOString();
+    await cluster.apply({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease', namespace: 'default' }, spec: { holderIdentity: 'usurper', leaseDurationSeconds: 60, renewTime: now, acquireTime: now } });
+    const deadline = Date.now() + 5000;
+    while (lost === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(lost, 1);
+    assert.equal(c.isLeader, false);
+  });
+});
