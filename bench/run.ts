@@ -4,17 +4,23 @@
 //
 //   node --import tsx bench/run.ts [scenario ...]     (default: all of them)
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const scenarios: Record<string, string> = {
   devcluster: 'devcluster.ts',
   'fake-scale': 'fake-scale.ts',
+  'fetch-path': 'fetch-path.ts',
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
 let failed = 0;
 for (const name of wanted) {
   const file = scenarios[name];
+  if (file && !existsSync(join(import.meta.dirname, file))) {
+    console.error(`scenario "${name}" (${file}) is not in this checkout; skipping it`);
+    continue;
+  }
   if (!file) {
     console.error(`unknown scenario "${name}"; known: ${Object.keys(scenarios).join(', ')}`);
     failed++;

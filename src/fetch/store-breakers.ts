@@ -11,7 +11,7 @@ export interface BreakerOptions {
   halfOpenAfterMs: number;
 }
 
-export const defaultBreakerOptions: BreakerOptions = { threshold: 5, halfOpenAfterMs: 10_000 };
+export const defaultBreakerOptions: BreakerOptions = { threshold: 5, halfOpenAfterMs: 5_000 };
 
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
