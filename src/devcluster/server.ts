@@ -27,7 +27,7 @@ import { RequestStats, type RequestInfo } from './request-stats.js';
 import type { KubeObject } from './resource-type.js';
 import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { TokenIssuer } from './token-issuer.js';
-import { buildTable } from './table-fallback.js';
+import { buildTable } from './table/index.js';
 import { partialMetadata, representationOf, type Representation } from './negotiation.js';
 import { copyOut, encode } from './views.js';
 import { WatchHub, watchLine, type Watcher } from './watch-hub.js';
