@@ -48,6 +48,21 @@ describe('FetchPath', () => {
     assert.equal(client.fetchCalls.length, 1, 'second round served from cache');
   });
 
+  it('counts merges and cache hits, and a fresh read joins a call in flight', async () => {
+    const client = countingClient({ delayMs: 5 });
+    client.values.set('db', 'x');
+    const registry = new Registry();
+    const path = fetchPath({}, registry);
+    const store = storeOf(client);
+    await Promise.all([path.fetch(store, { key: 'db' }), path.fetch(store, { key: 'db' }, { fresh: true })]);
+    assert.equal(client.fetchCalls.length, 1);
+    await path.fetch(store, { key: 'db' });
+    const metrics = await registry.metrics();
+    assert.match(metrics, /keyferry_fetch_singleflight_merged_total\{provider="aws"\} 1/);
+    assert.match(metrics, /keyferry_fetch_cache_lookups_total\{provider="aws",result="hit"\} 1/);
+    assert.match(metrics, /keyferry_fetch_cache_lookups_total\{provider="aws",result="bypass"\} 1/);
+  });
+
   it('fresh reads bypass the cache', async () => {
     const client = countingClient();
     client.values.set('db', 'one');
