@@ -38,7 +38,8 @@ function fromPrinterColumn(c: PrinterColumn): ComputedColumn {
 
 /** The columns of a type, in order (Name first unless the kind's printer puts it elsewhere). */
 export function columnsOf(type: ResourceType): ComputedColumn[] {
-  const builtin = type.printerColumns.length === 0 ? BUILTIN_COLUMNS[`${type.group}/${type.plural}`] : undefined;
+  // Built-in kinds print computed columns (counts, ratios) that JSONPath columns cannot express.
+  const builtin = Object.hasOwn(BUILTIN_COLUMNS, `${type.group}/${type.plural}`) ? BUILTIN_COLUMNS[`${type.group}/${type.plural}`] : undefined;
   if (builtin) {
     // Events carry their own Name and Last Seen columns and no Age, as kube-apiserver prints them.
     return builtin.nameFirst === false ? builtin.columns : [NAME_COLUMN, ...builtin.columns, AGE_COLUMN];
