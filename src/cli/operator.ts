@@ -3,7 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
-import { DirectFetcher } from '../fetch/direct-fetcher.js';
+import { FetchPath } from '../fetch/fetch-path.js';
 import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { allInformers, createInformers } from '../kube/informer-set.js';
@@ -26,8 +26,11 @@ export interface OperatorConfig {
   metricsAddr: string;
   healthAddr: string;
   logger: Logger;
-  /** The fetch path; a DirectFetcher when not given. */
+  /** The fetch path; the full FetchPath (merge, cache, batch, limiter, retry, breaker) when not given. */
   fetcher?: RemoteFetcher;
+  /** Replica count sharing provider budgets (static division) unless `redisUrl` shares them. */
+  shardCount?: number;
+  redisUrl?: string;
   /** Take the `keyferry-leader` Lease before reconciling. */
   leaderElect?: boolean;
   /** Namespace of the Lease (default: $POD_NAMESPACE, then --namespace, then `default`). */
@@ -55,13 +58,22 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = new OperatorMetrics(registry);
+  // The fetch path keeps its metrics on its own registry; /metrics serves both.
+  const fetchRegistry = new Registry();
+  const fetchPath = config.fetcher ? undefined : new FetchPath({
+    registry: fetchRegistry,
+    // "Latest" reads may be served from cache for 1 s: enough to merge a sync wave, short
+    // enough that a refresh sees a remote change at the next interval.
+    defaultLatestTtlMs: 1000,
+    limiter: { shardCount: Math.max(1, config.shardCount ?? 1), redisUrl: config.redisUrl },
+  });
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
   const controller = new Controller({
     caches: informers,
     api: client,
     providers: providerRegistry,
-    fetcher: config.fetcher ?? new DirectFetcher(),
+    fetcher: config.fetcher ?? fetchPath!,
     metrics,
     clock: { now: () => Date.now() },
     logger: logger.child({ part: 'controller' }),
@@ -69,7 +81,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];
-  const metricsServer = await startHttpServer(config.metricsAddr, { '/metrics': metricsRoute(registry) });
+  const metricsServer = await startHttpServer(config.metricsAddr, { '/metrics': metricsRoute(registry, [fetchRegistry]) });
   servers.push(metricsServer);
   logger.info({ addr: metricsServer.address, url: `http://${metricsServer.address}/metrics` }, 'metrics server listening');
   const elector = config.leaderElect ? new LeaderElector({
@@ -108,6 +120,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     async stop() {
       await controller.stop();
       await elector?.release();
+      await fetchPath?.close();
       await Promise.all(all.map((i) => i.stop()));
       await client.close();
       await Promise.all(servers.map((s) => s.close()));

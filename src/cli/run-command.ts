@@ -20,8 +20,8 @@ export interface RunOptions {
 
 export async function runOperator(opts: RunOptions): Promise<number> {
   const logger = createLogger({ level: opts.logLevel });
-  if (opts.shardCount > 1 || opts.redisUrl) {
-    logger.warn({ shardCount: opts.shardCount, redis: Boolean(opts.redisUrl) }, 'sharding and Redis-shared limits are not available yet; this replica handles every ExternalSecret');
+  if (opts.shardCount > 1) {
+    logger.warn({ shardIndex: opts.shardIndex, shardCount: opts.shardCount }, 'sharding divides provider budgets, but ExternalSecrets are not split between shards yet: this replica handles every one');
   }
   let fatal: (reason: string) => void = () => undefined;
   const fatalReason = new Promise<string>((resolve) => { fatal = resolve; });
@@ -37,6 +37,8 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       healthAddr: opts.healthAddr,
       logger,
       leaderElect: opts.leaderElect,
+      shardCount: opts.shardCount,
+      redisUrl: opts.redisUrl,
       onFatal: (reason) => fatal(reason),
     });
   } catch (e) {

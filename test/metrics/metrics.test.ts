@@ -73,3 +73,23 @@ describe('HTTP servers', () => {
     }
   });
 });
+
+describe('metrics route with component registries', () => {
+  it('serves component metrics once, leaving out names the main registry already has', async () => {
+    const { Counter } = await import('prom-client');
+    const main = new Registry();
+    new OperatorMetrics(main).providerApiCalls.inc({ provider: 'fake', call: 'GetSecret', status: 'OK' });
+    const component = new Registry();
+    new Counter({ name: 'externalsecret_provider_api_calls_count', help: 'dup', labelNames: ['provider'], registers: [component] }).inc({ provider: 'x' });
+    new Counter({ name: 'keyferry_fetch_cache_lookups_total', help: 'cache', registers: [component] }).inc(3);
+    const server = await startHttpServer('127.0.0.1:0', { '/metrics': metricsRoute(main, [component]) });
+    try {
+      const text = await (await fetch(`http://${server.address}/metrics`)).text();
+      assert.equal(text.match(/# TYPE externalsecret_provider_api_calls_count /g)!.length, 1);
+      assert.doesNotMatch(text, /provider="x"/);
+      assert.match(text, /keyferry_fetch_cache_lookups_total 3/);
+    } finally {
+      await server.close();
+    }
+  });
+});
