@@ -4,12 +4,14 @@
 import type { ProviderName } from '../../providers/contract/index.js';
 
 const pinnedFormat: Record<ProviderName, RegExp> = {
-  // AWS version ids are UUIDs; staging labels are arbitrary and mutable.
-  aws: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  // The aws provider reads `uuid/<VersionId>` as a version id; anything else is a staging
+  // label (AWSCURRENT, custom labels), which moves.
+  aws: /^uuid\/.+$/,
   gcpsm: /^\d+$/,
   vault: /^\d+$/,
   azurekv: /^[0-9a-f]{32}$/i,
-  onepassword: /^\d+$/,
+  // 1Password serves only an item's current version; a pin is a check, not an old value.
+  onepassword: /(?!)/,
   fake: /^(?!latest$).+/,
 };
 

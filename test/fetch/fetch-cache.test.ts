@@ -56,7 +56,9 @@ describe('FetchCache', () => {
 describe('isPinnedVersion', () => {
   it('treats version ids as pinned and moving aliases or stages as not', () => {
     assert.equal(isPinnedVersion('aws', 'AWSCURRENT'), false);
-    assert.equal(isPinnedVersion('aws', '01234567-89ab-cdef-0123-456789abcdef'), true);
+    assert.equal(isPinnedVersion('aws', 'uuid/01234567-89ab-cdef-0123-456789abcdef'), true);
+    assert.equal(isPinnedVersion('aws', 'my-custom-label'), false);
+    assert.equal(isPinnedVersion('onepassword', '3'), false);
     assert.equal(isPinnedVersion('gcpsm', 'latest'), false);
     assert.equal(isPinnedVersion('gcpsm', '12'), true);
     assert.equal(isPinnedVersion('vault', '3'), true);
