@@ -5,7 +5,7 @@
 // Where the pure modules of src/devcluster/{crd,discovery,openapi,table}/ plug in (each has a
 // simple stand-in until then): CRD compilation → `DevClusterServerOptions.compileCrd` default
 // (crd-fallback.ts); discovery and OpenAPI documents → `nonResource()` (docs-fallback.ts);
-// Tables → `buildTable` (table-fallback.ts), called for get, list and watch.
+// Tables → `buildTable` (table/), called for get, list and watch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiCore, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
@@ -15,9 +15,8 @@ import {
 import { builtinResources } from './builtin-types.js';
 import { compileCrdFallback } from './crd-fallback.js';
 import { installCrdController, type CrdCompiler } from './crd-controller.js';
-import {
-  apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc, openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc,
-} from './docs-fallback.js';
+import { apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc } from './docs-fallback.js';
+import { openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc } from './openapi/index.js';
 import { FaultInjector, type FaultRule } from './fault-injector.js';
 import { mediaType, parseJsonBody, parseObjectBody, readBody, sendError, sendJson } from './http-util.js';
 import { ObjectStore, type Entry } from './object-store.js';
@@ -208,9 +207,7 @@ export class DevClusterServer {
       }
       case '/api': doc = apiVersionsDoc(`${this.opts.host}:${this.port}`); break;
       case '/apis': doc = apiGroupListDoc(types); break;
-      // Until the OpenAPI module is wired in: no v2 document (404), and v3 documents that only
-      // declare server-side field validation (enough for `kubectl apply`).
-      case '/openapi/v2': void openapiV2Doc; break;
+      case '/openapi/v2': doc = openapiV2Doc(types); break;
       case '/openapi/v3': doc = openapiV3IndexDoc(types); break;
       default:
         if (parts[0] === 'api' && parts.length === 2) doc = apiResourceListDoc(types, '', parts[1]);

@@ -282,7 +282,7 @@ describe('dev cluster REST semantics (client-node over HTTP)', () => {
       headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json' },
     })).json()) as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[]; object: { metadata: { name: string } } }[] };
     assert.equal(table.kind, 'Table');
-    assert.deepEqual(table.columnDefinitions.map((c) => c.name), ['Name', 'Type', 'Age']);
+    assert.deepEqual(table.columnDefinitions.map((c) => c.name), ['Name', 'Type', 'Data', 'Age']);
     assert.deepEqual(table.rows[0].cells.slice(0, 2), ['tabled', 'kubernetes.io/tls']);
     assert.equal(table.rows[0].object.metadata.name, 'tabled');
     const partial = (await (await fetch(`${t.cluster.url}/api/v1/namespaces/default/secrets?labelSelector=tabled%3Dyes`, {
