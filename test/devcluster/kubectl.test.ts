@@ -158,6 +158,16 @@ describe('kubectl against the dev cluster', function () {
     assert.equal(cluster.list('keyferry.io/v1alpha1', 'ExternalSecret').length, 0);
   });
 
+  it('explain reads the CRD schemas from OpenAPI v3', async () => {
+    const field = await ok('explain', 'externalsecret.spec.refreshInterval');
+    assert.match(field, /KIND:\s+ExternalSecret/);
+    assert.match(field, /FIELD: refreshInterval <string>/);
+    assert.match(field, /Go duration/);
+    const top = await ok('explain', 'ss.spec.provider');
+    assert.match(top, /aws\s+<Object>/);
+    assert.match(await ok('explain', 'es.metadata.name'), /FIELD: name <string>/);
+  });
+
   it('never prints a planted secret value except where asked for with -o json', () => {
     assert.equal(outputs.filter((o) => o.includes(PLANTED)).length, 0);
     const encoded = Buffer.from(PLANTED).toString('base64');
