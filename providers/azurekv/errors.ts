@@ -84,6 +84,9 @@ export function toProviderError(error: unknown, ctx: MapContext): ProviderError 
     if (oauth === 'temporarily_unavailable' || aadsts === 'AADSTS50196') {
       return new ThrottledError(`Azure Key Vault: ${ctx.action}: Entra ID throttled the token request${what ? ` (${what})` : ''}`, { ...opts, code: aadsts ?? oauth });
     }
+    if (oauth === 'network_error') {
+      return new UnavailableError(`Azure Key Vault: ${ctx.action}: cannot reach the Entra ID authority`, { ...opts, reason: 'AuthorityUnreachable' });
+    }
     if (oauth === 'server_error' || aadsts === 'AADSTS90033' || aadsts === 'AADSTS90100') {
       return new UnavailableError(`Azure Key Vault: ${ctx.action}: Entra ID failed the token request${what ? ` (${what})` : ''}`, { ...opts, code: aadsts ?? oauth });
     }

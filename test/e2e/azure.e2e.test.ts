@@ -4,10 +4,21 @@
 // token). ManagedIdentity needs Azure's instance metadata endpoint and is not exercised.
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard.js';
 import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
 import { createClientCertificate } from '../support/azure/test-pki.js';
 import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+// The operator process runs with the loopback guard too; each attempt it blocks there is
+// written to the process's stderr, which the harness captures.
+const guardPreload = [
+  `import { installLoopbackGuard, blockedAttempts } from '${new URL('../support/loopback-guard.ts', import.meta.url).href}';`,
+  'installLoopbackGuard();',
+  'const push = blockedAttempts.push.bind(blockedAttempts);',
+  "blockedAttempts.push = (...errors) => { for (const e of errors) process.stderr.write(`loopback guard blocked ${e.target} via ${e.via}\\n`); return push(...errors); };",
+].join(' ');
+const guardedNodeArgs = ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(guardPreload)}`];
 
 const NS = 'azure';
 const CLIENT_SECRET = 'Zq8~planted-client-secret.e2e_77';
@@ -48,7 +59,12 @@ describe('operator end to end: azurekv', function () {
     target: { name, versioning: { retain: 2, minRetention: '0s' } },
   });
 
+  let uninstallGuard: () => void;
+  let blockedBefore = 0;
+
   before(async () => {
+    uninstallGuard = installLoopbackGuard();
+    blockedBefore = blockedAttempts.length;
     fx = await startClusterFixture();
     azure = await startAzureEnvironment();
     const cert = await createClientCertificate('keyferry-e2e');
@@ -83,6 +99,11 @@ describe('operator end to end: azurekv', function () {
       store('kv-wi', { authType: 'WorkloadIdentity', identityId: 'wi', serviceAccountRef: { name: 'keyferry' } }),
       store('kv-wrong-secret', { authSecretRef: { clientId: { name: 'azure-creds', key: 'clientId' }, clientSecret: { name: 'azure-creds', key: 'wrongSecret' } } }),
       store('kv-no-rights', { authSecretRef: { clientId: { name: 'azure-creds', key: 'noRights' }, clientSecret: { name: 'azure-creds', key: 'clientSecret' } } }),
+      // Left on the public cloud (default authority, public vault host): must never get out.
+      { apiVersion: API, kind: 'SecretStore', metadata: { name: 'kv-public', namespace: NS }, spec: { provider: { azurekv: {
+        vaultUrl: 'https://keyferry-e2e.vault.azure.net', tenantId: azure.tenantId,
+        authSecretRef: { clientId: { name: 'azure-creds', key: 'clientId' }, clientSecret: { name: 'azure-creds', key: 'clientSecret' } },
+      } } } },
       store('kv-unreachable', { vaultUrl: 'https://127.0.0.1:9', authSecretRef: { clientId: { name: 'azure-creds', key: 'clientId' }, clientSecret: { name: 'azure-creds', key: 'clientSecret' } } }),
       sync('db-secret', 'kv-secret', { key: 'db', property: 'password' }),
       sync('db-cert', 'kv-cert', { key: 'db', property: 'password' }),
@@ -95,14 +116,16 @@ describe('operator end to end: azurekv', function () {
       sync('unreachable', 'kv-unreachable', { key: 'db' }),
       sync('bad-credentials', 'kv-wrong-secret', { key: 'db' }),
     ]);
-    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath });
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, nodeArgs: guardedNodeArgs });
   });
 
   after(async () => {
     await op?.kill();
     await azure?.close();
     await fx?.close();
+    uninstallGuard();
   });
+
 
   it('syncs a versioned Secret through each auth mode, with the remote version and expiry in status', async () => {
     for (const name of ['db-secret', 'db-cert', 'db-wi']) {
@@ -189,5 +212,17 @@ describe('operator end to end: azurekv', function () {
     for (const needle of [CLIENT_SECRET, 'wrong-client-secret-value-00', ...PLANTED, 'eyJ']) {
       assert.ok(!texts.includes(needle), `"${needle.slice(0, 12)}…" leaked into logs, status, Events or metrics`);
     }
+  });
+
+  it('nothing left 127.0.0.1: the guard stopped the one store deliberately left on the public cloud, and nothing else', async () => {
+    const publicStore = await eventually(() => {
+      const ready = readyOf(fx.cluster.get(API, 'SecretStore', 'kv-public', NS));
+      return ready?.status === 'False' ? ready : undefined;
+    }, 20_000, 'kv-public not ready');
+    assert.match(publicStore.message ?? '', /^Unavailable: /);
+    const blocked = [...op.output().matchAll(/loopback guard blocked (\S+) via/g)].map((m) => m[1]!);
+    assert.ok(blocked.length > 0, 'the guard is active in the operator process');
+    assert.deepEqual([...new Set(blocked.map((t) => t.replace(/:\d+$/, '')))], ['login.microsoftonline.com'], 'only the public-cloud store tried to leave');
+    assert.deepEqual(blockedAttempts.slice(blockedBefore).map((e) => e.message), [], 'nothing in the test process');
   });
 });

@@ -3,9 +3,20 @@
 // status carries the warning).
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard.js';
 import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { ConnectServer } from '../support/onepassword/connect-server.js';
 import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+// The operator process runs with the loopback guard too; each attempt it blocks there is
+// written to the process's stderr, which the harness captures.
+const guardPreload = [
+  `import { installLoopbackGuard, blockedAttempts } from '${new URL('../support/loopback-guard.ts', import.meta.url).href}';`,
+  'installLoopbackGuard();',
+  'const push = blockedAttempts.push.bind(blockedAttempts);',
+  "blockedAttempts.push = (...errors) => { for (const e of errors) process.stderr.write(`loopback guard blocked ${e.target} via ${e.via}\\n`); return push(...errors); };",
+].join(' ');
+const guardedNodeArgs = ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(guardPreload)}`];
 
 const NS = 'op';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJlMmUtY29ubmVjdCJ9.cGxhbnRlZC1jb25uZWN0LXNpZ25hdHVyZQ';
@@ -46,7 +57,12 @@ describe('operator end to end: onepassword', function () {
     ...body,
   });
 
+  let uninstallGuard: () => void;
+  let blockedBefore = 0;
+
   before(async () => {
+    uninstallGuard = installLoopbackGuard();
+    blockedBefore = blockedAttempts.length;
     fx = await startClusterFixture();
     connect = await ConnectServer.start();
     prod = connect.addVault('prod');
@@ -81,14 +97,16 @@ describe('operator end to end: onepassword', function () {
       sync('missing', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'no-such-item' } }] }),
       sync('unauthorised', 'wrong-token', { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }] }),
     ]);
-    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath });
+    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, nodeArgs: guardedNodeArgs });
   });
 
   after(async () => {
     await op?.kill();
     await connect?.close();
     await fx?.close();
+    uninstallGuard();
   });
+
 
   it('syncs items into versioned Secrets: password by default, fields by label, every field, document content', async () => {
     const db = (await waitReady('db')).status as EsStatus;
@@ -171,5 +189,10 @@ describe('operator end to end: onepassword', function () {
     for (const needle of [TOKEN, TOKEN.split('.')[2]!, 'bm9wZS1ub3BlLW5vcGU', ...PLANTED, 'eyJ']) {
       assert.ok(!texts.includes(needle), `"${needle.slice(0, 12)}…" leaked into logs, status, Events or metrics`);
     }
+  });
+
+  it('nothing, in the test process or the operator (which runs with the loopback guard), tried to leave 127.0.0.1', () => {
+    assert.deepEqual(blockedAttempts.slice(blockedBefore).map((e) => e.message), []);
+    assert.doesNotMatch(op.output(), /loopback guard blocked/);
   });
 });

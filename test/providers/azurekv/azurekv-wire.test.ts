@@ -12,6 +12,7 @@ import {
 import { startAzureEnvironment, type AzureEnvironment } from '../../support/azure/azure-environment.js';
 import { recordingDeps, type RecordingDeps } from '../../support/azure/provider-deps.js';
 import { createClientCertificate, type ClientCertificate } from '../../support/azure/test-pki.js';
+import { blockedAttempts, installLoopbackGuard } from '../../support/loopback-guard.js';
 import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../../src/devcluster/dev-cluster.js';
 
@@ -39,7 +40,13 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
   const errors: ProviderError[] = [];
   const allDeps: RecordingDeps[] = [];
 
+  // Anything trying to leave 127.0.0.0/8 (instance discovery, IMDS, the public cloud) throws.
+  let uninstallGuard: () => void;
+  let blockedBefore = 0;
+  let expectBlocked = false;
+
   before(async () => {
+    uninstallGuard = installLoopbackGuard();
     env = await startAzureEnvironment({ pageSize: 2 });
     cert = await createClientCertificate('keyferry-test-app');
     cluster = await startDevCluster({ port: 0 });
@@ -62,9 +69,18 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
     await Promise.all(clients.map((c) => c.close()));
     await env.close();
     await cluster.stop();
+    uninstallGuard();
+  });
+
+  beforeEach(() => {
+    blockedBefore = blockedAttempts.length;
+    expectBlocked = false;
   });
 
   afterEach(() => {
+    if (!expectBlocked) {
+      assert.deepEqual(blockedAttempts.slice(blockedBefore).map((e) => e.message), [], 'no connection outside 127.0.0.1');
+    }
     // Nothing any store produced (errors, logs, metric observations) may carry a credential or a value.
     const text = [
       ...errors.map((e) => `${e.message} ${e.reason} ${e.code ?? ''}`),
@@ -384,6 +400,25 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       const error = await fails(client.fetch({ key: 'wi-db' }));
       assert.equal(error.kind, 'Auth');
       assert.match(error.message, /AADSTS70021/);
+    });
+  });
+
+  describe('staying on 127.0.0.1', () => {
+    it('a store left on the public cloud is stopped by the loopback guard instead of leaving the machine', async () => {
+      expectBlocked = true;
+      const client = await connect({
+        vaultUrl: 'https://keyferry-test.vault.azure.net',
+        tenantId: env.tenantId,
+        authSecretRef: { clientId: { name: 'azure-sp', key: 'clientId' }, clientSecret: { name: 'azure-sp', key: 'clientSecret' } },
+      });
+      const error = await fails(client.fetch({ key: 'db' }));
+      assert.equal(error.kind, 'Unavailable');
+      const validation = await fails(client.validate());
+      assert.equal(validation.kind, 'Unavailable');
+      assert.equal(validation.reason, 'AuthorityUnreachable');
+      const blocked = blockedAttempts.slice(blockedBefore).map((e) => e.target);
+      assert.ok(blocked.some((t) => t.startsWith('keyferry-test.vault.azure.net')), blocked.join(', '));
+      assert.ok(blocked.some((t) => t.startsWith('login.microsoftonline.com')), blocked.join(', '));
     });
   });
 

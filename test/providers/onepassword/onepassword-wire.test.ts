@@ -13,6 +13,7 @@ import {
 import { ConnectServer } from '../../support/onepassword/connect-server.js';
 import { recordingDeps, type RecordingDeps } from '../../support/azure/provider-deps.js';
 import { createTestPki } from '../../support/azure/test-pki.js';
+import { blockedAttempts, installLoopbackGuard } from '../../support/loopback-guard.js';
 
 const token = 'eyJhbGciOiJFUzI1NiIsImtpZCI6InBsYW50ZWQifQ.eyJzdWIiOiJjb25uZWN0In0.c2lnbmF0dXJlLXBsYW50ZWQ';
 const plantedPassword = 'planted-password-5d2f77';
@@ -37,7 +38,11 @@ describe('onepassword provider against a local Connect server', () => {
   const errors: ProviderError[] = [];
   const allDeps: RecordingDeps[] = [];
 
+  let uninstallGuard: () => void;
+  let blockedBefore = 0;
+
   before(async () => {
+    uninstallGuard = installLoopbackGuard();
     server = await ConnectServer.start();
     prod = server.addVault('prod');
     shared = server.addVault('shared');
@@ -48,9 +53,15 @@ describe('onepassword provider against a local Connect server', () => {
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await server.close();
+    uninstallGuard();
+  });
+
+  beforeEach(() => {
+    blockedBefore = blockedAttempts.length;
   });
 
   afterEach(() => {
+    assert.deepEqual(blockedAttempts.slice(blockedBefore).map((e) => e.message), [], 'no connection outside 127.0.0.1');
     const text = [
       ...errors.map((e) => `${e.message} ${e.reason} ${e.code ?? ''}`),
       ...allDeps.flatMap((d) => [...d.logLines, ...d.observations.map((o) => JSON.stringify(o))]),
