@@ -11,6 +11,7 @@ const scenarios: Record<string, string> = {
   devcluster: 'devcluster.ts',
   'fake-scale': 'fake-scale.ts',
   'fetch-path': 'fetch-path.ts',
+  'aws-operator': 'aws-operator.ts',
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
