@@ -15,7 +15,7 @@ import {
 import { builtinResources } from './builtin-types.js';
 import { compileCrdFallback } from './crd-fallback.js';
 import { installCrdController, type CrdCompiler } from './crd-controller.js';
-import { apiGroupDoc, apiGroupListDoc, apiResourceListDoc, apiVersionsDoc } from './docs-fallback.js';
+import { discoveryResponse } from './discovery/index.js';
 import { openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc } from './openapi/index.js';
 import { FaultInjector, type FaultRule } from './fault-injector.js';
 import { mediaType, parseJsonBody, parseObjectBody, readBody, sendError, sendJson } from './http-util.js';
@@ -205,15 +205,15 @@ export class DevClusterServer {
         res.writeHead(200, { 'Content-Type': 'application/jwk-set+json', 'Content-Length': Buffer.byteLength(body) }).end(body);
         return;
       }
-      case '/api': doc = apiVersionsDoc(`${this.opts.host}:${this.port}`); break;
-      case '/apis': doc = apiGroupListDoc(types); break;
       case '/openapi/v2': doc = openapiV2Doc(types); break;
       case '/openapi/v3': doc = openapiV3IndexDoc(types); break;
       default:
-        if (parts[0] === 'api' && parts.length === 2) doc = apiResourceListDoc(types, '', parts[1]);
-        else if (parts[0] === 'apis' && parts.length === 2) doc = apiGroupDoc(types, parts[1]);
-        else if (parts[0] === 'apis' && parts.length === 3) doc = apiResourceListDoc(types, parts[1], parts[2]);
-        else if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'api' && parts.length === 4) doc = openapiV3GroupVersionDoc(types, '', parts[3]);
+        if (parts[0] === 'api' || parts[0] === 'apis') {
+          const d = discoveryResponse(path, req.headers.accept, types, `${this.opts.host}:${this.port}`);
+          if (!d) throw resourceNotFound();
+          return sendJson(res, 200, d.body, { 'Content-Type': d.contentType });
+        }
+        if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'api' && parts.length === 4) doc = openapiV3GroupVersionDoc(types, '', parts[3]);
         else if (parts[0] === 'openapi' && parts[1] === 'v3' && parts[2] === 'apis' && parts.length === 5) doc = openapiV3GroupVersionDoc(types, parts[3], parts[4]);
     }
     if (!doc) throw resourceNotFound();

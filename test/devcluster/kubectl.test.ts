@@ -23,7 +23,7 @@ describe('kubectl against the dev cluster', function () {
   const outputs: string[] = [];
 
   const kubectl = (...args: string[]): Promise<Run> => new Promise((done) => {
-    execFile(KUBECTL, ['--kubeconfig', join(dir, 'kubeconfig'), '--request-timeout=10s', ...args], { cwd: dir, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(KUBECTL, ['--kubeconfig', join(dir, 'kubeconfig'), '--cache-dir', join(dir, 'cache'), '--request-timeout=10s', ...args], { cwd: dir, timeout: 20_000 }, (err, stdout, stderr) => {
       outputs.push(stdout, stderr);
       done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
     });
@@ -74,6 +74,14 @@ describe('kubectl against the dev cluster', function () {
     assert.match(out, /^secrets\s+v1\s+true\s+Secret$/m);
     const keyferry = await ok('api-resources', '--api-group=keyferry.io', '-o', 'name');
     assert.deepEqual(keyferry.trim().split('\n').sort(), ['clustersecretstores.keyferry.io', 'externalsecrets.keyferry.io', 'secretstores.keyferry.io']);
+  });
+
+  it('discovery is aggregated: one request each to /api and /apis, none per group-version', async () => {
+    const r = await kubectl('api-resources', '-v=6', '--cache-dir', join(dir, 'fresh-cache'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /GET http:\/\/127\.0\.0\.1:\d+\/api\?timeout=\S+ 200 OK/);
+    assert.match(r.stderr, /GET http:\/\/127\.0\.0\.1:\d+\/apis\?timeout=\S+ 200 OK/);
+    assert.doesNotMatch(r.stderr, /\/apis\/keyferry\.io\/v1alpha1/);
   });
 
   it('Secret: apply, get (Type/Data columns), describe without values, immutable patch refused, AlreadyExists, delete', async () => {
