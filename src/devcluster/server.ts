@@ -2,10 +2,10 @@
 // watches, serves discovery/OpenAPI/version/OIDC documents and the `/_dev/` control API
 // (stats, faults, restart). Every failure is answered with a `Status` object.
 //
-// Where the pure modules of src/devcluster/{crd,discovery,openapi,table}/ plug in (each has a
-// simple stand-in until then): CRD compilation → `DevClusterServerOptions.compileCrd` default
-// (crd-fallback.ts); discovery and OpenAPI documents → `nonResource()` (docs-fallback.ts);
-// Tables → `buildTable` (table/), called for get, list and watch.
+// Where the pure modules of src/devcluster/{crd,discovery,openapi,table}/ plug in: CRD
+// compilation → `DevClusterServerOptions.compileCrd` default (crd-fallback.ts until crd/ is
+// wired); discovery and OpenAPI documents → `nonResource()`; Tables → `buildTable`, called for
+// get, list and watch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiCore, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
