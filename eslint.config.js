@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const providerSdks = {
   aws: ['@aws-sdk/*', '@smithy/*'],
   vault: ['node-vault'],
-  gcpsm: ['@google-cloud/secret-manager', 'google-auth-library', 'google-gax'],
+  gcpsm: ['@google-cloud/secret-manager', 'google-auth-library', 'google-gax', '@grpc/grpc-js'],
   azurekv: ['@azure/*'],
   onepassword: ['@1password/connect'],
   fake: [],
