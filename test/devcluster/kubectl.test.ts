@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { compileCrd } from '../../src/devcluster/crd/index.js';
 import { startDevCluster, type DevCluster, type KubeObject } from '../../src/devcluster/dev-cluster.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,7 +47,7 @@ describe('kubectl against the dev cluster', function () {
   before(async function () {
     if (!existsSync(KUBECTL)) throw new Error(`kubectl not found at ${KUBECTL}: run \`make tools\` first`);
     dir = await mkdtemp(join(tmpdir(), 'kf-kubectl-'));
-    cluster = await startDevCluster();
+    cluster = await startDevCluster({ compileCrd });
     await cluster.writeKubeconfig(join(dir, 'kubeconfig'));
     for (const f of ['externalsecret', 'secretstore', 'clustersecretstore']) {
       const docs = parseAllDocuments(await readFile(join(REPO, 'manifests/crds', `${f}.yaml`), 'utf8'));
@@ -164,6 +165,16 @@ describe('kubectl against the dev cluster', function () {
     assert.match(ssErr, /The SecretStore "two" is invalid: spec\.provider: Invalid value: .*exactly one of/);
     assert.equal(cluster.list('keyferry.io/v1alpha1', 'SecretStore').length, 0);
     assert.equal(cluster.list('keyferry.io/v1alpha1', 'ExternalSecret').length, 0);
+  });
+
+  it('refuses a broken CustomResourceDefinition with the problems named', async () => {
+    const crd = await file('bad-crd.yaml', [
+      'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata: {name: gizmos.test.keyferry.io}',
+      'spec:', '  group: test.keyferry.io', '  scope: Regional', '  names: {kind: Gizmo, plural: gizmos}',
+      '  versions:', '  - name: v1', '    served: true', '    storage: true', '    schema:', '      openAPIV3Schema:', '        type: object', '',
+    ].join('\n'));
+    const err = await fails('apply', '-f', crd);
+    assert.match(err, /The CustomResourceDefinition "gizmos\.test\.keyferry\.io" is invalid: spec\.scope: Unsupported value: "Regional"/);
   });
 
   it('explain reads the CRD schemas from OpenAPI v3', async () => {
