@@ -6,6 +6,7 @@ import { azureKeyVaultProvider } from '../../providers/azurekv/index.js';
 import { onePasswordProvider } from '../../providers/onepassword/index.js';
 import { awsProvider } from '../../providers/aws/index.js';
 import { vaultProvider } from '../../providers/vault/index.js';
+import { gcpSecretManagerProvider } from '../../providers/gcpsm/index.js';
 
 export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
   fake: fakeProvider as Provider,
@@ -13,4 +14,5 @@ export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
   onepassword: onePasswordProvider as Provider,
   aws: awsProvider as Provider,
   vault: vaultProvider as Provider,
+  gcpsm: gcpSecretManagerProvider as Provider,
 };
