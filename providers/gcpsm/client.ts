@@ -11,6 +11,7 @@ import {
   type FindQuery,
   type ProviderClient,
   type ProviderLogger,
+  type ProviderObserver,
   type RemoteRef,
   type RemoteSecret,
   type StoreValidation,
@@ -54,6 +55,7 @@ export interface GcpClientOptions {
   parent: string;
   clock: Clock;
   logger: ProviderLogger;
+  observer: ProviderObserver;
   redact: readonly string[];
   warnings: string[];
   /** Fetches a token before a call, so credential failures surface as typed errors. */
@@ -80,16 +82,22 @@ export class GcpSecretManagerClient implements ProviderClient {
     return `${this.options.parent}/secrets/${key}`;
   }
 
-  private async call<T>(action: string, signal: AbortSignal | undefined, run: () => Promise<T> & Cancellable): Promise<T> {
+  /** One RPC: token first, abortable, observed (operation, outcome, gRPC status), errors typed. */
+  private async call<T>(operation: string, action: string, signal: AbortSignal | undefined, run: () => Promise<T> & Cancellable): Promise<T> {
     if (signal?.aborted) throw toProviderError({ code: 1, details: 'aborted' }, { action, redact: this.options.redact });
     await this.options.ensureToken();
+    const started = this.options.clock.now();
     const promise = run();
     const onAbort = () => promise.cancel?.();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await promise;
+      const result = await promise;
+      this.options.observer.observe({ operation, outcome: 'success', durationMs: this.options.clock.now() - started, status: 'OK' });
+      return result;
     } catch (error) {
-      throw toProviderError(error, { action, redact: this.options.redact });
+      const mapped = toProviderError(error, { action, redact: this.options.redact });
+      this.options.observer.observe({ operation, outcome: mapped.kind, durationMs: this.options.clock.now() - started, status: mapped.code ?? mapped.reason });
+      throw mapped;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -104,7 +112,7 @@ export class GcpSecretManagerClient implements ProviderClient {
     const name = `${secret}/versions/${version}`;
     let response;
     try {
-      [response] = await this.call(`accessing ${ref.key} version ${version}`, ctx.signal, () => this.options.client.accessSecretVersion({ name }, callOptions));
+      [response] = await this.call('AccessSecretVersion', `accessing ${ref.key} version ${version}`, ctx.signal, () => this.options.client.accessSecretVersion({ name }, callOptions));
     } catch (error) {
       if ((error as { reason?: string }).reason === 'FailedPrecondition') throw await this.explainUnusableVersion(ref.key, name, version, error, ctx);
       throw error;
@@ -129,7 +137,7 @@ export class GcpSecretManagerClient implements ProviderClient {
   /** Turns FAILED_PRECONDITION into a reason naming the version's state (disabled, destroyed). */
   private async explainUnusableVersion(key: string, name: string, version: string, original: unknown, ctx: CallContext): Promise<unknown> {
     try {
-      const [v] = await this.call(`reading ${key} version ${version}`, ctx.signal, () => this.options.client.getSecretVersion({ name }, callOptions));
+      const [v] = await this.call('GetSecretVersion', `reading ${key} version ${version}`, ctx.signal, () => this.options.client.getSecretVersion({ name }, callOptions));
       const state = String(v.state ?? 'UNKNOWN');
       const resolved = v.name ? lastSegment(v.name) : version;
       const which = version === 'latest' ? `the latest version (${resolved})` : `version ${version}`;
@@ -144,7 +152,7 @@ export class GcpSecretManagerClient implements ProviderClient {
     if (this.versionCreated.has(resolvedName)) return this.versionCreated.get(resolvedName);
     if (this.metadataDenied || resolvedName.endsWith('/latest')) return undefined;
     const created = await this.bestEffort(async () => {
-      const [v] = await this.call('reading version metadata', ctx.signal, () => this.options.client.getSecretVersion({ name: resolvedName }, callOptions));
+      const [v] = await this.call('GetSecretVersion', 'reading version metadata', ctx.signal, () => this.options.client.getSecretVersion({ name: resolvedName }, callOptions));
       return toDate(v.createTime as Timestamp | null | undefined);
     });
     // A version's create time never changes, so it is cached for good (bounded).
@@ -159,7 +167,7 @@ export class GcpSecretManagerClient implements ProviderClient {
     if (cached && now - cached.readAtMs < SECRET_METADATA_TTL_MS) return cached.expiresAt;
     if (this.metadataDenied) return undefined;
     const expiresAt = await this.bestEffort(async () => {
-      const [s] = await this.call('reading secret metadata', ctx.signal, () => this.options.client.getSecret({ name: secret }, callOptions));
+      const [s] = await this.call('GetSecret', 'reading secret metadata', ctx.signal, () => this.options.client.getSecret({ name: secret }, callOptions));
       return toDate(s.expireTime as Timestamp | null | undefined);
     });
     if (this.secretExpiry.size >= MAX_CACHED_VERSIONS) this.secretExpiry.delete(this.secretExpiry.keys().next().value!);
@@ -193,7 +201,7 @@ export class GcpSecretManagerClient implements ProviderClient {
         throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a regular expression`, { reason: 'InvalidRegexp' });
       }
     }
-    const [secrets] = await this.call('listing secrets', ctx.signal, () =>
+    const [secrets] = await this.call('ListSecrets', 'listing secrets', ctx.signal, () =>
       this.options.client.listSecrets({ parent: this.options.parent, filter }, { ...callOptions, autoPaginate: true }));
     return secrets
       .map((s) => lastSegment(s.name ?? ''))

@@ -114,6 +114,6 @@ export const gcpSecretManagerProvider: Provider<GcpSecretManagerConfig> = {
       }
     };
 
-    return new GcpSecretManagerClient({ client, parent, clock: deps.clock, logger: deps.logger, redact, warnings, ensureToken });
+    return new GcpSecretManagerClient({ client, parent, clock: deps.clock, logger: deps.logger, observer: deps.observer, redact, warnings, ensureToken });
   },
 };

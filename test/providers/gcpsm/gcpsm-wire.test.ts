@@ -109,6 +109,7 @@ describe('gcpsm provider over gRPC', function () {
       assert.match(access[0]!.authorization ?? '', /^Bearer ya29\./);
       assert.equal(tokens.requests.filter((r) => r.grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer' && r.status === 200).length >= 1, true);
       assert.ok(deps.observations.some((o) => o.operation === 'OAuthToken' && o.outcome === 'success'));
+      assert.ok(deps.observations.some((o) => o.operation === 'AccessSecretVersion' && o.outcome === 'success' && o.status === 'OK'));
     });
 
     it('reads a pinned version number and caches version metadata', async () => {
