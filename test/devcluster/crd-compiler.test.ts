@@ -80,7 +80,7 @@ describe('dev cluster CRD compiler', function () {
     assert.deepEqual(check(gadget, base({ mode: 'C', size: -1, port: 1.5, note: null })).map((e) => `${e.field}: ${e.message}`).sort(), [
       'spec.mode: Unsupported value: "C": supported values: "A", "B"',
       'spec.port: Invalid value: "number": spec.port in body must be of type integer,string: "number"',
-      'spec.size: Invalid value: -1: spec.size in body must be >= 0',
+      'spec.size: Invalid value: -1: spec.size in body should be greater than or equal to 0',
     ]);
     assert.deepEqual(check(gadget, base({})), [{ field: 'spec.size', type: 'FieldValueRequired', message: 'Required value' }]);
     assert.deepEqual(check(gadget, base({ size: 1, port: 'http' })), []);

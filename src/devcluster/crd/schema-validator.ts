@@ -55,8 +55,17 @@ function toFieldError(e: ErrorObject, root: unknown): FieldError | undefined {
       return { field, type: 'FieldValueTooMany', message: `Too many: ${Object.keys(value as object).length}: must have at most ${String(p.limit)} items` };
     case 'pattern':
       return { field, type: 'FieldValueInvalid', message: `Invalid value: ${shown}: ${field} in body should match '${String(p.pattern)}'` };
-    default:
-      return { field, type: 'FieldValueInvalid', message: `Invalid value: ${shown}: ${field || 'body'} in body ${e.message ?? e.keyword}` };
+    default: {
+      // kube-openapi's wording for the bounds it checks; ajv's own message otherwise.
+      const limit = String(p.limit);
+      const wording: Record<string, string> = {
+        minimum: `should be greater than or equal to ${limit}`, exclusiveMinimum: `should be greater than ${limit}`,
+        maximum: `should be less than or equal to ${limit}`, exclusiveMaximum: `should be less than ${limit}`,
+        minLength: `should be at least ${limit} chars long`, minItems: `should have at least ${limit} items`,
+        minProperties: `should have at least ${limit} properties`, uniqueItems: 'shouldn\'t contain duplicates',
+      };
+      return { field, type: 'FieldValueInvalid', message: `Invalid value: ${shown}: ${field || 'body'} in body ${wording[e.keyword] ?? e.message ?? e.keyword}` };
+    }
   }
 }
 
