@@ -89,7 +89,10 @@ export class EndpointLimiters {
     }
   }
 
-  /** The limiter of an endpoint, created with the first budget seen for it. */
+  /**
+   * The limiter of an endpoint, created with the budget of the first store that uses it
+   * (stores sharing an endpoint share one budget); `release` lets the next store's budget in.
+   */
   limiterFor(endpoint: string, rateLimit: RateLimit): Bottleneck {
     return this.entry(endpoint, rateLimit).limiter;
   }
@@ -137,6 +140,18 @@ export class EndpointLimiters {
     }, cooldown);
   }
 
+  /**
+   * Forgets an endpoint's limiter (a store's spec changed): calls already queued still run
+   * under it, the next call creates a limiter with the budget it brings.
+   */
+  release(endpoint: string): void {
+    const entry = this.endpoints.get(endpoint);
+    if (!entry) return;
+    this.endpoints.delete(endpoint);
+    if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
+    void entry.limiter.stop({ dropWaitingJobs: false }).catch((error: unknown) => this.options.onError?.(endpoint, error));
+  }
+
   isSlowed(endpoint: string): boolean {
     return this.endpoints.get(endpoint)?.slowedUntil !== undefined;
   }
@@ -165,7 +180,9 @@ export class EndpointLimiters {
       // bottleneck only hands out refilled tokens on its heartbeat (5 s in Redis mode);
       // tie it to the refill step so the configured rate is what is reached.
       heartbeatInterval: bucket.reservoirIncreaseInterval,
-      ...(this.connection ? { id: `keyferry-endpoint:${endpoint}`, datastore: 'ioredis', clearDatastore: false, connection: this.connection } : {}),
+      // The budget is part of the Redis id: bottleneck keeps the settings it finds in Redis,
+      // so a changed budget must name a new shared bucket.
+      ...(this.connection ? { id: `keyferry-endpoint:${endpoint}:${rateLimit.requestsPerSecond}/${rateLimit.burst}/${rateLimit.maxConcurrent}`, datastore: 'ioredis', clearDatastore: false, connection: this.connection } : {}),
     } as Bottleneck.ConstructorOptions);
     // Datastore errors (Redis unreachable) surface on the scheduled calls; keep the event
     // from becoming an unhandled 'error'.

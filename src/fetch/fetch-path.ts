@@ -84,6 +84,7 @@ export class FetchPath implements RemoteFetcher {
   private readonly retry;
   private readonly endpointProvider = new Map<string, string>();
   private readonly storeLabels = new Map<string, { provider: string; store: string }>();
+  private readonly storeEndpoints = new Map<string, string>();
 
   constructor(private readonly options: FetchPathOptions) {
     this.clock = options.clock ?? systemFetchClock;
@@ -135,6 +136,10 @@ export class FetchPath implements RemoteFetcher {
     this.batchers.delete(storeId);
     this.breakers.forget(storeId);
     this.storeLabels.delete(storeId);
+    // A changed spec may bring a new rate limit for its endpoint.
+    const endpoint = this.storeEndpoints.get(storeId);
+    this.storeEndpoints.delete(storeId);
+    if (endpoint !== undefined) this.limiters.release(endpoint);
   }
 
   breakerState(storeId: string): BreakerState {
@@ -149,6 +154,7 @@ export class FetchPath implements RemoteFetcher {
   private remember(store: StoreHandle): void {
     this.endpointProvider.set(store.endpoint, store.provider);
     this.storeLabels.set(store.id, { provider: store.provider, store: store.label });
+    this.storeEndpoints.set(store.id, store.endpoint);
   }
 
   private async load(store: StoreHandle, ref: RemoteRef, cacheKey: string, signal: AbortSignal | undefined): Promise<RemoteSecret> {

@@ -15,6 +15,9 @@ describe('EndpointLimiters', () => {
       assert.equal(a, b);
       assert.notEqual(a, c);
       assert.equal(limiters.size, 2);
+      limiters.release('aws:123456789012:eu-west-1:role/a');
+      const d = limiters.limiterFor('aws:123456789012:eu-west-1:role/a', { ...budget, requestsPerSecond: 5 });
+      assert.notEqual(d, a, 'after release, the next budget gets a new limiter');
     } finally {
       await limiters.close();
     }

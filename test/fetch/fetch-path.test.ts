@@ -154,6 +154,18 @@ describe('FetchPath', () => {
     assert.equal((await other).value.toString(), 'x');
   });
 
+  it('find goes to the client through the same path, and returns nothing where the client cannot list', async () => {
+    const client = countingClient();
+    let queries = 0;
+    const lister = Object.assign(client, { find: async () => (queries++, ['a', 'b']) });
+    const registry = new Registry();
+    const path = fetchPath({}, registry);
+    assert.deepEqual(await path.find(storeOf(lister), { nameRegexp: '.*' }), ['a', 'b']);
+    assert.equal(queries, 1);
+    assert.match(await registry.metrics(), /externalsecret_provider_api_calls_count\{provider="aws",call="FindSecrets",status="success"\} 1/);
+    assert.deepEqual(await path.find(storeOf(countingClient(), 'SecretStore/ns/other'), {}), []);
+  });
+
   it('derives the "latest" TTL from the refresh intervals', () => {
     assert.equal(latestTtlFor([60_000, 3_600_000]), 6_000);
     assert.equal(latestTtlFor([1_000]), 1_000);
