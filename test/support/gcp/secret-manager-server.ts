@@ -90,6 +90,8 @@ export class FakeSecretManagerServer {
   readonly denied = new Set<string>();
   /** When set, payloads carry a CRC32C that does not match their data. */
   corruptPayloads = false;
+  /** Secrets (full names) whose payloads carry a CRC32C that does not match their data. */
+  readonly corruptSecrets = new Set<string>();
   private failures: InjectedFailure[] = [];
   private server?: grpc.Server;
   private clock = () => new Date();
@@ -230,7 +232,7 @@ export class FakeSecretManagerServer {
     const checksum = crc32c(version.data);
     return {
       name: `${secretName}/versions/${version.id}`,
-      payload: { data: version.data, dataCrc32c: String(this.corruptPayloads ? (checksum ^ 0x1) >>> 0 : checksum) },
+      payload: { data: version.data, dataCrc32c: String(this.corruptPayloads || this.corruptSecrets.has(secretName) ? (checksum ^ 0x1) >>> 0 : checksum) },
     };
   }
 
