@@ -103,8 +103,10 @@ describe('operator end to end: scenarios', function () {
 
   it('gives a bad spec one clear condition and bounded retries', async () => {
     const { cluster } = fx;
+    // The store first: an ExternalSecret seen before its store would first (rightly) report that.
+    await cluster.apply(fakeStore('fake', 'bad', [{ key: 'k', value: '{"a":"1"}' }]));
+    await eventually(() => readyOf(cluster.get(API, 'SecretStore', 'fake', 'bad'))?.reason === 'Valid', 10_000, 'store Valid');
     await cluster.apply([
-      fakeStore('fake', 'bad', [{ key: 'k', value: '{"a":"1"}' }]),
       // Wrong in the spec itself: waits for a spec change.
       externalSecret('template', 'bad', {
         secretStoreRef: { name: 'fake' }, refreshInterval: '1s',
