@@ -59,6 +59,8 @@ export function tokenBucketFor(rateLimit: RateLimit, divisor = 1): TokenBucket {
 interface EndpointEntry {
   limiter: Bottleneck;
   bucket: TokenBucket;
+  budget: string;
+  released?: boolean;
   slowedUntil?: unknown;
 }
 
@@ -141,15 +143,13 @@ export class EndpointLimiters {
   }
 
   /**
-   * Forgets an endpoint's limiter (a store's spec changed): calls already queued still run
-   * under it, the next call creates a limiter with the budget it brings.
+   * A store on this endpoint changed its spec: the next call may bring a new budget. Only a
+   * different budget replaces the limiter (calls already queued still run under the old
+   * one); the same budget keeps it, so a store that keeps failing does not refill the burst.
    */
   release(endpoint: string): void {
     const entry = this.endpoints.get(endpoint);
-    if (!entry) return;
-    this.endpoints.delete(endpoint);
-    if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
-    void entry.limiter.stop({ dropWaitingJobs: false }).catch((error: unknown) => this.options.onError?.(endpoint, error));
+    if (entry) entry.released = true;
   }
 
   isSlowed(endpoint: string): boolean {
@@ -171,7 +171,17 @@ export class EndpointLimiters {
   }
 
   private entry(endpoint: string, rateLimit: RateLimit): EndpointEntry {
+    const budget = `${rateLimit.requestsPerSecond}/${rateLimit.burst}/${rateLimit.maxConcurrent}`;
     let entry = this.endpoints.get(endpoint);
+    if (entry?.released) {
+      entry.released = false;
+      if (entry.budget !== budget) {
+        if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
+        void entry.limiter.stop({ dropWaitingJobs: false }).catch((error: unknown) => this.options.onError?.(endpoint, error));
+        this.endpoints.delete(endpoint);
+        entry = undefined;
+      }
+    }
     if (entry) return entry;
     const divisor = this.connection ? 1 : Math.max(1, this.options.shardCount ?? 1);
     const bucket = tokenBucketFor(rateLimit, divisor);
@@ -182,13 +192,13 @@ export class EndpointLimiters {
       heartbeatInterval: bucket.reservoirIncreaseInterval,
       // The budget is part of the Redis id: bottleneck keeps the settings it finds in Redis,
       // so a changed budget must name a new shared bucket.
-      ...(this.connection ? { id: `keyferry-endpoint:${endpoint}:${rateLimit.requestsPerSecond}/${rateLimit.burst}/${rateLimit.maxConcurrent}`, datastore: 'ioredis', clearDatastore: false, connection: this.connection } : {}),
+      ...(this.connection ? { id: `keyferry-endpoint:${endpoint}:${budget}`, datastore: 'ioredis', clearDatastore: false, connection: this.connection } : {}),
     } as Bottleneck.ConstructorOptions);
     // Datastore errors (Redis unreachable) surface on the scheduled calls; keep the event
     // from becoming an unhandled 'error'.
     limiter.on('error', (error: unknown) => this.options.onError?.(endpoint, error));
     limiter.chain(this.global);
-    entry = { limiter, bucket };
+    entry = { limiter, bucket, budget };
     this.endpoints.set(endpoint, entry);
     return entry;
   }

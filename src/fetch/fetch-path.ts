@@ -136,7 +136,7 @@ export class FetchPath implements RemoteFetcher {
     this.batchers.delete(storeId);
     this.breakers.forget(storeId);
     this.storeLabels.delete(storeId);
-    // A changed spec may bring a new rate limit for its endpoint.
+    // A changed spec may bring a new rate limit for its endpoint (replaced only if it differs).
     const endpoint = this.storeEndpoints.get(storeId);
     this.storeEndpoints.delete(storeId);
     if (endpoint !== undefined) this.limiters.release(endpoint);

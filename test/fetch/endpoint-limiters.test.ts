@@ -16,8 +16,10 @@ describe('EndpointLimiters', () => {
       assert.notEqual(a, c);
       assert.equal(limiters.size, 2);
       limiters.release('aws:123456789012:eu-west-1:role/a');
+      assert.equal(limiters.limiterFor('aws:123456789012:eu-west-1:role/a', budget), a, 'same budget after a spec change: same limiter');
+      limiters.release('aws:123456789012:eu-west-1:role/a');
       const d = limiters.limiterFor('aws:123456789012:eu-west-1:role/a', { ...budget, requestsPerSecond: 5 });
-      assert.notEqual(d, a, 'after release, the next budget gets a new limiter');
+      assert.notEqual(d, a, 'a changed budget after a spec change gets a new limiter');
     } finally {
       await limiters.close();
     }
