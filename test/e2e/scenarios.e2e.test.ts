@@ -32,7 +32,9 @@ describe('operator end to end: scenarios', function () {
   it('changing the remote data makes a new version within one refresh, keeps `retain` previous ones and deletes the oldest', async () => {
     const { cluster } = fx;
     const store = (value: string) => fakeStore('fake', 'rotate', [{ key: 'api', value }]);
-    await cluster.apply([store(PLANTED[0]!), externalSecret('api', 'rotate', {
+    await cluster.apply(store(PLANTED[0]!));
+    await eventually(() => readyOf(cluster.get(API, 'SecretStore', 'fake', 'rotate'))?.reason === 'Valid', 10_000, 'store Valid');
+    await cluster.apply([externalSecret('api', 'rotate', {
       secretStoreRef: { name: 'fake' }, refreshInterval: '1s',
       data: [{ secretKey: 'token', remoteRef: { key: 'api' } }],
       target: { name: 'api', versioning: { retain: 1, minRetention: '0s' } },
