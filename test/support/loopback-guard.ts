@@ -99,6 +99,34 @@ export function installLoopbackGuard(): () => void {
       }
       return (dnsPromisesLookup as (...a: unknown[]) => Promise<unknown>)(hostname, ...rest);
     } as typeof dnsPromisesLookup;
+    // Record lookups (resolve*, reverse) go to the system's DNS servers themselves, so
+    // they are blocked for non-loopback names too, on the module and on Resolver instances.
+    const resolverTargets: Array<Record<string, unknown>> = [
+      dns as unknown as Record<string, unknown>,
+      dns.promises as unknown as Record<string, unknown>,
+      dns.Resolver.prototype as unknown as Record<string, unknown>,
+      dns.promises.Resolver.prototype as unknown as Record<string, unknown>,
+    ];
+    const resolverOriginals: Array<[Record<string, unknown>, string, unknown]> = [];
+    for (const target of resolverTargets) {
+      const promised = target === resolverTargets[1] || target === resolverTargets[3];
+      for (const method of ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCname', 'resolveMx', 'resolveNs', 'resolveSrv', 'resolveTxt', 'resolveSoa', 'resolveNaptr', 'resolveCaa', 'resolvePtr', 'reverse']) {
+        const original = target[method];
+        if (typeof original !== 'function') continue;
+        resolverOriginals.push([target, method, original]);
+        target[method] = function guardedResolve(this: unknown, name: string, ...rest: unknown[]) {
+          if (!isLoopbackHost(name)) {
+            if (!promised) block(name, `dns.${method}`);
+            try {
+              block(name, `dns.promises.${method}`);
+            } catch (error) {
+              return Promise.reject(error as Error);
+            }
+          }
+          return (original as (...a: unknown[]) => unknown).call(this, name, ...rest);
+        };
+      }
+    }
     // ESM named imports of builtins (`import { lookup } from 'node:dns'`) see the patch only after a sync.
     syncBuiltinESMExports();
 
@@ -107,6 +135,7 @@ export function installLoopbackGuard(): () => void {
       tls.connect = tlsConnect;
       dns.lookup = dnsLookup;
       dns.promises.lookup = dnsPromisesLookup;
+      for (const [target, method, original] of resolverOriginals) target[method] = original;
       syncBuiltinESMExports();
     };
   }

@@ -39,6 +39,13 @@ describe('loopback guard', () => {
     await assert.rejects(dns.promises.lookup('sts.googleapis.com'), NonLoopbackConnectionError);
   });
 
+  it('throws for record lookups (resolve*, Resolver instances) of public names', async () => {
+    assert.throws(() => dns.resolveTxt('_grpc_config.secretmanager.googleapis.com', () => undefined), NonLoopbackConnectionError);
+    assert.throws(() => new dns.Resolver().resolve4('metadata.google.internal', () => undefined), NonLoopbackConnectionError);
+    await assert.rejects(dns.promises.resolveSrv('_ldap._tcp.example.com'), NonLoopbackConnectionError);
+    await assert.rejects(new dns.promises.Resolver().resolveTxt('_grpc_config.example.com'), NonLoopbackConnectionError);
+  });
+
   it('lets loopback connections through', async () => {
     const server = net.createServer((socket) => socket.end('ok'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
