@@ -116,6 +116,11 @@ describe('operator end to end: gcpsm', function () {
       },
       store('sm-key', { auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcp-creds', key: 'key.json' } } } }),
       store('sm-wif', { auth: { workloadIdentityFederation: { serviceAccountRef: { name: 'keyferry' }, credConfig: { name: 'gcp-wif', key: 'config.json' } } } }),
+      // Left on the public endpoint (secretmanager.googleapis.com): must never get out.
+      { apiVersion: API, kind: 'SecretStore', metadata: { name: 'sm-public', namespace: NS }, spec: { provider: { gcpsm: {
+        projectID: PROJECT, auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcp-creds', key: 'key.json' } } },
+      } } } },
+      sync('public', 'sm-public', { key: 'db' }),
       store('sm-revoked', { auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcp-creds', key: 'revoked.json' } } } }),
       sync('db-key', 'sm-key', { key: 'db', property: 'password' }),
       sync('db-wif', 'sm-wif', { key: 'db', property: 'password' }),
@@ -224,8 +229,12 @@ describe('operator end to end: gcpsm', function () {
     }
   });
 
-  it('nothing left 127.0.0.1', () => {
-    assert.equal(/loopback guard blocked/.test(op.output()), false, 'the operator process tried to leave');
+  it('nothing left 127.0.0.1: the guard stopped the one store left on the public endpoint, and nothing else', async () => {
+    const condition = await waitReason('public', 'SecretSyncedError');
+    assert.match(condition.message ?? '', /^Unavailable: /);
+    const blocked = [...op.output().matchAll(/loopback guard blocked (\S+) via/g)].map((m) => m[1]!);
+    assert.ok(blocked.length > 0, 'the guard is active in the operator process');
+    assert.deepEqual([...new Set(blocked.map((t) => t.replace(/:\d+$/, '')))], ['secretmanager.googleapis.com'], 'only the public-endpoint store tried to leave');
     assert.deepEqual(blockedAttempts.slice(blockedBefore).map((e) => e.message), [], 'nothing in the test process');
   });
 });
