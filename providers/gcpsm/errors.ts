@@ -49,7 +49,8 @@ export function toProviderError(error: unknown, context: { action: string; redac
   if (isProviderError(error)) return error;
   const e = (error ?? {}) as GrpcLikeError;
   const detail = typeof e.details === 'string' && e.details !== '' ? e.details : typeof e.message === 'string' ? e.message : String(error);
-  const message = `${context.action}: ${detail}`;
+  // Google OAuth access tokens (ya29.…) are not in the contract's generic patterns.
+  const message = `${context.action}: ${detail.replace(/\bya29\.[A-Za-z0-9._-]+/g, '[redacted-token]')}`;
   const code = typeof e.code === 'number' ? e.code : undefined;
   const options = { code: code === undefined ? undefined : (codeNames[code] ?? String(code)), cause: error, redact: context.redact };
   // A failing credential exchange inside the channel surfaces as a plugin metadata error.

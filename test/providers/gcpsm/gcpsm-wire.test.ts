@@ -247,10 +247,11 @@ describe('gcpsm provider over gRPC', function () {
       ];
       for (const [code, kind, codeName] of cases) {
         sm.calls.length = 0;
-        sm.fail({ code, message: `injected ${codeName} near ${PLANTED}`, method: 'AccessSecretVersion', times: 1, retryAfterSeconds: code === grpc.status.RESOURCE_EXHAUSTED ? 7 : undefined });
+        sm.fail({ code, message: `injected ${codeName} for ya29.c.b0AXv0zTPlantedAccessToken_9f8e7d and assertion=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl`, method: 'AccessSecretVersion', times: 1, retryAfterSeconds: code === grpc.status.RESOURCE_EXHAUSTED ? 7 : undefined });
         const error = await rejection(client.fetch({ key: 'db-password' }));
         assert.equal(error.kind, kind, codeName);
         assert.equal(error.code, codeName);
+        assert.ok(!error.message.includes('ya29.c.') && !error.message.includes('eyJhbGci'), `${codeName}: no token in "${error.message}"`);
         assert.equal(sm.callsOf('AccessSecretVersion').length, 1, `${codeName} is not retried by the SDK`);
         if (kind === 'Throttled') assert.equal((error as ProviderError & { retryAfterMs?: number }).retryAfterMs, 7000);
       }
@@ -321,6 +322,23 @@ describe('gcpsm provider over gRPC', function () {
       const client = await connect(tlsConfig({ caBundle: stranger.caBundle }), keyDeps());
       const error = await rejection(client.fetch({ key: 'db-password' }));
       assert.equal(error.kind, 'Unavailable');
+    });
+  });
+
+  describe('secrets stay secret', () => {
+    it('log lines and observations of a session with successes and failures carry no value, key or token', async () => {
+      const deps = keyDeps();
+      const client = await connect(tlsConfig(), deps);
+      await client.fetch({ key: 'db-password' });
+      await client.fetch({ key: 'db-json' });
+      sm.corruptPayloads = true;
+      await rejection(client.fetch({ key: 'db-password', version: '1' }));
+      sm.corruptPayloads = false;
+      sm.fail({ code: grpc.status.PERMISSION_DENIED, message: 'denied', method: 'GetSecret' });
+      await client.fetch({ key: 'other-api-key' });
+      const text = [...deps.logLines, JSON.stringify(deps.observations)].join('\n');
+      assert.ok(deps.logLines.length > 0);
+      for (const needle of [PLANTED, 'old-value', 'PRIVATE KEY', key.private_key_id, 'ya29.', 'eyJ']) assert.ok(!text.includes(needle), needle.slice(0, 10));
     });
   });
 
