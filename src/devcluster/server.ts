@@ -3,9 +3,8 @@
 // (stats, faults, restart). Every failure is answered with a `Status` object.
 //
 // Where the pure modules of src/devcluster/{crd,discovery,openapi,table}/ plug in: CRD
-// compilation → `DevClusterServerOptions.compileCrd` default (crd-fallback.ts until crd/ is
-// wired); discovery and OpenAPI documents → `nonResource()`; Tables → `buildTable`, called for
-// get, list and watch.
+// compilation → `DevClusterServerOptions.compileCrd` (default `compileCrd`); discovery and
+// OpenAPI documents → `nonResource()`; Tables → `buildTable`, called for get, list and watch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiCore, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
@@ -13,7 +12,7 @@ import {
   ApiError, badRequest, gone, methodNotAllowed, notFound, resourceNotFound, successStatus, unsupportedMediaType,
 } from './api-error.js';
 import { builtinResources } from './builtin-types.js';
-import { compileCrdFallback } from './crd-fallback.js';
+import { compileCrd } from './crd/index.js';
 import { installCrdController, type CrdCompiler } from './crd-controller.js';
 import { discoveryResponse } from './discovery/index.js';
 import { openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc } from './openapi/index.js';
@@ -49,7 +48,7 @@ export interface DevClusterServerOptions {
   minTokenExpirationSeconds?: number;
   /** Events kept per resource for watches from a resourceVersion (default 10 000). */
   watchHistorySize?: number;
-  /** Compiles a CRD into served types (default: the CRD compiler module, or a minimal fallback). */
+  /** Compiles a CRD into served types (default: `compileCrd` of src/devcluster/crd/). */
   compileCrd?: CrdCompiler;
   logger?: DevClusterLogger;
   /** Clock for timestamps and token times. */
@@ -95,7 +94,7 @@ export class DevClusterServer {
     for (const r of builtinResources()) this.registry.add(r);
     installCrdController({
       core: this.core, store: this.store, registry: this.registry, hub: this.hub, now: this.now,
-      compile: options.compileCrd ?? compileCrdFallback,
+      compile: options.compileCrd ?? compileCrd,
     });
     this.installNamespaceHooks();
     this.http = createServer({ keepAlive: true, noDelay: true }, (req, res) => { void this.handle(req, res); });
