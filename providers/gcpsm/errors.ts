@@ -37,8 +37,17 @@ interface GrpcLikeError {
   metadata?: { get?(key: string): unknown[] };
 }
 
-/** Seconds from a `retry-after` trailer or google.rpc.RetryInfo-style `retryDelay`, when present. */
-function retryAfterMs(error: GrpcLikeError): number | undefined {
+/**
+ * The delay of a google.rpc.RetryInfo detail (decoded by the SDK into `statusDetails`), or
+ * of a `retry-after` trailer a proxy may add.
+ */
+function retryAfterMs(error: GrpcLikeError & { statusDetails?: unknown }): number | undefined {
+  if (Array.isArray(error.statusDetails)) {
+    for (const detail of error.statusDetails) {
+      const delay = (detail as { retryDelay?: { seconds?: unknown; nanos?: unknown } } | null)?.retryDelay;
+      if (delay) return Number(String(delay.seconds ?? 0)) * 1000 + Math.round(Number(delay.nanos ?? 0) / 1e6);
+    }
+  }
   const values = error.metadata?.get?.('retry-after');
   const first = Array.isArray(values) ? values[0] : undefined;
   if (typeof first === 'string' && /^\d+(\.\d+)?$/.test(first)) return Math.round(Number(first) * 1000);

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
 import { crc32c } from '../../../providers/gcpsm/crc32c.js';
 
 export type VersionState = 'ENABLED' | 'DISABLED' | 'DESTROYED';
@@ -33,7 +34,7 @@ export interface InjectedFailure {
   method?: string;
   /** How many calls fail; every call until cleared when unset. */
   times?: number;
-  /** Sent as a `retry-after` trailer (seconds). */
+  /** Sent as a google.rpc.RetryInfo detail (seconds), as Google APIs do on quota errors. */
   retryAfterSeconds?: number;
 }
 
@@ -70,6 +71,17 @@ function loadService(): grpc.ServiceDefinition {
     google: { cloud: { secretmanager: { v1: { SecretManagerService: { service: grpc.ServiceDefinition } } } } };
   };
   return loaded.google.cloud.secretmanager.v1.SecretManagerService.service;
+}
+
+/**
+ * google.rpc.Status { code, message, details: [Any(google.rpc.RetryInfo { retry_delay })] },
+ * the `grpc-status-details-bin` trailer Google APIs attach to RESOURCE_EXHAUSTED.
+ */
+function statusWithRetryInfo(code: number, message: string, retryDelaySeconds: number): Buffer {
+  const duration = protobuf.Writer.create().uint32(8).int64(retryDelaySeconds).finish();
+  const retryInfo = protobuf.Writer.create().uint32(10).bytes(duration).finish();
+  const any = protobuf.Writer.create().uint32(10).string('type.googleapis.com/google.rpc.RetryInfo').uint32(18).bytes(retryInfo).finish();
+  return Buffer.from(protobuf.Writer.create().uint32(8).int32(code).uint32(18).string(message).uint32(26).bytes(any).finish());
 }
 
 function timestamp(date: Date): { seconds: string; nanos: number } {
@@ -156,7 +168,7 @@ export class FakeSecretManagerServer {
         } catch (error) {
           if (!(error instanceof RpcError)) throw error;
           const metadata = new grpc.Metadata();
-          if (error.retryAfterSeconds !== undefined) metadata.set('retry-after', String(error.retryAfterSeconds));
+          if (error.retryAfterSeconds !== undefined) metadata.set('grpc-status-details-bin', statusWithRetryInfo(error.code, error.message, error.retryAfterSeconds));
           callback({ code: error.code, details: error.message, metadata, name: 'RpcError', message: error.message });
         }
       };
