@@ -167,6 +167,26 @@ describe('gcpsm provider over gRPC', function () {
       assert.equal(error.kind, 'Unavailable');
     });
 
+    it('reuses one access token across calls until it nears expiry', async () => {
+      const deps = issuer.deps();
+      const fresh = tokens.createServiceAccountKey(`cached@${PROJECT}.iam.gserviceaccount.com`, PROJECT);
+      deps.secrets.set('team-a/gcp-key/key.json', Buffer.from(JSON.stringify(fresh)));
+      const client = await connect(tlsConfig(), deps);
+      const before = tokens.requests.length;
+      await Promise.all([client.fetch({ key: 'db-password' }), client.fetch({ key: 'db-json' }), client.fetch({ key: 'db-password', version: '1' })]);
+      await client.fetch({ key: 'other-api-key' });
+      assert.equal(tokens.requests.length - before, 1);
+    });
+
+    it('an aborted call is refused without reaching the server', async () => {
+      const client = await connect(tlsConfig(), keyDeps());
+      const controller = new AbortController();
+      controller.abort();
+      const error = await rejection(client.fetch({ key: 'db-password' }, { signal: controller.signal }));
+      assert.equal(error.kind, 'Unavailable');
+      assert.equal(sm.callsOf('AccessSecretVersion').length, 0);
+    });
+
     it('takes the project from the key when the store names none', async () => {
       const client = await connect(tlsConfig({ projectID: undefined }), keyDeps());
       assert.equal((await client.fetch({ key: 'db-password' })).versionId, '2');
