@@ -121,6 +121,8 @@ describe('operator end to end: gcpsm', function () {
         projectID: PROJECT, auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcp-creds', key: 'key.json' } } },
       } } } },
       sync('public', 'sm-public', { key: 'db' }),
+      store('sm-unreachable', { endpoint: '127.0.0.1:9', auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcp-creds', key: 'key.json' } } } }),
+      sync('unreachable', 'sm-unreachable', { key: 'db' }),
       store('sm-revoked', { auth: { secretRef: { secretAccessKeySecretRef: { name: 'gcp-creds', key: 'revoked.json' } } } }),
       sync('db-key', 'sm-key', { key: 'db', property: 'password' }),
       sync('db-wif', 'sm-wif', { key: 'db', property: 'password' }),
@@ -200,6 +202,8 @@ describe('operator end to end: gcpsm', function () {
     assert.match(disabled.message ?? '', /^NotFound: .*latest version \(1\).*DISABLED/);
     const forbidden = await waitReason('forbidden', 'SecretSyncedError');
     assert.match(forbidden.message ?? '', /^Auth: /);
+    const unreachable = await waitReason('unreachable', 'SecretSyncedError');
+    assert.match(unreachable.message ?? '', /^Unavailable: /);
     const revoked = readyOf(es('revoked'));
     assert.ok(revoked?.status !== 'True');
     const revokedStore = await eventually(() => {
@@ -216,6 +220,7 @@ describe('operator end to end: gcpsm', function () {
     assert.ok(((await metric('OK')) ?? 0) > 0);
     assert.ok(((await metric('NOT_FOUND')) ?? 0) > 0);
     assert.ok(((await metric('PERMISSION_DENIED')) ?? 0) > 0);
+    assert.ok(((await metric('UNAVAILABLE')) ?? 0) > 0);
 
     const texts = [
       op.output(),
