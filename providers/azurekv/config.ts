@@ -1,17 +1,12 @@
 // The `azurekv` store block. Field names follow External Secrets Operator's
 // `spec.provider.azurekv`; `authorityHost`, `caBundle` and `caProvider` are keyferry's
 // additions for private clouds and private endpoints.
-import type { ConfigIssue, SecretKeySelector, ServiceAccountSelector } from '../contract/index.js';
+import type { CaProvider, ConfigIssue, SecretKeySelector, ServiceAccountSelector } from '../contract/index.js';
 
 export type AzureAuthType = 'ServicePrincipal' | 'ManagedIdentity' | 'WorkloadIdentity';
 export type AzureEnvironmentType = 'PublicCloud' | 'USGovernmentCloud' | 'ChinaCloud' | 'GermanCloud';
 
-export interface AzureCaProvider {
-  type: 'Secret' | 'ConfigMap';
-  name: string;
-  key: string;
-  namespace?: string;
-}
+export type AzureCaProvider = CaProvider;
 
 export interface AzureKeyVaultConfig {
   /** Defaults to ServicePrincipal, as in ESO. */

@@ -4,6 +4,7 @@ import { Agent } from 'node:https';
 import { SecretClient } from '@azure/keyvault-secrets';
 import {
   ConfigError,
+  readCaBundle,
   type ConfigIssue,
   type Provider,
   type ProviderClient,
@@ -18,14 +19,6 @@ import { toProviderError } from './errors.js';
 export type { AzureKeyVaultConfig, AzureAuthType, AzureEnvironmentType, AzureCaProvider } from './config.js';
 export { AzureKeyVaultClient } from './client.js';
 export { workloadIdentityAudience } from './credential.js';
-
-async function readCaBundle(config: AzureKeyVaultConfig, deps: ProviderDeps): Promise<string | undefined> {
-  if (config.caBundle) return Buffer.from(config.caBundle, 'base64').toString('utf8');
-  const ca = config.caProvider;
-  if (!ca) return undefined;
-  const ref = { name: ca.name, key: ca.key, namespace: ca.namespace };
-  return ca.type === 'ConfigMap' ? deps.readConfigMap(ref) : (await deps.readSecret(ref)).toString('utf8');
-}
 
 export const azureKeyVaultProvider: Provider<AzureKeyVaultConfig> = {
   name: 'azurekv',

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './scrub.js';
 export * from './remote-secret.js';
 export * from './provider.js';
+export * from './ca-bundle.js';

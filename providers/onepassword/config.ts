@@ -1,14 +1,9 @@
 // The `onepassword` store block, as External Secrets Operator names it: a Connect server,
 // the Connect token's Secret, and vaults by name with a search priority (lower first).
 // `caBundle`/`caProvider` are keyferry's additions for a Connect server behind a private CA.
-import type { ConfigIssue, SecretKeySelector } from '../contract/index.js';
+import type { CaProvider, ConfigIssue, SecretKeySelector } from '../contract/index.js';
 
-export interface OnePasswordCaProvider {
-  type: 'Secret' | 'ConfigMap';
-  name: string;
-  key: string;
-  namespace?: string;
-}
+export type OnePasswordCaProvider = CaProvider;
 
 export interface OnePasswordConfig {
   connectHost: string;

@@ -3,6 +3,7 @@
 import { OnePasswordConnect } from '@1password/connect';
 import {
   ConfigError,
+  readCaBundle,
   type ConfigIssue,
   type Provider,
   type ProviderClient,
@@ -16,14 +17,6 @@ import { toProviderError } from './errors.js';
 
 export type { OnePasswordConfig, OnePasswordCaProvider } from './config.js';
 export { OnePasswordClient } from './client.js';
-
-async function readCaBundle(config: OnePasswordConfig, deps: ProviderDeps): Promise<string | undefined> {
-  if (config.caBundle) return Buffer.from(config.caBundle, 'base64').toString('utf8');
-  const ca = config.caProvider;
-  if (!ca) return undefined;
-  const ref = { name: ca.name, key: ca.key, namespace: ca.namespace };
-  return ca.type === 'ConfigMap' ? deps.readConfigMap(ref) : (await deps.readSecret(ref)).toString('utf8');
-}
 
 export const onePasswordProvider: Provider<OnePasswordConfig> = {
   name: 'onepassword',

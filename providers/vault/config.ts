@@ -1,6 +1,6 @@
 // The `vault` provider's store block (`spec.provider.vault`). Field names follow External
 // Secrets Operator's Vault provider.
-import type { ConfigIssue, SecretKeySelector, ServiceAccountSelector, StoreIdentity } from '../contract/index.js';
+import type { CaProvider, ConfigIssue, SecretKeySelector, ServiceAccountSelector, StoreIdentity } from '../contract/index.js';
 
 export interface VaultAppRoleAuth {
   /** Mount path of the AppRole auth method (default `approle`). */
@@ -27,12 +27,7 @@ export interface VaultAuth {
   kubernetes?: VaultKubernetesAuth;
 }
 
-export interface VaultCaProvider {
-  type: 'Secret' | 'ConfigMap';
-  name: string;
-  key: string;
-  namespace?: string;
-}
+export type VaultCaProvider = CaProvider;
 
 export interface VaultConfig {
   server: string;

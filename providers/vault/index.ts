@@ -1,7 +1,7 @@
 // The `vault` provider (HashiCorp Vault KV v1/v2): a stateless factory. `connect` builds a
 // node-vault client for the store's server, namespace and CA, and a session that logs in.
 import vaultFactory from 'node-vault';
-import { ConfigError, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
+import { ConfigError, readCaBundle, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
 import { toVaultConfig, validateVaultConfig, type VaultConfig } from './config.js';
 import { VaultKvClient } from './client.js';
 import { VaultSession } from './session.js';
@@ -13,14 +13,6 @@ export { VaultKvClient } from './client.js';
 export interface VaultProviderOptions {
   /** Per-request timeout in milliseconds (default 10 000). */
   requestTimeoutMs?: number;
-}
-
-async function resolveCa(config: VaultConfig, deps: ProviderDeps): Promise<string | undefined> {
-  if (config.caBundle) return Buffer.from(config.caBundle, 'base64').toString('utf8');
-  const cp = config.caProvider;
-  if (!cp) return undefined;
-  const ref = { name: cp.name, key: cp.key, namespace: cp.namespace };
-  return cp.type === 'Secret' ? (await deps.readSecret(ref)).toString('utf8') : deps.readConfigMap(ref);
 }
 
 export function createVaultProvider(options: VaultProviderOptions = {}): Provider<VaultConfig> {
@@ -40,7 +32,7 @@ export function createVaultProvider(options: VaultProviderOptions = {}): Provide
       const issues = validateVaultConfig(raw, deps.store);
       if (issues.length > 0) throw new ConfigError(`${issues[0]!.field}: ${issues[0]!.message}`, { reason: 'InvalidProviderConfig' });
       const config = toVaultConfig(raw);
-      const ca = await resolveCa(config, deps);
+      const ca = await readCaBundle(config, deps);
       const transport = createVaultTransport({ timeoutMs: timeout, ca });
       const vault = vaultFactory({
         endpoint: config.server,
