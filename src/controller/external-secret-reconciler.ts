@@ -17,7 +17,7 @@ import {
 } from '../versioning/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { Reasons, findCondition, readyCondition } from './conditions.js';
-import { parseDurationMs } from './duration.js';
+import { isDuration, parseDuration } from '../api/index.js';
 import type { EventRecorder } from './events.js';
 import { refreshJitterMs } from './jitter.js';
 import type { ManagedSecretIndex } from './managed-secret-index.js';
@@ -36,6 +36,11 @@ export interface ControllerLogger {
 }
 
 /** Thrown after status is written, to have the queue retry the key with backoff. */
+/** Milliseconds of a Go duration, or undefined when the text is not one. */
+function durationMs(text: string): number | undefined {
+  return isDuration(text) ? Math.round(parseDuration(text)) : undefined;
+}
+
 export class RetryLater extends Error {
   override readonly name = 'RetryLater';
 }
@@ -118,7 +123,6 @@ export class ExternalSecretReconciler {
     const { metrics, clock } = this.deps;
     const name = es.metadata!.name!;
     const namespace = es.metadata!.namespace!;
-    const spec = es.spec ?? {};
     const generation = es.metadata?.generation ?? 0;
     const now = clock.now();
 
@@ -132,12 +136,14 @@ export class ExternalSecretReconciler {
     };
 
     // The spec: what no retry can fix is reported once and waits for a spec change.
+    const spec = es.spec;
+    if (!spec) return fail(Reasons.InvalidSpec, 'spec is required', false);
     const targetName = spec.target?.name ?? name;
     const intervalText = spec.refreshInterval ?? '1h';
-    const intervalMs = parseDurationMs(intervalText);
+    const intervalMs = durationMs(intervalText);
     if (intervalMs === undefined) return fail(Reasons.InvalidSpec, `spec.refreshInterval: "${intervalText}" is not a duration`, false);
     const minRetentionText = spec.target?.versioning?.minRetention;
-    const minRetentionMs = minRetentionText === undefined ? DEFAULT_RETENTION.minRetentionMs : parseDurationMs(minRetentionText);
+    const minRetentionMs = minRetentionText === undefined ? DEFAULT_RETENTION.minRetentionMs : durationMs(minRetentionText);
     if (minRetentionMs === undefined) return fail(Reasons.InvalidSpec, `spec.target.versioning.minRetention: "${minRetentionText}" is not a duration`, false);
     if (targetName.length > MAX_TARGET_NAME_LENGTH) return fail(Reasons.InvalidSpec, `spec.target.name: longer than ${MAX_TARGET_NAME_LENGTH} characters, leaving no room for the version suffix`, false);
     if (!spec.data?.length && !spec.dataFrom?.length) return fail(Reasons.InvalidSpec, 'spec: one of data or dataFrom is required', false);
@@ -265,7 +271,7 @@ export class ExternalSecretReconciler {
     await this.deps.api.patchStatus({ kind: 'ExternalSecret', namespace: es.metadata!.namespace!, name: es.metadata!.name! }, body);
     this.lastWritten.set(key, wanted);
     if (after.status === 'False' && (before?.reason !== after.reason || before?.message !== after.message || before?.status !== after.status)) {
-      this.deps.events.record('ExternalSecret', es, 'Warning', reason, after.message);
+      this.deps.events.record('ExternalSecret', es, 'Warning', reason, after.message ?? reason);
     }
   }
 }

@@ -200,7 +200,7 @@ export class StoreReconciler {
     const condition = readyCondition(state.ready, state.reason, scrubErrorText(state.message), previous, new Date(this.deps.clock.now()));
     if (previous && previous.status === condition.status && previous.reason === condition.reason && previous.message === condition.message) return;
     await this.deps.api.patchStatus({ kind, namespace: store.metadata?.namespace, name: store.metadata!.name! }, { conditions: [condition] });
-    this.deps.events.record(kind, store, state.ready ? 'Normal' : 'Warning', state.reason, condition.message);
+    this.deps.events.record(kind, store, state.ready ? 'Normal' : 'Warning', state.reason, condition.message ?? state.reason);
   }
 }
 

@@ -50,9 +50,6 @@ export function resolveStore(es: ExternalSecretResource, caches: StoreCaches): S
   const name = ref?.name;
   if (!name) return { ok: false, reason: Reasons.InvalidSpec, message: 'spec.secretStoreRef.name is required' };
   if (kind === 'SecretStore') {
-    if (ref?.namespace && ref.namespace !== namespace) {
-      return { ok: false, reason: Reasons.StoreNotAllowed, message: `spec.secretStoreRef: SecretStore "${ref.namespace}/${name}" is in another namespace; a SecretStore serves only its own namespace "${ref.namespace}" (use a ClusterSecretStore to share a store)` };
-    }
     const store = caches.secretStores.get(name, namespace) as StoreResource | undefined;
     if (!store) {
       const elsewhere = caches.secretStores.list().some((s) => s.metadata?.name === name);

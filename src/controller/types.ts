@@ -1,83 +1,31 @@
-// The fields of keyferry's resources the controller reads (DESIGN §1; ESO names).
+// The controller's view of keyferry's resources: the generated API types (from the CRDs,
+// the single source of truth) on top of the generic object shape the kube layer reads.
 import type { KubeObject } from '../kube/kube-object.js';
+import type {
+  ClusterSecretStoreSpec,
+  ExternalSecretSpec,
+  ExternalSecretStatus,
+  SecretStoreSpec,
+  SecretStoreStatus,
+} from '../api/index.js';
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime?: string;
-}
+export type {
+  Condition,
+  ExternalSecretSpec,
+  ExternalSecretStatus,
+  LabelSelector,
+  RemoteRef as RemoteRefSpec,
+  ExternalSecretDataFrom as DataFromSpec,
+  ClusterSecretStoreCondition as StoreCondition,
+  SecretVersion as VersionStatus,
+} from '../api/index.js';
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
-}
-
-export interface StoreCondition {
-  namespaces?: string[];
-  namespaceSelector?: LabelSelector;
-  namespaceRegexes?: string[];
-}
-
-export interface StoreSpec {
-  provider?: Record<string, unknown>;
-  rateLimit?: { requestsPerSecond?: number; burst?: number; maxConcurrent?: number };
-  refreshInterval?: string;
-  conditions?: StoreCondition[];
-}
+/** A SecretStore's or ClusterSecretStore's spec; only the latter has `conditions`. */
+export type StoreSpec = SecretStoreSpec & Pick<ClusterSecretStoreSpec, 'conditions'>;
 
 export interface StoreResource extends KubeObject {
   spec?: StoreSpec;
-  status?: { conditions?: Condition[]; warnings?: string[] };
-}
-
-export interface RemoteRefSpec {
-  key?: string;
-  property?: string;
-  version?: string;
-  decodingStrategy?: 'None' | 'Base64' | 'Base64URL' | 'Auto';
-}
-
-export interface DataFromSpec {
-  extract?: RemoteRefSpec;
-  find?: { name?: { regexp?: string }; tags?: Record<string, string>; path?: string; decodingStrategy?: RemoteRefSpec['decodingStrategy'] };
-  rewrite?: Array<{ regexp?: { source: string; target: string } }>;
-}
-
-export interface ExternalSecretSpec {
-  secretStoreRef?: { name?: string; kind?: 'SecretStore' | 'ClusterSecretStore'; namespace?: string };
-  refreshInterval?: string;
-  refreshPolicy?: 'Periodic' | 'OnChange' | 'CreatedOnce';
-  data?: Array<{ secretKey?: string; remoteRef?: RemoteRefSpec }>;
-  dataFrom?: DataFromSpec[];
-  target?: {
-    name?: string;
-    creationPolicy?: 'Owner' | 'Orphan';
-    deletionPolicy?: 'Retain' | 'Delete';
-    template?: {
-      type?: string;
-      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-      data?: Record<string, string>;
-    };
-    versioning?: { retain?: number; minRetention?: string; maxAge?: string };
-  };
-}
-
-export interface VersionStatus {
-  name: string;
-  hash: string;
-  createdAt: string;
-  remoteVersions?: Record<string, string>;
-}
-
-export interface ExternalSecretStatus {
-  conditions?: Condition[];
-  refreshTime?: string;
-  syncedGeneration?: number;
-  currentSecretName?: string;
-  versions?: VersionStatus[];
-  expiresAt?: string;
+  status?: SecretStoreStatus;
 }
 
 export interface ExternalSecretResource extends KubeObject {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
 import { namespaceAllowed } from '../../src/controller/store-resolver.js';
 import { refreshJitterMs } from '../../src/controller/jitter.js';
-import { parseDurationMs } from '../../src/controller/duration.js';
 import { credentialRefs } from '../../src/controller/credential-refs.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { API, createHarness } from './harness.js';
@@ -78,13 +77,6 @@ describe('store resolution and helpers', () => {
     assert.ok(refreshJitterMs('ns/a', 1000) < 100);
   });
 
-  it('parses Go durations', () => {
-    assert.equal(parseDurationMs('1h30m'), 5_400_000);
-    assert.equal(parseDurationMs('500ms'), 500);
-    assert.equal(parseDurationMs('0'), 0);
-    assert.equal(parseDurationMs('1x'), undefined);
-    assert.equal(parseDurationMs(''), undefined);
-  });
 
   it('finds credential references anywhere in a provider block', () => {
     assert.deepEqual(credentialRefs({ aws: { auth: { secretRef: { accessKeyIDSecretRef: { name: 'a', key: 'id' }, secretAccessKeySecretRef: { name: 'b', key: 'k', namespace: 'n' } } } } }),
