@@ -8,6 +8,7 @@ import {
   ConfigError,
   type ConfigIssue,
   type Provider,
+  readCaBundle,
   type ProviderClient,
   type ProviderDeps,
   type StoreIdentity,
@@ -22,14 +23,6 @@ export { GcpSecretManagerClient } from './client.js';
 export { crc32c } from './crc32c.js';
 
 export const DEFAULT_UNIVERSE_DOMAIN = 'googleapis.com';
-
-async function readCaBundle(config: GcpSecretManagerConfig, deps: ProviderDeps): Promise<string | undefined> {
-  if (config.caBundle) return Buffer.from(config.caBundle, 'base64').toString('utf8');
-  const ca = config.caProvider;
-  if (!ca) return undefined;
-  const ref = { name: ca.name, key: ca.key, namespace: ca.namespace };
-  return ca.type === 'ConfigMap' ? deps.readConfigMap(ref) : (await deps.readSecret(ref)).toString('utf8');
-}
 
 export const gcpSecretManagerProvider: Provider<GcpSecretManagerConfig> = {
   name: 'gcpsm',
