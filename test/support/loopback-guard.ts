@@ -163,3 +163,14 @@ export const mochaHooks = {
     rootUninstall = undefined;
   },
 };
+
+/** Runs `fn` with the run-wide guard (if any) lifted, for tests of the guard's own install counting. */
+export function withoutRunWideGuard<T>(fn: () => T): T {
+  const installed = rootUninstall !== undefined;
+  if (installed) mochaHooks.afterAll();
+  try {
+    return fn();
+  } finally {
+    if (installed) mochaHooks.beforeAll();
+  }
+}

@@ -5,7 +5,7 @@ import { lookup as namedLookup } from 'node:dns';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
-import { installLoopbackGuard, isLoopbackHost, NonLoopbackConnectionError, blockedAttempts } from '../../support/loopback-guard.js';
+import { installLoopbackGuard, isLoopbackHost, NonLoopbackConnectionError, blockedAttempts, withoutRunWideGuard } from '../../support/loopback-guard.js';
 
 describe('loopback guard', () => {
   let uninstall: () => void;
@@ -68,13 +68,15 @@ describe('loopback guard', () => {
 
   it('restores the original functions once the last install is removed', () => {
     uninstall();
-    const original = net.Socket.prototype.connect;
-    const nested = [installLoopbackGuard(), installLoopbackGuard()];
-    assert.notEqual(net.Socket.prototype.connect, original);
-    nested[0]!();
-    assert.notEqual(net.Socket.prototype.connect, original, 'still guarded while one install remains');
-    nested[1]!();
-    assert.equal(net.Socket.prototype.connect, original);
+    withoutRunWideGuard(() => {
+      const original = net.Socket.prototype.connect;
+      const nested = [installLoopbackGuard(), installLoopbackGuard()];
+      assert.notEqual(net.Socket.prototype.connect, original);
+      nested[0]!();
+      assert.notEqual(net.Socket.prototype.connect, original, 'still guarded while one install remains');
+      nested[1]!();
+      assert.equal(net.Socket.prototype.connect, original);
+    });
     uninstall = installLoopbackGuard();
   });
 });
