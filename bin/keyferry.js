@@ -1,18 +1,17 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when present (container image), else the TypeScript sources via tsx (checkout).
+// Runs the TypeScript sources via tsx in a checkout, and the compiled CLI where the sources
+// are absent (the container image), so a stale dist/ never shadows the code being edited.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'src', 'cli', 'main.js');
-let entry;
-if (existsSync(compiled)) {
-  entry = compiled;
-} else {
+const source = join(root, 'src', 'cli', 'main.ts');
+let entry = join(root, 'dist', 'src', 'cli', 'main.js');
+if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');
   register();
-  entry = join(root, 'src', 'cli', 'main.ts');
+  entry = source;
 }
 const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv.slice(2));
