@@ -24,6 +24,9 @@ const stateName: Record<CircuitState, BreakerState> = {
 
 export class StoreBreakers {
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; dispose(): void }>();
+  // The outage that opened a circuit, so a fail-fast answer still says what is wrong
+  // (already scrubbed: it is a provider error's message).
+  private readonly lastOutage = new Map<string, string>();
 
   constructor(
     private readonly options: BreakerOptions = defaultBreakerOptions,
@@ -35,11 +38,13 @@ export class StoreBreakers {
       return await this.policyFor(storeId).execute(work);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
-        throw new UnavailableError(`store ${storeLabel}: provider unavailable, circuit open after repeated failures`, {
+        const last = this.lastOutage.get(storeId);
+        throw new UnavailableError(`store ${storeLabel}: provider unavailable, circuit open after repeated failures${last ? ` (last: ${last})` : ''}`, {
           reason: circuitOpenReason,
           cause: error,
         });
       }
+      if (isUnavailable(error) && error.reason !== circuitOpenReason) this.lastOutage.set(storeId, error.message);
       throw error;
     }
   }
@@ -52,6 +57,7 @@ export class StoreBreakers {
   forget(storeId: string): void {
     this.breakers.get(storeId)?.dispose();
     this.breakers.delete(storeId);
+    this.lastOutage.delete(storeId);
   }
 
   private policyFor(storeId: string): CircuitBreakerPolicy {
