@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { AwsTestServer } from '../support/aws/aws-server.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView } from './fixture.js';
 
 const NS = 'aws';
 const KEY_ID = 'AKIAKEYFERRYE2E00001';
@@ -29,16 +29,7 @@ describe('operator end to end: aws', function () {
   let op: OperatorProcess;
   let pinnedVersion: string;
 
-  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
-  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
-  const secretValue = (secretName: string, key: string) => {
-    const data = fx.cluster.get('v1', 'Secret', secretName, NS)?.data as Record<string, string> | undefined;
-    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
-  };
-  const waitReady = (name: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
-  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+  const { es, statusOf, secretValue, waitReady, waitReason } = namespaceView<EsStatus>(() => fx, NS);
 
   const ref = (key: string) => ({ name: 'aws-creds', key });
   const store = (name: string, extra: Record<string, unknown>): KubeObject => ({

@@ -8,7 +8,7 @@ import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard
 import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
 import { createClientCertificate } from '../support/azure/test-pki.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView } from './fixture.js';
 
 // The operator process runs with the loopback guard too; each attempt it blocks there is
 // written to the process's stderr, which the harness captures.
@@ -38,16 +38,7 @@ describe('operator end to end: azurekv', function () {
   let pinnedVersion: string;
   const expiry = new Date(Math.floor(Date.now() / 1000 + 30 * 86400) * 1000);
 
-  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
-  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
-  const secretValue = (secretName: string, key: string) => {
-    const data = fx.cluster.get('v1', 'Secret', secretName, NS)?.data as Record<string, string> | undefined;
-    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
-  };
-  const waitReady = (name: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
-  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+  const { es, statusOf, secretValue, waitReady, waitReason } = namespaceView<EsStatus>(() => fx, NS);
 
   const store = (name: string, azurekv: Record<string, unknown>): KubeObject => ({
     apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: NS },

@@ -68,3 +68,20 @@ export function readyOf(obj: KubeObject | undefined): { status?: string; reason?
 export function managedSecrets(cluster: DevCluster, ns: string, es: string): KubeObject[] {
   return cluster.list('v1', 'Secret', ns).filter((s) => (s.metadata?.labels as Record<string, string> | undefined)?.['keyferry.io/external-secret'] === es);
 }
+
+/** Readers and waits over the ExternalSecrets and Secrets of one namespace of a fixture started later (in `before`). */
+export function namespaceView<Status>(fixture: () => ClusterFixture, ns: string) {
+  const es = (name: string) => fixture().cluster.get(API, 'ExternalSecret', name, ns);
+  return {
+    es,
+    statusOf: (name: string) => (es(name)?.status ?? {}) as Status,
+    secretValue: (secretName: string, key: string) => {
+      const data = fixture().cluster.get('v1', 'Secret', secretName, ns)?.data as Record<string, string> | undefined;
+      return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
+    },
+    waitReady: (name: string, timeoutMs = 20_000) =>
+      eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`),
+    waitReason: (name: string, reason: string, timeoutMs = 20_000) =>
+      eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`),
+  };
+}

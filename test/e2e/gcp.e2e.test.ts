@@ -11,7 +11,7 @@ import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { FakeSecretManagerServer } from '../support/gcp/secret-manager-server.js';
 import { FakeGoogleTokenServer, type ServiceAccountKeyJson } from '../support/gcp/token-server.js';
 import { createLoopbackCertificate } from '../support/vault/loopback-certificate.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView } from './fixture.js';
 
 // The operator process runs with the loopback guard preloaded; blocked attempts go to stderr.
 const guardPreload = [
@@ -45,16 +45,7 @@ describe('operator end to end: gcpsm', function () {
   let blockedBefore = 0;
   const expiry = new Date(Math.floor(Date.now() / 1000 + 30 * 86400) * 1000);
 
-  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
-  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
-  const secretValue = (secretName: string, k: string) => {
-    const data = fx.cluster.get('v1', 'Secret', secretName, NS)?.data as Record<string, string> | undefined;
-    return data?.[k] === undefined ? undefined : Buffer.from(data[k], 'base64').toString();
-  };
-  const waitReady = (name: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
-  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+  const { es, statusOf, secretValue, waitReady, waitReason } = namespaceView<EsStatus>(() => fx, NS);
   const sync = (name: string, storeName: string, remoteRef: Record<string, unknown>): KubeObject => externalSecret(name, NS, {
     secretStoreRef: { name: storeName }, refreshInterval: '1s',
     data: [{ secretKey: 'value', remoteRef }],

@@ -6,7 +6,7 @@ import { startOperatorProcess, type OperatorProcess } from '../support/operator-
 import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard.js';
 import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { ConnectServer } from '../support/onepassword/connect-server.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView } from './fixture.js';
 
 // The operator process runs with the loopback guard too; each attempt it blocks there is
 // written to the process's stderr, which the harness captures.
@@ -36,16 +36,11 @@ describe('operator end to end: onepassword', function () {
   let loginId: string;
   let removableId: string;
 
-  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
-  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
+  const { es, statusOf, waitReady, waitReason } = namespaceView<EsStatus>(() => fx, NS);
   const secretData = (secretName: string) => {
     const data = (fx.cluster.get('v1', 'Secret', secretName, NS)?.data ?? {}) as Record<string, string>;
     return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
   };
-  const waitReady = (name: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
-  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
 
   const store = (name: string, tokenKey: string, vaults: Record<string, number>): KubeObject => ({
     apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: NS },

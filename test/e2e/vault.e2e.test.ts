@@ -6,7 +6,7 @@ import { startOperatorProcess, type OperatorProcess } from '../support/operator-
 import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { VaultTestServer } from '../support/vault/vault-server.js';
 import { requestServiceAccountToken } from '../support/aws/service-account-tokens.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView } from './fixture.js';
 
 const NS = 'vault';
 const ROLE_ID = 'e2e-role-id';
@@ -28,16 +28,7 @@ describe('operator end to end: vault', function () {
   let jwt: string;
   const modes = ['db-token', 'db-approle', 'db-kube', 'db-kube-jwt'];
 
-  const es = (name: string) => fx.cluster.get(API, 'ExternalSecret', name, NS);
-  const statusOf = (name: string) => (es(name)?.status ?? {}) as EsStatus;
-  const secretValue = (secretName: string, key: string) => {
-    const data = fx.cluster.get('v1', 'Secret', secretName, NS)?.data as Record<string, string> | undefined;
-    return data?.[key] === undefined ? undefined : Buffer.from(data[key], 'base64').toString();
-  };
-  const waitReady = (name: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.status === 'True' ? es(name) : undefined), timeoutMs, `${name} Ready`);
-  const waitReason = (name: string, reason: string, timeoutMs = 20_000) =>
-    eventually(() => (readyOf(es(name))?.reason === reason ? readyOf(es(name)) : undefined), timeoutMs, `${name} ${reason}`);
+  const { es, statusOf, secretValue, waitReady, waitReason } = namespaceView<EsStatus>(() => fx, NS);
   const rotated = (name: string, from: string | undefined) => eventually(() => {
     const current = statusOf(name).currentSecretName;
     return current && current !== from ? current : undefined;
