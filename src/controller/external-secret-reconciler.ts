@@ -19,7 +19,7 @@ import { canonicalJson } from './canonical-json.js';
 import { Reasons, findCondition, readyCondition } from './conditions.js';
 import { isDuration, parseDuration } from '../api/index.js';
 import type { EventRecorder } from './events.js';
-import { refreshJitterMs } from './jitter.js';
+import { nextRefreshAt } from './refresh-schedule.js';
 import type { ManagedSecretIndex } from './managed-secret-index.js';
 import { fetchSecretData } from './secret-data.js';
 import { isSpecError } from './spec-error.js';
@@ -35,12 +35,19 @@ export interface ControllerLogger {
   error(obj: object, msg: string): void;
 }
 
-/** Thrown after status is written, to have the queue retry the key with backoff. */
 /** Milliseconds of a Go duration, or undefined when the text is not one. */
 function durationMs(text: string): number | undefined {
   return isDuration(text) ? Math.round(parseDuration(text)) : undefined;
 }
 
+/** What fixes an ExternalSecret's refresh slot: its store and the first remote secret it reads. */
+function refreshPhaseKey(storeKey: string, es: ExternalSecretResource, key: string): string {
+  const spec = es.spec;
+  const remote = spec?.data?.[0]?.remoteRef?.key ?? spec?.dataFrom?.find((f) => f.extract)?.extract?.key;
+  return remote === undefined ? `${storeKey}|${key}` : `${storeKey}|${remote}`;
+}
+
+/** Thrown after status is written, to have the queue retry the key with backoff. */
 export class RetryLater extends Error {
   override readonly name = 'RetryLater';
 }
@@ -167,7 +174,8 @@ export class ExternalSecretReconciler {
     const forced = forceSync !== undefined && forceSync !== last?.forceSync;
     const specUnchanged = es.status?.syncedGeneration === generation && last?.generation === generation && !forced;
     const storeUnchanged = last?.storeId === handle.id;
-    const dueAt = last ? last.at + intervalMs + refreshJitterMs(key, intervalMs) : now;
+    const phaseKey = refreshPhaseKey(resolution.key, es, key);
+    const dueAt = last ? nextRefreshAt(last.at, intervalMs, phaseKey) : now;
 
     // Whether anything calls for a fetch now.
     if (currentExists && specUnchanged) {
@@ -255,7 +263,7 @@ export class ExternalSecretReconciler {
 
     this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
     if (policy !== 'Periodic' || intervalMs === 0) return {};
-    return { requeueAfter: intervalMs + refreshJitterMs(key, intervalMs) };
+    return { requeueAfter: nextRefreshAt(now, intervalMs, phaseKey) - now };
   }
 
   /** Patches status when it differs (ignoring timestamps that only move with it); one Event per condition change. */

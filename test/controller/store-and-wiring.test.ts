@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
 import { namespaceAllowed } from '../../src/controller/store-resolver.js';
-import { refreshJitterMs } from '../../src/controller/jitter.js';
+import { REFRESH_SLOTS, nextRefreshAt, refreshOffsetMs } from '../../src/controller/refresh-schedule.js';
 import { credentialRefs } from '../../src/controller/credential-refs.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { API, createHarness } from './harness.js';
@@ -69,14 +69,22 @@ describe('store resolution and helpers', () => {
     assert.equal(namespaceAllowed([{ namespaceRegexes: ['('] }], 'team-a', {}), false);
   });
 
-  it('jitter is deterministic, bounded and differs between keys', () => {
-    assert.equal(refreshJitterMs('ns/a', 3600_000), refreshJitterMs('ns/a', 3600_000));
-    const values = Array.from({ length: 50 }, (_, i) => refreshJitterMs(`ns/${i}`, 3600_000));
-    assert.ok(values.every((v) => v >= 0 && v < 60_000));
-    assert.ok(new Set(values).size > 40);
-    assert.ok(refreshJitterMs('ns/a', 1000) < 100);
+  it('refresh slots: deterministic, within one interval of the last sync, periodic, spread over the interval', () => {
+    const hour = 3600_000;
+    assert.equal(refreshOffsetMs('store|db', hour), refreshOffsetMs('store|db', hour));
+    for (const last of [0, 1, 17_999, 1_700_000_000_123]) {
+      const next = nextRefreshAt(last, hour, 'store|db');
+      assert.ok(next > last && next <= last + hour, `${next} within (${last}, ${last + hour}]`);
+      // Once on the slot, exactly one interval apart.
+      assert.equal(nextRefreshAt(next, hour, 'store|db'), next + hour);
+    }
+    // Two ExternalSecrets reading one remote secret, synced at different times, refresh together.
+    assert.equal(nextRefreshAt(1000, hour, 'store|db'), nextRefreshAt(21_000, hour, 'store|db'));
+    const offsets = Array.from({ length: 2000 }, (_, i) => refreshOffsetMs(`store|app-${i}`, hour));
+    assert.ok(offsets.every((o) => o >= 0 && o < hour && o % (hour / REFRESH_SLOTS) === 0));
+    assert.equal(new Set(offsets).size, REFRESH_SLOTS);
+    assert.equal(nextRefreshAt(5, 0, 'store|db'), Number.POSITIVE_INFINITY);
   });
-
 
   it('finds credential references anywhere in a provider block', () => {
     assert.deepEqual(credentialRefs({ aws: { auth: { secretRef: { accessKeyIDSecretRef: { name: 'a', key: 'id' }, secretAccessKeySecretRef: { name: 'b', key: 'k', namespace: 'n' } } } } }),
