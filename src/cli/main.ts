@@ -16,6 +16,11 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function fetchMode(value: string): 'shared' | 'direct' {
+  if (value !== 'shared' && value !== 'direct') throw new InvalidArgumentError(`expected "shared" or "direct", got "${value}"`);
+  return value;
+}
+
 export function buildProgram(onExit: (code: Promise<number>) => void): Command {
   const program = new Command('keyferry')
     .description('Syncs remote secrets into immutable, versioned Kubernetes Secrets')
@@ -35,8 +40,13 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--shard-index <n>', 'this replica\'s shard', positiveInt, 0)
     .option('--shard-count <n>', 'number of shards', positiveInt, 1)
     .option('--redis-url <url>', 'share rate limits across replicas through Redis')
+    .option('--fetch-mode <mode>', 'shared: merge, cache and batch provider reads; direct: one provider call per ExternalSecret per refresh, as operators without a fetch path do (for comparisons)', fetchMode, 'shared')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .action((opts: RunOptions) => onExit(runOperator(opts)));
+    .action((opts: RunOptions, command: Command) => {
+      if (opts.shardCount < 1) command.error('error: --shard-count must be at least 1');
+      if (opts.shardIndex >= opts.shardCount) command.error(`error: --shard-index ${opts.shardIndex} is out of range for --shard-count ${opts.shardCount} (0 to ${opts.shardCount - 1})`);
+      onExit(runOperator(opts));
+    });
 
   program
     .command('dev')

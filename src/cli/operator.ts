@@ -12,6 +12,7 @@ import { startHttpServer, type RunningServer } from '../metrics/http-server.js';
 import { metricsRoute } from '../metrics/metrics-route.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
+import type { Shard } from '../controller/shard.js';
 import { providerRegistry } from './provider-registry.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { hostname } from 'node:os';
@@ -28,9 +29,14 @@ export interface OperatorConfig {
   logger: Logger;
   /** The fetch path; the full FetchPath (merge, cache, batch, limiter, retry, breaker) when not given. */
   fetcher?: RemoteFetcher;
-  /** Replica count sharing provider budgets (static division) unless `redisUrl` shares them. */
-  shardCount?: number;
+  /**
+   * This replica's share: it reconciles only its ExternalSecrets and gets 1/count of each
+   * provider budget (static division) unless `redisUrl` shares the budgets.
+   */
+  shard?: Shard;
   redisUrl?: string;
+  /** `direct` switches merging, caching and batching off (one call per ExternalSecret per refresh). */
+  fetchMode?: 'shared' | 'direct';
   /** Take the `keyferry-leader` Lease before reconciling. */
   leaderElect?: boolean;
   /** Namespace of the Lease (default: $POD_NAMESPACE, then --namespace, then `default`). */
@@ -60,12 +66,14 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const metrics = new OperatorMetrics(registry);
   // The fetch path keeps its metrics on its own registry; /metrics serves both.
   const fetchRegistry = new Registry();
+  const shard = config.shard && config.shard.count > 1 ? config.shard : undefined;
   const fetchPath = config.fetcher ? undefined : new FetchPath({
     registry: fetchRegistry,
+    switches: config.fetchMode === 'direct' ? { merge: false, cache: false, batch: false } : undefined,
     // "Latest" reads may be served from cache for 1 s: enough to merge a sync wave, short
     // enough that a refresh sees a remote change at the next interval.
     defaultLatestTtlMs: 1000,
-    limiter: { shardCount: Math.max(1, config.shardCount ?? 1), redisUrl: config.redisUrl },
+    limiter: { shardCount: shard?.count ?? 1, redisUrl: config.redisUrl },
   });
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
@@ -78,6 +86,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     clock: { now: () => Date.now() },
     logger: logger.child({ part: 'controller' }),
     concurrency: Math.max(1, config.concurrency),
+    shard,
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];
@@ -88,7 +97,8 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     api: client.config.makeApiClient(k8s.CoordinationV1Api),
     call: (fn) => client.call(fn),
     namespace: config.leaseNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default',
-    name: 'keyferry-leader',
+    // Each shard elects its own leader, so a shard can have standbys too.
+    name: shard ? `keyferry-leader-shard-${shard.index}` : 'keyferry-leader',
     identity: `${hostname()}_${randomUUID().slice(0, 8)}`,
     logger,
     onLost: () => config.onFatal?.('leader lease lost'),

@@ -15,14 +15,12 @@ export interface RunOptions {
   shardIndex: number;
   shardCount: number;
   redisUrl?: string;
+  fetchMode: 'shared' | 'direct';
   logLevel: string;
 }
 
 export async function runOperator(opts: RunOptions): Promise<number> {
   const logger = createLogger({ level: opts.logLevel });
-  if (opts.shardCount > 1) {
-    logger.warn({ shardIndex: opts.shardIndex, shardCount: opts.shardCount }, 'sharding divides provider budgets, but ExternalSecrets are not split between shards yet: this replica handles every one');
-  }
   let fatal: (reason: string) => void = () => undefined;
   const fatalReason = new Promise<string>((resolve) => { fatal = resolve; });
   let operator;
@@ -37,15 +35,16 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       healthAddr: opts.healthAddr,
       logger,
       leaderElect: opts.leaderElect,
-      shardCount: opts.shardCount,
+      shard: { index: opts.shardIndex, count: opts.shardCount },
       redisUrl: opts.redisUrl,
+      fetchMode: opts.fetchMode,
       onFatal: (reason) => fatal(reason),
     });
   } catch (e) {
     logger.error({ error: e instanceof Error ? e.message : String(e) }, 'operator failed to start');
     return 1;
   }
-  logger.info({ namespace: opts.namespace ?? '(all)', concurrency: opts.concurrency }, 'operator running');
+  logger.info({ namespace: opts.namespace ?? '(all)', concurrency: opts.concurrency, shard: `${opts.shardIndex}/${opts.shardCount}`, fetchMode: opts.fetchMode }, 'operator running');
   const stopBy = await Promise.race([
     new Promise<string>((resolve) => {
       process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -6,7 +6,7 @@ import { describeKubeError } from '../kube/api-error.js';
 import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { InformerHandlers, ObjectStore } from '../kube/informer.js';
-import { objectKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
+import { objectKey, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { runWorkers } from '../queue/workers.js';
@@ -19,6 +19,9 @@ import { ManagedSecretIndex } from './managed-secret-index.js';
 import { StoreReconciler } from './store-reconciler.js';
 import { StoreRegistry } from './store-registry.js';
 import { parseStoreKey, storeKey } from './store-resolver.js';
+import { remoteGroupKey } from './remote-group.js';
+import { ownsGroup, type Shard } from './shard.js';
+import { findCondition } from './conditions.js';
 import type { ExternalSecretResource, StoreResource } from './types.js';
 
 export interface WatchedStore<T extends KubeObject> extends ObjectStore<T> {
@@ -48,6 +51,8 @@ export interface ControllerDeps {
   retryBaseMs?: number;
   retryMaxMs?: number;
   inUse?: (namespace: string) => InUseCheck;
+  /** This replica's share of the ExternalSecrets; all of them when not given. */
+  shard?: Shard;
 }
 
 const specChanged = (obj: KubeObject, old: KubeObject | undefined): boolean =>
@@ -88,23 +93,45 @@ export class Controller {
       onStoreChanged: (key) => this.enqueueDependents(key),
     });
     this.wire();
+    // A handle id is `<store key>#<spec hash>` (store reconciler).
+    deps.fetcher.onStoreRecovered?.((storeId) => this.enqueueDependents(storeId.slice(0, storeId.lastIndexOf('#')), { onlyNotReady: true }));
   }
 
-  /** Re-queues every ExternalSecret that uses the store `key`. */
-  enqueueDependents(key: string): void {
+  /** Whether this replica reconciles the ExternalSecret `key` (see shard.ts). */
+  owns(key: string, obj?: KubeObject): boolean {
+    if (!this.deps.shard || this.deps.shard.count <= 1) return true;
+    const es = obj ?? this.deps.caches.externalSecrets.get(splitKey(key).name, splitKey(key).namespace);
+    // A deleted one is only forgotten; any replica may do that.
+    return !es || ownsGroup(this.deps.shard, remoteGroupKey(es as ExternalSecretResource));
+  }
+
+  /**
+   * Re-queues every ExternalSecret that uses the store `key`; with `onlyNotReady`, those
+   * whose last sync failed (a provider outage is over: no need to touch the healthy ones).
+   */
+  enqueueDependents(key: string, options: { onlyNotReady?: boolean } = {}): void {
     const { kind, namespace, name } = parseStoreKey(key);
     for (const obj of this.deps.caches.externalSecrets.list(kind === 'SecretStore' ? namespace : undefined)) {
-      const ref = (obj as ExternalSecretResource).spec?.secretStoreRef;
-      if ((ref?.kind ?? 'SecretStore') === kind && ref?.name === name) this.externalSecretQueue.add(objectKey(obj));
+      const es = obj as ExternalSecretResource;
+      const ref = es.spec?.secretStoreRef;
+      if ((ref?.kind ?? 'SecretStore') !== kind || ref?.name !== name) continue;
+      if (options.onlyNotReady && findCondition(es.status?.conditions)?.status === 'True') continue;
+      this.enqueueExternalSecret(objectKey(obj), obj);
     }
+  }
+
+  private enqueueExternalSecret(key: string, obj?: KubeObject): void {
+    if (this.owns(key, obj)) this.externalSecretQueue.add(key);
   }
 
   private wire(): void {
     const { caches } = this.deps;
     const esQueue = this.externalSecretQueue;
+    const enqueue = (obj: KubeObject) => this.enqueueExternalSecret(objectKey(obj), obj);
     caches.externalSecrets.on({
-      add: (obj) => esQueue.add(objectKey(obj)),
-      update: (obj, old) => { if (specChanged(obj, old)) esQueue.add(objectKey(obj)); },
+      add: enqueue,
+      update: (obj, old) => { if (specChanged(obj, old)) enqueue(obj); },
+      // Whichever replica owned it forgets it.
       delete: (obj) => esQueue.add(objectKey(obj)),
     });
     const storeHandlers = (kind: 'SecretStore' | 'ClusterSecretStore'): InformerHandlers<KubeObject> => {
@@ -122,7 +149,7 @@ export class Controller {
       add: (s) => this.managed.upsert(s),
       update: (s) => this.managed.upsert(s),
       // A version deleted behind keyferry's back may have been the current one.
-      delete: (s) => { this.managed.remove(s); esQueue.add(ownerOf(s)); },
+      delete: (s) => { this.managed.remove(s); this.enqueueExternalSecret(ownerOf(s)); },
     });
     const credentialChanged = (s: SecretObject) => this.credentialSecretChanged(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
     caches.credentialSecrets.on({ add: credentialChanged, update: credentialChanged, delete: credentialChanged });
@@ -130,7 +157,7 @@ export class Controller {
       update: (ns, old) => {
         if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old?.metadata?.labels ?? {})) return;
         for (const es of caches.externalSecrets.list(ns.metadata?.name)) {
-          if ((es as ExternalSecretResource).spec?.secretStoreRef?.kind === 'ClusterSecretStore') esQueue.add(objectKey(es));
+          if ((es as ExternalSecretResource).spec?.secretStoreRef?.kind === 'ClusterSecretStore') enqueue(es);
         }
       },
     });
@@ -161,7 +188,8 @@ export class Controller {
     };
     const storeWorkers = Math.max(1, Math.min(2, this.deps.concurrency));
     this.running = Promise.all([
-      runWorkers(this.externalSecretQueue, this.deps.concurrency, (key) => this.externalSecrets.reconcile(key), { onError: log('externalSecret') }),
+      // A spec change can move an ExternalSecret to another shard; its old owner drops it.
+      runWorkers(this.externalSecretQueue, this.deps.concurrency, (key) => (this.owns(key) ? this.externalSecrets.reconcile(key) : Promise.resolve(this.externalSecrets.forget(key))), { onError: log('externalSecret') }),
       runWorkers(this.storeQueue, storeWorkers, (key) => this.storeReconciler.reconcile(key), { onError: log('store') }),
     ]).then(() => undefined);
   }

@@ -20,6 +20,7 @@ import { Reasons, findCondition, readyCondition } from './conditions.js';
 import { isDuration, parseDuration } from '../api/index.js';
 import type { EventRecorder } from './events.js';
 import { nextRefreshAt } from './refresh-schedule.js';
+import { remoteGroupKey } from './remote-group.js';
 import type { ManagedSecretIndex } from './managed-secret-index.js';
 import { fetchSecretData } from './secret-data.js';
 import { isSpecError } from './spec-error.js';
@@ -38,13 +39,6 @@ export interface ControllerLogger {
 /** Milliseconds of a Go duration, or undefined when the text is not one. */
 function durationMs(text: string): number | undefined {
   return isDuration(text) ? Math.round(parseDuration(text)) : undefined;
-}
-
-/** What fixes an ExternalSecret's refresh slot: its store and the first remote secret it reads. */
-function refreshPhaseKey(storeKey: string, es: ExternalSecretResource, key: string): string {
-  const spec = es.spec;
-  const remote = spec?.data?.[0]?.remoteRef?.key ?? spec?.dataFrom?.find((f) => f.extract)?.extract?.key;
-  return remote === undefined ? `${storeKey}|${key}` : `${storeKey}|${remote}`;
 }
 
 /** Thrown after status is written, to have the queue retry the key with backoff. */
@@ -111,12 +105,7 @@ export class ExternalSecretReconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const es = this.deps.externalSecrets.get(name, namespace) as ExternalSecretResource | undefined;
-    if (!es || es.metadata?.deletionTimestamp) {
-      this.lastSync.delete(key);
-      this.lastWritten.delete(key);
-      this.deps.metrics.forgetExternalSecret(name, namespace ?? '');
-      return {};
-    }
+    if (!es || es.metadata?.deletionTimestamp) return this.forget(key);
     const started = process.hrtime.bigint();
     this.deps.metrics.syncCalls.inc({ name, namespace });
     try {
@@ -124,6 +113,15 @@ export class ExternalSecretReconciler {
     } finally {
       this.deps.metrics.reconcileDuration.set({ name, namespace }, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /** Drops what this process keeps about an ExternalSecret it no longer reconciles. */
+  forget(key: string): ReconcileResult {
+    const { namespace, name } = splitKey(key);
+    this.lastSync.delete(key);
+    this.lastWritten.delete(key);
+    this.deps.metrics.forgetExternalSecret(name, namespace ?? '');
+    return {};
   }
 
   private async sync(key: string, es: ExternalSecretResource): Promise<ReconcileResult> {
@@ -174,7 +172,7 @@ export class ExternalSecretReconciler {
     const forced = forceSync !== undefined && forceSync !== last?.forceSync;
     const specUnchanged = es.status?.syncedGeneration === generation && last?.generation === generation && !forced;
     const storeUnchanged = last?.storeId === handle.id;
-    const phaseKey = refreshPhaseKey(resolution.key, es, key);
+    const phaseKey = remoteGroupKey(es);
     const dueAt = last ? nextRefreshAt(last.at, intervalMs, phaseKey) : now;
 
     // Whether anything calls for a fetch now.

@@ -85,6 +85,7 @@ export class FetchPath implements RemoteFetcher {
   private readonly endpointProvider = new Map<string, string>();
   private readonly storeLabels = new Map<string, { provider: string; store: string }>();
   private readonly storeEndpoints = new Map<string, string>();
+  private readonly recoveryListeners: Array<(storeId: string) => void> = [];
 
   constructor(private readonly options: FetchPathOptions) {
     this.clock = options.clock ?? systemFetchClock;
@@ -100,6 +101,8 @@ export class FetchPath implements RemoteFetcher {
     this.breakers = new StoreBreakers(options.breaker ?? defaultBreakerOptions, (storeId, state) => {
       const labels = this.storeLabels.get(storeId);
       if (labels) this.metrics.circuitState.set(labels, circuitValue[state]);
+      // cockatiel reports Closed only when a half-open probe succeeded: the outage is over.
+      if (state === 'closed') for (const listener of this.recoveryListeners) listener(storeId);
     });
     this.retry = createRetryPolicy(options.retry ?? defaultRetryOptions);
   }
@@ -140,6 +143,10 @@ export class FetchPath implements RemoteFetcher {
     const endpoint = this.storeEndpoints.get(storeId);
     this.storeEndpoints.delete(storeId);
     if (endpoint !== undefined) this.limiters.release(endpoint);
+  }
+
+  onStoreRecovered(listener: (storeId: string) => void): void {
+    this.recoveryListeners.push(listener);
   }
 
   breakerState(storeId: string): BreakerState {

@@ -30,4 +30,10 @@ export interface RemoteFetcher {
   find(store: StoreHandle, query: FindQuery, options?: FetchOptions): Promise<string[]>;
   /** Drops cached state of a store whose spec changed or was deleted. */
   forgetStore(storeId: string): void;
+  /**
+   * Calls `listener` with a store's handle id when its provider answers again after an
+   * outage (its circuit closed), so what failed meanwhile can be retried at once instead
+   * of at the end of its backoff. Fetchers without a breaker need not implement it.
+   */
+  onStoreRecovered?(listener: (storeId: string) => void): void;
 }

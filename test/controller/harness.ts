@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Controller } from '../../src/controller/controller.js';
 import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
+import type { RemoteFetcher } from '../../src/fetch/remote-fetcher.js';
+import type { Shard } from '../../src/controller/shard.js';
 import type { KubeObject, SecretObject } from '../../src/kube/kube-object.js';
 import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
 import { fakeProvider } from '../../providers/fake/index.js';
@@ -13,7 +15,12 @@ import { FakeClusterApi, FakeInformer } from './fakes.js';
 
 export const API = 'keyferry.io/v1alpha1';
 
-export function createHarness() {
+export interface HarnessOptions {
+  fetcher?: RemoteFetcher;
+  shard?: Shard;
+}
+
+export function createHarness(options: HarnessOptions = {}) {
   const timers = new FakeTimers();
   timers.advance(1_800_000_000_000);
   const caches = {
@@ -35,8 +42,8 @@ export function createHarness() {
   const registry = new Registry();
   const metrics = new OperatorMetrics(registry);
   const controller = new Controller({
-    caches, api, providers: { fake: fakeProvider as Provider }, fetcher: new DirectFetcher(), metrics,
-    clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers,
+    caches, api, providers: { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
+    clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard,
   });
   let uid = 0;
   let generation = 0;

@@ -141,6 +141,24 @@ describe('FetchPath', () => {
     assert.match(await registry.metrics(), /keyferry_fetch_circuit_state\{provider="aws",store="ns\/aws"\} 2/);
   });
 
+  it('tells listeners when a store\'s circuit closes again after an outage', async () => {
+    const client = countingClient();
+    client.values.set('db', 'x');
+    for (let i = 0; i < 2; i++) client.failNext.push(new UnavailableError('503 Service Unavailable'));
+    // Half-open at once, so the next call is the probe.
+    const path = new FetchPath({ registry: new Registry(), switches: { cache: false }, retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1 }, breaker: { threshold: 2, halfOpenAfterMs: 0 } });
+    paths.push(path);
+    const recovered: string[] = [];
+    path.onStoreRecovered((id) => recovered.push(id));
+    const store = storeOf(client);
+    for (let i = 0; i < 2; i++) await assert.rejects(path.fetch(store, { key: 'db' }), (e: unknown) => isUnavailable(e));
+    assert.equal(path.breakerState(store.id), 'open');
+    assert.deepEqual(recovered, []);
+    assert.equal((await path.fetch(store, { key: 'db' })).value.toString(), 'x');
+    assert.equal(path.breakerState(store.id), 'closed');
+    assert.deepEqual(recovered, [store.id]);
+  });
+
   it('a caller that aborts stops waiting without cancelling the merged call for others', async () => {
     const client = countingClient({ delayMs: 20 });
     client.values.set('db', 'x');
