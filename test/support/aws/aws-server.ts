@@ -97,6 +97,10 @@ export class AwsTestServer {
   readonly served: Record<string, number> = {};
   /** Calls refused with ThrottlingException by the token bucket. */
   throttledCalls = 0;
+  /** Arrival time (ms) of every Secrets Manager call, for rates over time. */
+  readonly callTimes: number[] = [];
+  /** Secret values handed out (single or in a batch), by secret name. */
+  readonly valuesServed = new Map<string, number>();
   /** While true, every call gets 503 ServiceUnavailable. */
   unavailable = false;
   latencyMs: number;
@@ -177,6 +181,21 @@ export class AwsTestServer {
     for (const k of Object.keys(this.calls)) delete this.calls[k];
     for (const k of Object.keys(this.served)) delete this.served[k];
     this.throttledCalls = 0;
+    this.callTimes.length = 0;
+    this.valuesServed.clear();
+  }
+
+  /** Most Secrets Manager calls received within any `windowMs` since `sinceMs`. */
+  peakCalls(sinceMs: number, windowMs = 1000): number {
+    let peak = 0;
+    const t = this.callTimes;
+    let j = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i]! < sinceMs) { j = i + 1; continue; }
+      while (t[i]! - t[j]! >= windowMs) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    return peak;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -231,6 +250,7 @@ export class AwsTestServer {
     const m = /^secretsmanager\.(\w+)$/.exec(target);
     const operation = m?.[1] ?? 'Unknown';
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
+    this.callTimes.push(Date.now());
     try {
       if (this.unavailable) throw new AwsFault(503, 'ServiceUnavailableException', 'Service Unavailable');
       if (!m) throw new AwsFault(400, 'UnknownOperationException', '');
@@ -311,6 +331,7 @@ export class AwsTestServer {
   }
 
   private valueEntry(secret: StoredSecret, version: StoredVersion): Record<string, unknown> {
+    this.valuesServed.set(secret.name, (this.valuesServed.get(secret.name) ?? 0) + 1);
     return {
       ARN: secret.arn,
       Name: secret.name,
