@@ -34,7 +34,7 @@ test: tools typecheck lint
 	npx mocha --reporter spec --reporter-option maxDiffSize=2048
 
 bench: tools
-	node --import tsx bench/run.ts
+	node --import tsx bench/run.ts $(BENCH)
 
 clean:
 	rm -rf dist .tools .keyferry node_modules

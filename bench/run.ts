@@ -1,8 +1,11 @@
-// `make bench`: runs each benchmark scenario as its own process, one after the other, so
-// one scenario's memory and timers cannot skew the next. Each prints its table and writes
-// its JSON to bench/results/.
+// `make bench`: runs each benchmark as its own process, one after the other, so one
+// benchmark's memory and timers cannot skew the next. Each prints its table and writes its
+// JSON to bench/results/. By default the operator benchmark (every scenario, both fetch
+// modes, ~9 min) and the dev cluster's (~1 min), which fit `make bench`'s 15 minutes; the
+// others run by name.
 //
-//   node --import tsx bench/run.ts [scenario ...]     (default: all of them)
+//   node --import tsx bench/run.ts [benchmark ...]
+//   make bench BENCH="fetch-path fake-scale"
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +17,8 @@ const scenarios: Record<string, string> = {
   'aws-operator': 'aws-operator.ts',
 };
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(scenarios);
+const byDefault = ['aws-operator', 'devcluster'];
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : byDefault;
 let failed = 0;
 for (const name of wanted) {
   const file = scenarios[name];

@@ -40,6 +40,8 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--shard-index <n>', 'this replica\'s shard', positiveInt, 0)
     .option('--shard-count <n>', 'number of shards', positiveInt, 1)
     .option('--redis-url <url>', 'share rate limits across replicas through Redis')
+    .option('--provider-qps <n>', 'cap on provider calls per second over all stores in this replica, above each store\'s rateLimit (default: none)', positiveNumber)
+    .option('--provider-max-concurrent <n>', 'cap on provider calls in flight over all stores in this replica', positiveInt, 256)
     .option('--fetch-mode <mode>', 'shared: merge, cache and batch provider reads; direct: one provider call per ExternalSecret per refresh, as operators without a fetch path do (for comparisons)', fetchMode, 'shared')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action((opts: RunOptions, command: Command) => {

@@ -5,6 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { FetchPath } from '../fetch/fetch-path.js';
 import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
+import type { GlobalCap } from '../fetch/endpoint-limiters.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { allInformers, createInformers } from '../kube/informer-set.js';
 import { OperatorMetrics } from '../metrics/operator-metrics.js';
@@ -37,6 +38,8 @@ export interface OperatorConfig {
   redisUrl?: string;
   /** `direct` switches merging, caching and batching off (one call per ExternalSecret per refresh). */
   fetchMode?: 'shared' | 'direct';
+  /** The global cap above every store's limiter (default: 256 calls in flight, no rate). */
+  providerCap?: GlobalCap;
   /** Take the `keyferry-leader` Lease before reconciling. */
   leaderElect?: boolean;
   /** Namespace of the Lease (default: $POD_NAMESPACE, then --namespace, then `default`). */
@@ -73,7 +76,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     // "Latest" reads may be served from cache for 1 s: enough to merge a sync wave, short
     // enough that a refresh sees a remote change at the next interval.
     defaultLatestTtlMs: 1000,
-    limiter: { shardCount: shard?.count ?? 1, redisUrl: config.redisUrl },
+    limiter: { shardCount: shard?.count ?? 1, redisUrl: config.redisUrl, globalCap: config.providerCap },
   });
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);

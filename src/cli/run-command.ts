@@ -16,6 +16,8 @@ export interface RunOptions {
   shardCount: number;
   redisUrl?: string;
   fetchMode: 'shared' | 'direct';
+  providerQps?: number;
+  providerMaxConcurrent: number;
   logLevel: string;
 }
 
@@ -38,6 +40,7 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       shard: { index: opts.shardIndex, count: opts.shardCount },
       redisUrl: opts.redisUrl,
       fetchMode: opts.fetchMode,
+      providerCap: { requestsPerSecond: opts.providerQps, maxConcurrent: Math.max(1, opts.providerMaxConcurrent) },
       onFatal: (reason) => fatal(reason),
     });
   } catch (e) {
