@@ -1,0 +1,46 @@
+// --shard-index/--shard-count: two replicas split the ExternalSecrets between them by store
+// and remote key; every ExternalSecret is synced, each by exactly one replica, and each
+// shard elects its own leader.
+import assert from 'node:assert/strict';
+import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import { API, eventually, externalSecret, fakeStore, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+
+describe('operator end to end: two shards', function () {
+  this.timeout(90_000);
+  let fx: ClusterFixture;
+  const ops: OperatorProcess[] = [];
+  const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+
+  before(async () => {
+    fx = await startClusterFixture();
+    await fx.cluster.apply([namespace('sh'), fakeStore('fake', 'sh', keys.map((key) => ({ key, value: `v-${key}` })))]);
+  });
+  after(async () => {
+    for (const op of ops) await op.kill();
+    await fx?.close();
+  });
+
+  it('syncs every ExternalSecret once, split between the replicas, with readers of one remote key on one replica', async () => {
+    for (const index of [0, 1]) {
+      ops.push(await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, args: ['--shard-index', String(index), '--shard-count', '2', '--leader-elect'] }));
+    }
+    // Two ExternalSecrets per remote key.
+    await fx.cluster.apply(keys.flatMap((key) => ['a', 'b'].map((suffix) =>
+      externalSecret(`${key}-${suffix}`, 'sh', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'v', remoteRef: { key } }] }))));
+    const names = keys.flatMap((key) => [`${key}-a`, `${key}-b`]);
+    await eventually(() => names.every((n) => readyOf(fx.cluster.get(API, 'ExternalSecret', n, 'sh'))?.status === 'True'), 20_000, 'all Ready');
+
+    const syncedBy = await Promise.all(ops.map(async (op) => {
+      const mine = new Set<string>();
+      for (const n of names) if (await op.metricValue('externalsecret_sync_calls_total', { name: n, namespace: 'sh' })) mine.add(n);
+      return mine;
+    }));
+    assert.ok(syncedBy[0]!.size > 0 && syncedBy[1]!.size > 0, `both replicas work (${syncedBy[0]!.size} / ${syncedBy[1]!.size})`);
+    assert.equal(syncedBy[0]!.size + syncedBy[1]!.size, names.length, 'each ExternalSecret reconciled by one replica only');
+    for (const key of keys) {
+      const owner = syncedBy.findIndex((s) => s.has(`${key}-a`));
+      assert.ok(syncedBy[owner]!.has(`${key}-b`), `both readers of ${key} on replica ${owner}`);
+    }
+    for (const index of [0, 1]) assert.ok(fx.cluster.get('coordination.k8s.io/v1', 'Lease', `keyferry-leader-shard-${index}`, 'default'), `lease of shard ${index}`);
+  });
+});
