@@ -73,9 +73,9 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const fetchPath = config.fetcher ? undefined : new FetchPath({
     registry: fetchRegistry,
     switches: config.fetchMode === 'direct' ? { merge: false, cache: false, batch: false } : undefined,
-    // "Latest" reads may be served from cache for 1 s: enough to merge a sync wave, short
-    // enough that a refresh sees a remote change at the next interval.
-    defaultLatestTtlMs: 1000,
+    // Each reader says how old a cached "latest" read it accepts (its store's cache.latestTTL,
+    // else a tenth of its interval, at most 10 s); entries are kept no longer than that.
+    defaultLatestTtlMs: 10_000,
     limiter: { shardCount: shard?.count ?? 1, redisUrl: config.redisUrl, globalCap: config.providerCap },
   });
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });

@@ -19,7 +19,7 @@ import { canonicalJson } from './canonical-json.js';
 import { Reasons, findCondition, readyCondition } from './conditions.js';
 import { isDuration, parseDuration } from '../api/index.js';
 import type { EventRecorder } from './events.js';
-import { nextRefreshAt } from './refresh-schedule.js';
+import { latestMaxAgeMs, nextRefreshAt } from './refresh-schedule.js';
 import { remoteGroupKey } from './remote-group.js';
 import type { ManagedSecretIndex } from './managed-secret-index.js';
 import { fetchSecretData } from './secret-data.js';
@@ -186,7 +186,9 @@ export class ExternalSecretReconciler {
     let rendered;
     let fetched;
     try {
-      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced });
+      const storeTtl = resolution.store.spec?.cache?.latestTTL;
+      const maxAgeMs = (storeTtl === undefined ? undefined : durationMs(storeTtl)) ?? latestMaxAgeMs(intervalMs);
+      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced, maxAgeMs });
       rendered = renderTemplate(spec, fetched.data);
     } catch (e) {
       if (isSpecError(e)) return fail(Reasons.InvalidSpec, e.message, false);

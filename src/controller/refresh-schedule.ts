@@ -29,3 +29,12 @@ export function nextRefreshAt(lastMs: number, intervalMs: number, phaseKey: stri
   const limit = lastMs + intervalMs;
   return Math.floor((limit - offset) / intervalMs) * intervalMs + offset;
 }
+
+/**
+ * How old a cached "latest" read an ExternalSecret accepts when its store does not say
+ * (`spec.cache.latestTTL`): a tenth of its interval, between 1 s and 10 s. Enough to merge
+ * the readers of one slot; a refresh never sees a value older than that.
+ */
+export function latestMaxAgeMs(intervalMs: number): number {
+  return Math.min(10_000, Math.max(1_000, Math.floor(intervalMs / 10)));
+}

@@ -1,5 +1,6 @@
 // Keeps what remote reads returned: pinned versions until evicted (bounded by bytes, least
-// recently used first), "latest" reads only for the store's short TTL.
+// recently used first), "latest" reads only for the store's short TTL. A reader may ask for
+// something younger than the TTL (its own refresh interval calls for it).
 import { LRUCache } from 'lru-cache';
 import type { RemoteSecret } from '../../providers/contract/index.js';
 import type { FetchClock } from './fetch-clock.js';
@@ -16,13 +17,18 @@ function secretSize(key: string, secret: RemoteSecret): number {
   return size;
 }
 
-export class FetchCache {
-  private readonly lru: LRUCache<string, RemoteSecret>;
+interface Entry {
+  secret: RemoteSecret;
+  storedAt: number;
+}
 
-  constructor(options: FetchCacheOptions) {
-    this.lru = new LRUCache<string, RemoteSecret>({
+export class FetchCache {
+  private readonly lru: LRUCache<string, Entry>;
+
+  constructor(private readonly options: FetchCacheOptions) {
+    this.lru = new LRUCache<string, Entry>({
       maxSize: options.maxBytes,
-      sizeCalculation: (secret, key) => secretSize(key, secret),
+      sizeCalculation: (entry, key) => secretSize(key, entry.secret),
       // A secret bigger than the whole cache is simply not kept.
       maxEntrySize: options.maxBytes,
       // lru-cache reads time through `perf`; the injected clock keeps TTLs testable.
@@ -35,14 +41,17 @@ export class FetchCache {
     return `${storeId}\u0000${key}\u0000${version ?? ''}`;
   }
 
-  get(cacheKey: string): RemoteSecret | undefined {
-    return this.lru.get(cacheKey);
+  /** The cached secret, if younger than `maxAgeMs` (0 accepts nothing cached). */
+  get(cacheKey: string, maxAgeMs?: number): RemoteSecret | undefined {
+    const entry = this.lru.get(cacheKey);
+    if (!entry || (maxAgeMs !== undefined && this.options.clock.now() - entry.storedAt >= maxAgeMs)) return undefined;
+    return entry.secret;
   }
 
   /** `ttlMs` undefined keeps the entry until evicted (pinned); 0 does not keep it. */
   set(cacheKey: string, secret: RemoteSecret, ttlMs: number | undefined): void {
     if (ttlMs === 0) return;
-    this.lru.set(cacheKey, secret, ttlMs === undefined ? {} : { ttl: ttlMs });
+    this.lru.set(cacheKey, { secret, storedAt: this.options.clock.now() }, ttlMs === undefined ? {} : { ttl: ttlMs });
   }
 
   forgetStore(storeId: string): void {

@@ -38,22 +38,13 @@ export interface FetchPathOptions {
   clock?: FetchClock;
   switches?: Partial<FetchPathSwitches>;
   cacheMaxBytes?: number;
-  /** TTL of "latest" reads for stores that do not set their own; see `latestTtlFor`. */
+  /** How long "latest" reads are kept for stores that do not set their own (readers may want them younger, see `latestTtlFor`). */
   defaultLatestTtlMs?: number;
   batchWindowMs?: number;
   retry?: RetryOptions;
   breaker?: BreakerOptions;
   /** Limiter settings (global cap, shard count, Redis URL); ignored when `limiters` is given. */
   limiter?: Omit<EndpointLimitersOptions, 'clock' | 'onQueue' | 'onWait'>;
-}
-
-/**
- * A "latest" TTL derived from the refresh intervals in use: a small fraction of the
- * shortest, so a refresh never sees a value older than that, between 1 s and 10 s.
- */
-export function latestTtlFor(refreshIntervalsMs: readonly number[]): number {
-  const shortest = refreshIntervalsMs.length ? Math.min(...refreshIntervalsMs) : 60_000;
-  return Math.min(10_000, Math.max(1_000, Math.floor(shortest / 10)));
 }
 
 const circuitValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -114,14 +105,15 @@ export class FetchPath implements RemoteFetcher {
       if (options.fresh) {
         this.metrics.cacheLookups.inc({ provider: store.provider, result: 'bypass' });
       } else {
-        const hit = this.cache.get(cacheKey);
+        const pinned = isPinnedVersion(store.provider, ref.version);
+        const hit = this.cache.get(cacheKey, pinned ? undefined : options.maxAgeMs);
         this.metrics.cacheLookups.inc({ provider: store.provider, result: hit ? 'hit' : 'miss' });
         if (hit) return hit;
       }
     }
-    if (!this.switches.merge) return this.load(store, ref, cacheKey, options.signal);
+    if (!this.switches.merge) return this.load(store, ref, cacheKey, options.maxAgeMs, options.signal);
     // The shared call runs without any one caller's signal; each caller stops waiting on its own.
-    const { promise, merged } = this.flights.run(cacheKey, () => this.load(store, ref, cacheKey, undefined));
+    const { promise, merged } = this.flights.run(cacheKey, () => this.load(store, ref, cacheKey, options.maxAgeMs, undefined));
     if (merged) this.metrics.singleFlightMerges.inc({ provider: store.provider });
     return abortable(promise, options.signal);
   }
@@ -164,11 +156,12 @@ export class FetchPath implements RemoteFetcher {
     this.storeEndpoints.set(store.id, store.endpoint);
   }
 
-  private async load(store: StoreHandle, ref: RemoteRef, cacheKey: string, signal: AbortSignal | undefined): Promise<RemoteSecret> {
+  private async load(store: StoreHandle, ref: RemoteRef, cacheKey: string, maxAgeMs: number | undefined, signal: AbortSignal | undefined): Promise<RemoteSecret> {
     const secret = await this.loadUncached(store, ref, signal);
     if (this.switches.cache) {
       const pinned = isPinnedVersion(store.provider, ref.version);
-      this.cache.set(cacheKey, secret, pinned ? undefined : (store.latestTtlMs ?? this.options.defaultLatestTtlMs ?? 5_000));
+      // A "latest" read is kept as long as the store allows, else as long as its reader would accept it.
+      this.cache.set(cacheKey, secret, pinned ? undefined : (store.latestTtlMs ?? maxAgeMs ?? this.options.defaultLatestTtlMs ?? 5_000));
     }
     return secret;
   }

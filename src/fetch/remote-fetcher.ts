@@ -15,13 +15,15 @@ export interface StoreHandle {
   client: ProviderClient;
   /** The store's `spec.rateLimit`, merged over the provider's default. */
   rateLimit: RateLimit;
-  /** How long a "latest" read may be served from cache; 0 disables it for this store. */
+  /** How long a "latest" read may be kept in cache; 0 disables it for this store. */
   latestTtlMs?: number;
 }
 
 export interface FetchOptions {
   /** Skip the cache (e.g. `keyferry.io/force-sync`); merging with in-flight calls still applies. */
   fresh?: boolean;
+  /** Oldest cached "latest" read this caller accepts (pinned versions never age). */
+  maxAgeMs?: number;
   signal?: AbortSignal;
 }
 

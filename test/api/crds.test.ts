@@ -239,6 +239,11 @@ describe('CRDs (manifests/crds)', () => {
       const s = fakeStore() as ReturnType<typeof fakeStore> & { spec: { refreshInterval?: string } };
       s.spec.refreshInterval = '10 minutes';
       assert.match(v('SecretStore').validate(s).errors.join('\n'), /^spec\.refreshInterval: /);
+      const c = fakeStore() as ReturnType<typeof fakeStore> & { spec: { cache?: { latestTTL?: string } } };
+      c.spec.cache = { latestTTL: '5 s' };
+      assert.deepEqual(v('SecretStore').validate(c).errors, ['spec.cache.latestTTL: spec.cache.latestTTL must be a Go duration such as 500ms, 5s or 1m (or 0)']);
+      c.spec.cache = { latestTTL: '0' };
+      assert.deepEqual(v('SecretStore').validate(c).errors, []);
     });
 
     it('accepts good durations', () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
+import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
+import type { RemoteFetcher } from '../../src/fetch/remote-fetcher.js';
 import { createHarness } from './harness.js';
 
 const HOUR = 3600_000;
@@ -147,5 +149,28 @@ describe('ExternalSecretReconciler', () => {
     annotate('2');
     await h.reconcile('ns/app');
     assert.equal(await calls(), '3');
+  });
+});
+
+describe('ExternalSecretReconciler cache age', () => {
+  it('accepts cached reads up to a tenth of its interval, or what the store sets in cache.latestTTL', async () => {
+    const seen: Array<number | undefined> = [];
+    const direct = new DirectFetcher();
+    const fetcher: RemoteFetcher = {
+      fetch: (store, ref, options) => { seen.push(options?.maxAgeMs); return direct.fetch(store, ref, options); },
+      find: (store, query, options) => direct.find(store, query, options),
+      forgetStore: () => undefined,
+    };
+    const h = createHarness({ fetcher });
+    h.store('fake', 'ns', [{ key: 'db', value: 'one' }]);
+    h.store('nocache', 'ns', [{ key: 'db', value: 'one' }], { cache: { latestTTL: '0s' } });
+    await h.reconcileStore('SecretStore/ns/fake');
+    await h.reconcileStore('SecretStore/ns/nocache');
+    const read = { data: [{ secretKey: 'pw', remoteRef: { key: 'db' } }] };
+    h.es('hourly', 'ns', { secretStoreRef: { name: 'fake' }, refreshInterval: '1h', ...read });
+    h.es('often', 'ns', { secretStoreRef: { name: 'fake' }, refreshInterval: '30s', ...read });
+    h.es('uncached', 'ns', { secretStoreRef: { name: 'nocache' }, refreshInterval: '1h', ...read });
+    for (const name of ['hourly', 'often', 'uncached']) await h.reconcile(`ns/${name}`);
+    assert.deepEqual(seen, [10_000, 3_000, 0]);
   });
 });

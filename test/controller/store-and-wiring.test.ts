@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
 import { namespaceAllowed } from '../../src/controller/store-resolver.js';
-import { REFRESH_SLOTS, nextRefreshAt, refreshOffsetMs } from '../../src/controller/refresh-schedule.js';
+import { REFRESH_SLOTS, latestMaxAgeMs, nextRefreshAt, refreshOffsetMs } from '../../src/controller/refresh-schedule.js';
 import { credentialRefs } from '../../src/controller/credential-refs.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { API, createHarness } from './harness.js';
@@ -84,6 +84,13 @@ describe('store resolution and helpers', () => {
     assert.ok(offsets.every((o) => o >= 0 && o < hour && o % (hour / REFRESH_SLOTS) === 0));
     assert.equal(new Set(offsets).size, REFRESH_SLOTS);
     assert.equal(nextRefreshAt(5, 0, 'store|db'), Number.POSITIVE_INFINITY);
+  });
+
+  it('accepts cached "latest" reads up to a tenth of the refresh interval, between 1 s and 10 s', () => {
+    assert.equal(latestMaxAgeMs(3_600_000), 10_000);
+    assert.equal(latestMaxAgeMs(30_000), 3_000);
+    assert.equal(latestMaxAgeMs(5_000), 1_000);
+    assert.equal(latestMaxAgeMs(0), 1_000);
   });
 
   it('finds credential references anywhere in a provider block', () => {

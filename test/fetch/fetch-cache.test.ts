@@ -36,6 +36,17 @@ describe('FetchCache', () => {
     assert.ok(cache.get(pinned));
   });
 
+  it('serves a reader only what is younger than the age it accepts', () => {
+    const clock = new FakeFetchClock();
+    const cache = new FetchCache({ maxBytes: 10_000, clock });
+    const latest = FetchCache.key('store', 'k', undefined);
+    cache.set(latest, secret(10), 10_000);
+    clock.tick(3_000);
+    assert.ok(cache.get(latest, 5_000), '3 s old, 5 s accepted');
+    assert.equal(cache.get(latest, 1_000), undefined, '3 s old, 1 s accepted');
+    assert.ok(cache.get(latest), 'still there for readers without a limit');
+  });
+
   it('does not keep anything with a TTL of 0', () => {
     const cache = new FetchCache({ maxBytes: 10_000, clock: new FakeFetchClock() });
     cache.set(FetchCache.key('s', 'k', undefined), secret(10), 0);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Registry } from 'prom-client';
 import { ThrottledError, UnavailableError, isNotFound, isUnavailable } from '../../providers/contract/index.js';
-import { FetchPath, latestTtlFor, type FetchPathSwitches } from '../../src/fetch/fetch-path.js';
+import { FetchPath, type FetchPathSwitches } from '../../src/fetch/fetch-path.js';
 import type { StoreHandle } from '../../src/fetch/remote-fetcher.js';
 import { countingClient, type CountingClient } from './support/counting-client.js';
 
@@ -99,6 +99,21 @@ describe('FetchPath', () => {
     assert.ok(failed.status === 'rejected' && isNotFound(failed.reason));
   });
 
+  it('reads again for a caller that accepts only a younger value; pinned versions never age', async () => {
+    const client = countingClient();
+    client.values.set('db', 'x');
+    const path = fetchPath();
+    const store = { ...storeOf(client), latestTtlMs: undefined };
+    await path.fetch(store, { key: 'db' }, { maxAgeMs: 60_000 });
+    await path.fetch(store, { key: 'db' }, { maxAgeMs: 60_000 });
+    assert.equal(client.fetchCalls.length, 1, 'kept as long as its reader accepts');
+    await path.fetch(store, { key: 'db' }, { maxAgeMs: 0 });
+    assert.equal(client.fetchCalls.length, 2, 'a reader accepting nothing cached reads the provider');
+    await path.fetch(store, { key: 'db', version: 'uuid/v1' });
+    await path.fetch(store, { key: 'db', version: 'uuid/v1' }, { maxAgeMs: 0 });
+    assert.equal(client.fetchCalls.length, 3, 'a pinned version is read once');
+  });
+
   it('switched off, makes one call per fetch', async () => {
     const client = countingClient({ batchSize: 20, delayMs: 2 });
     client.values.set('db', 'x');
@@ -182,11 +197,5 @@ describe('FetchPath', () => {
     assert.equal(queries, 1);
     assert.match(await registry.metrics(), /externalsecret_provider_api_calls_count\{provider="aws",call="FindSecrets",status="success"\} 1/);
     assert.deepEqual(await path.find(storeOf(countingClient(), 'SecretStore/ns/other'), {}), []);
-  });
-
-  it('derives the "latest" TTL from the refresh intervals', () => {
-    assert.equal(latestTtlFor([60_000, 3_600_000]), 6_000);
-    assert.equal(latestTtlFor([1_000]), 1_000);
-    assert.equal(latestTtlFor([]), 6_000);
   });
 });

@@ -307,6 +307,12 @@ export interface RateLimit {
   maxConcurrent?: number;
 }
 
+/** How long reads from this store may be served from the operator's cache. */
+export interface SecretStoreSpecCache {
+  /** How long a read of a secret's latest version may be reused (Go duration; "0s" reads the provider every time). Default a tenth of the reading ExternalSecret's refreshInterval, between 1s and 10s. Reads of a pinned version are cached by size regardless; keyferry.io/force-sync always reads the provider. */
+  latestTTL?: string;
+}
+
 /** Observed state of the store. */
 export interface SecretStoreStatus {
   /** Ready: True with reason Valid; False with InvalidProviderConfig (the spec is wrong, see message) or ValidationFailed (the store could not be reached or refused the credentials). */
