@@ -61,7 +61,7 @@ const CONCURRENCY = arg('concurrency', 64);
 const OUTAGE_S = arg('outage', 60);
 const ROTATED = Math.min(arg('rotate', 100), DISTINCT);
 const REPLICA_RATE = arg('replica-rate', 10);
-const MODES = textArg('modes', 'shared,direct').split(',') as Array<'shared' | 'direct'>;
+const MODES = textArg('modes', 'shared,direct').split(',').filter((m) => m === 'shared' || m === 'direct') as Array<'shared' | 'direct'>;
 const REPLICAS = !process.argv.includes('--no-replicas');
 const accessKeyId = 'AKIAKEYFERRYBENCH002';
 const secretAccessKey = 'benchSecretAccessKey/keyferry/0000000002';

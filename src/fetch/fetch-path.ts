@@ -181,31 +181,39 @@ export class FetchPath implements RemoteFetcher {
         maxBatchSize: store.client.maxBatchSize ?? 1,
         windowMs: this.options.batchWindowMs ?? 5,
         clock: this.clock,
-        send: (refs) => this.sendBatch(store, refs),
+        send: (take) => this.sendBatch(store, take),
       });
       this.batchers.set(store.id, batcher);
     }
     return batcher;
   }
 
-  private sendBatch(store: StoreHandle, refs: RemoteRef[]): Promise<Array<RemoteSecret | ProviderError>> {
-    this.metrics.batchSize.observe({ provider: store.provider }, refs.length);
+  private sendBatch(store: StoreHandle, take: () => RemoteRef[]): Promise<Array<RemoteSecret | ProviderError>> {
     const client = store.client;
-    // A batch of one is a plain read: cheaper where the batch call has its own, lower limit.
-    if (refs.length === 1) {
-      return this.call(store, 'GetSecret', (s) => client.fetch(refs[0]!, { signal: s }), undefined).then(
-        (secret) => [secret],
+    let observed = false;
+    // The batch closes only when the limiter lets the call start, so it fills up while waiting.
+    return this.call(store, () => (take().length === 1 ? 'GetSecret' : 'BatchGetSecrets'), (s) => {
+      const refs = take();
+      if (!observed) {
+        observed = true;
+        this.metrics.batchSize.observe({ provider: store.provider }, refs.length);
+      }
+      if (refs.length > 1) return client.fetchMany!(refs, { signal: s });
+      // A batch of one is a plain read: cheaper where the batch call has its own, lower limit.
+      // Its answer (e.g. NotFound) belongs to its one caller; outages and throttles still fail
+      // the call, so they are retried and counted like any other.
+      return client.fetch(refs[0]!, { signal: s }).then(
+        (secret): Array<RemoteSecret | ProviderError> => [secret],
         (error: unknown) => {
-          if (isProviderError(error)) return [error];
+          if (isProviderError(error) && !error.retryable) return [error];
           throw error;
         },
       );
-    }
-    return this.call(store, 'BatchGetSecrets', (s) => client.fetchMany!(refs, { signal: s }), undefined);
+    }, undefined);
   }
 
   /** One logical provider call: retried, behind the store's breaker and the endpoint's limiter. */
-  private call<T>(store: StoreHandle, operation: string, attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  private call<T>(store: StoreHandle, operation: string | (() => string), attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const labels = { provider: store.provider, store: store.label };
     let lastKind: string | undefined;
     return this.retry.execute(({ signal: retrySignal }) => {
@@ -213,13 +221,14 @@ export class FetchPath implements RemoteFetcher {
       return this.breakers.execute(store.id, store.label, () =>
         this.limiters.schedule(store.endpoint, store.rateLimit, async () => {
           const started = this.clock.now();
+          const name = () => (typeof operation === 'string' ? operation : operation());
           try {
             const result = await attempt(retrySignal);
-            this.observe(store, operation, 'success', started);
+            this.observe(store, name(), 'success', started);
             return result;
           } catch (error) {
             lastKind = isProviderError(error) ? error.kind : 'Unknown';
-            this.observe(store, operation, lastKind, started);
+            this.observe(store, name(), lastKind, started);
             if (isThrottled(error)) {
               this.metrics.throttles.inc(labels);
               this.limiters.slowDown(store.endpoint, error.retryAfterMs);

@@ -11,7 +11,8 @@ describe('Batcher', () => {
       maxBatchSize: 20,
       windowMs: 5,
       clock,
-      send: async (refs) => {
+      send: async (take) => {
+        const refs = take();
         sent.push(refs.map((r) => r.key));
         return refs.map((r) => ({ value: Buffer.from(`v-${r.key}`) }));
       },
@@ -36,8 +37,8 @@ describe('Batcher', () => {
       maxBatchSize: 20,
       windowMs: 5,
       clock,
-      send: async (refs: RemoteRef[]) =>
-        refs.map((r) => (r.key === 'missing' ? new NotFoundError('remote secret "missing" not found') : { value: Buffer.from('ok') })),
+      send: async (take: () => RemoteRef[]) =>
+        take().map((r) => (r.key === 'missing' ? new NotFoundError('remote secret "missing" not found') : { value: Buffer.from('ok') })),
     });
     const good = batcher.fetch({ key: 'a' });
     const bad = batcher.fetch({ key: 'missing' });
@@ -60,5 +61,48 @@ describe('Batcher', () => {
     clock.tick(5);
     for (const call of calls) await assert.rejects(call, (e: unknown) => e instanceof UnavailableError);
     assert.equal(batcher.pending, 0);
+  });
+
+  it('keeps filling a sent batch until its call starts, then opens a new one', async () => {
+    const clock = new FakeFetchClock();
+    const starts: Array<() => void> = [];
+    const sent: string[][] = [];
+    const batcher = new Batcher({
+      maxBatchSize: 3,
+      windowMs: 5,
+      clock,
+      // The call starts only when the test says so, as when the limiter makes it wait.
+      send: (take) => new Promise((resolve) => {
+        starts.push(() => {
+          const refs = take();
+          sent.push(refs.map((r) => r.key));
+          assert.deepEqual(take(), refs, 'a retry takes the same refs');
+          resolve(refs.map((r) => ({ value: Buffer.from(`v-${r.key}`) })));
+        });
+      }),
+    });
+    const first = batcher.fetch({ key: 'a' });
+    clock.tick(5);
+    await settle();
+    assert.equal(starts.length, 1, 'the window ended: the batch is sent');
+    assert.equal(batcher.pending, 0);
+    const joined = batcher.fetch({ key: 'b' });
+    assert.equal(starts.length, 1, 'b joins the batch still waiting to start');
+    starts[0]!();
+    const later = batcher.fetch({ key: 'c' });
+    clock.tick(5);
+    await settle();
+    starts[1]!();
+    assert.deepEqual(sent, [['a', 'b'], ['c']]);
+    assert.deepEqual((await Promise.all([first, joined, later])).map((v) => v.value.toString()), ['v-a', 'v-b', 'v-c']);
+  });
+
+  it('starts a new batch when the waiting one is full', async () => {
+    const clock = new FakeFetchClock();
+    let sends = 0;
+    const batcher = new Batcher({ maxBatchSize: 2, windowMs: 5, clock, send: () => { sends++; return new Promise(() => undefined); } });
+    for (const key of ['a', 'b', 'c']) void batcher.fetch({ key });
+    assert.equal(sends, 1, 'a full batch goes at once');
+    assert.equal(batcher.pending, 1, 'c waits in a new batch');
   });
 });
