@@ -316,8 +316,10 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
       synced = (await op.metricValue('externalsecret_sync_calls_total')) ?? 0;
       return synced >= COUNT && (await op.metricValue('keyferry_workqueue_depth', { queue: 'externalsecrets' })) === 0;
     }, ops, minutes(10));
+    const syncedLine = op.logs().find((l) => l.msg === 'caches synced; starting workers');
+    const workersAt = syncedLine ? Date.parse(String(syncedLine.time)) : NaN;
     rows.push(row(mode, 'steady: one full refresh, all due at once', from, world.counters(), refreshedAt && refreshedAt - from.at, boundFor(DISTINCT, 0),
-      `${synced} reconciles; ${world.notReady()} not Ready; wall from process start`));
+      `${synced} reconciles; ${world.notReady()} not Ready; wall from process start${refreshedAt && workersAt ? `, ${round2((refreshedAt - workersAt) / 1000)} s after caches synced` : ''}`));
 
     // Rotation: new values for ROTATED remote secrets, force-sync on their readers.
     const readers = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % DISTINCT < ROTATED);
