@@ -11,6 +11,8 @@ import { allInformers, createInformers } from '../kube/informer-set.js';
 import { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { startHttpServer, type RunningServer } from '../metrics/http-server.js';
 import { metricsRoute } from '../metrics/metrics-route.js';
+import { registerPeakMemoryGauge } from '../metrics/peak-memory-gauge.js';
+import { InstrumentedClusterApi } from '../kube/instrumented-cluster-api.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
 import type { Shard } from '../controller/shard.js';
@@ -66,6 +68,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const { logger } = config;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerPeakMemoryGauge(registry);
   const metrics = new OperatorMetrics(registry);
   // The fetch path keeps its metrics on its own registry; /metrics serves both.
   const fetchRegistry = new Registry();
@@ -82,7 +85,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
   const controller = new Controller({
     caches: informers,
-    api: client,
+    api: new InstrumentedClusterApi(client, registry),
     providers: providerRegistry,
     fetcher: config.fetcher ?? fetchPath!,
     metrics,

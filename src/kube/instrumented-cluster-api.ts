@@ -1,0 +1,62 @@
+// Counts the controller's Kubernetes requests by verb, resource and outcome, so the writes a
+// sync costs are readable from /metrics (`keyferry_kube_requests_total`). Wraps any
+// ClusterApi; the composition root puts it around the real client.
+import { Counter, type Registry } from 'prom-client';
+import type { ClusterApi, EventInput, ResourceRef } from './cluster-api.js';
+import type { SecretObject } from './kube-object.js';
+import { httpStatusOf } from './api-error.js';
+
+type Labels = 'verb' | 'resource' | 'outcome';
+
+export class InstrumentedClusterApi implements ClusterApi {
+  private readonly requests: Counter<Labels>;
+
+  constructor(private readonly api: ClusterApi, registry: Registry) {
+    this.requests = new Counter({
+      name: 'keyferry_kube_requests_total',
+      help: 'Kubernetes API requests made by the controller, by verb, resource and outcome (success, or the HTTP status / error)',
+      labelNames: ['verb', 'resource', 'outcome'],
+      registers: [registry],
+    });
+  }
+
+  private async count<T>(verb: string, resource: string, call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      this.requests.inc({ verb, resource, outcome: 'success' });
+      return result;
+    } catch (error) {
+      const status = httpStatusOf(error);
+      this.requests.inc({ verb, resource, outcome: status === undefined ? 'error' : String(status) });
+      throw error;
+    }
+  }
+
+  getSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
+    return this.count('get', 'secrets', () => this.api.getSecret(namespace, name));
+  }
+
+  createSecret(secret: SecretObject): Promise<SecretObject | undefined> {
+    return this.count('create', 'secrets', () => this.api.createSecret(secret));
+  }
+
+  deleteSecret(namespace: string, name: string): Promise<boolean> {
+    return this.count('delete', 'secrets', () => this.api.deleteSecret(namespace, name));
+  }
+
+  getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined> {
+    return this.count('get', 'configmaps', () => this.api.getConfigMap(namespace, name));
+  }
+
+  patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void> {
+    return this.count('patch', `${ref.kind.toLowerCase()}s/status`, () => this.api.patchStatus(ref, status));
+  }
+
+  createEvent(event: EventInput): Promise<void> {
+    return this.count('create', 'events', () => this.api.createEvent(event));
+  }
+
+  createServiceAccountToken(namespace: string, name: string, options: { audiences?: string[]; expirationSeconds?: number }): Promise<{ token: string; expiresAt: Date }> {
+    return this.count('create', 'serviceaccounts/token', () => this.api.createServiceAccountToken(namespace, name, options));
+  }
+}
