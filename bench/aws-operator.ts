@@ -291,6 +291,9 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
       batchCalls: sumMetric(metrics, 'keyferry_fetch_batch_size_count') ?? 0,
       secretsInBatches: sumMetric(metrics, 'keyferry_fetch_batch_size_sum') ?? 0,
       throttlesInMetrics: sumMetric(metrics, 'keyferry_fetch_throttles_received_total') ?? 0,
+      kubeWritesInMetrics: ['create', 'patch', 'delete'].reduce((sum, verb) => sum + (sumMetric(metrics, 'keyferry_kube_requests_total', { verb }) ?? 0), 0),
+      peakRssMiBInMetrics: round2((sumMetric(metrics, 'keyferry_process_peak_resident_memory_bytes') ?? 0) / 1048576),
+      cpuSecondsInMetrics: round2(sumMetric(metrics, 'process_cpu_seconds_total') ?? 0),
     };
     if (!readyAt) return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath };
 
