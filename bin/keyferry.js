@@ -9,6 +9,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'cli', 'main.ts');
 let entry = join(root, 'dist', 'src', 'cli', 'main.js');
 if (existsSync(source)) {
+  // tsx's loader hooks run on a thread of their own, and every ES module loaded after they
+  // are registered passes through that thread (and gets its source map parsed). Most of the
+  // operator's ES modules are @kubernetes/client-node's ~1 000 generated files, which need no
+  // compiling: importing it first keeps them off that path. Measured on `keyferry run` in a
+  // checkout: ~43 MiB less RSS at startup. The compiled image does not use tsx at all.
+  await import('@kubernetes/client-node');
   const { register } = await import('tsx/esm/api');
   register();
   entry = source;
