@@ -269,7 +269,7 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
   const world = await World.start(RATE);
   const ops = new Operators(world, ['--fetch-mode', mode]);
   const rows: Row[] = [];
-  let fetchPath: Record<string, number | null> = {};
+  let fetchPath: Record<string, number | null>;
   const minutes = (n: number) => n * 60_000;
   try {
     // Cold start.
@@ -277,7 +277,7 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
     world.aws.resetCounters();
     let from = world.counters();
     let op = await ops.start();
-    let readyAt = await waitFor(() => world.notReady() === 0, ops, minutes(15));
+    const readyAt = await waitFor(() => world.notReady() === 0, ops, minutes(15));
     rows.push(row(mode, 'cold start', from, world.counters(), readyAt && readyAt - from.at, boundFor(DISTINCT, 2 * COUNT),
       readyAt ? `${world.notReady()} not Ready` : `${world.notReady()} still not Ready after 15 min`));
     const metrics = await op.metrics();
