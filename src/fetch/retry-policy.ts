@@ -17,6 +17,12 @@ export interface RetryOptions {
   maxRetries: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Longest Retry-After waited for inside one call (default 30 s). A throttle asking for
+   * longer fails the call at once, so the ExternalSecret reports it instead of a reconcile
+   * hanging silently (a Vault quota of 0.001/s answers Retry-After: 1000).
+   */
+  maxRetryAfterMs?: number;
 }
 
 export const defaultRetryOptions: RetryOptions = { maxRetries: 4, initialDelayMs: 200, maxDelayMs: 30_000 };
@@ -42,7 +48,9 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 }
 
 export function createRetryPolicy(options: RetryOptions = defaultRetryOptions): RetryPolicy {
-  return retry(handleWhen(isRetryableError), {
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const worthWaiting = (error: unknown) => !isThrottled(error) || (error.retryAfterMs ?? 0) <= maxRetryAfterMs;
+  return retry(handleWhen((error) => isRetryableError(error) && worthWaiting(error)), {
     maxAttempts: options.maxRetries,
     backoff: new RetryAfterBackoff(
       new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: options.initialDelayMs, maxDelay: options.maxDelayMs }),

@@ -32,6 +32,17 @@ describe('retry policy', () => {
     assert.deepEqual(attemptsAt, [0, 3_000]);
   });
 
+  it('does not wait inside the call for a Retry-After longer than maxRetryAfterMs', async () => {
+    const policy = createRetryPolicy({ maxRetries: 3, initialDelayMs: 10, maxDelayMs: 100, maxRetryAfterMs: 30_000 });
+    let attempts = 0;
+    const result = policy.execute(async () => {
+      attempts++;
+      throw new ThrottledError('rate limit quota exceeded', { retryAfterMs: 1_000_000 });
+    });
+    await assert.rejects(result, (e: unknown) => e instanceof ThrottledError && e.retryAfterMs === 1_000_000);
+    assert.equal(attempts, 1);
+  });
+
   it('backs off exponentially with full jitter, capped, and gives up after maxRetries', async () => {
     const policy = createRetryPolicy({ maxRetries: 3, initialDelayMs: 100, maxDelayMs: 250 });
     const attemptsAt: number[] = [];
