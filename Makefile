@@ -33,7 +33,7 @@ lint: $(NPM_STAMP)
 test: tools typecheck lint
 	npx mocha --reporter spec --reporter-option maxDiffSize=2048
 
-bench: tools
+bench: tools build
 	node --import tsx bench/run.ts $(BENCH)
 
 clean:

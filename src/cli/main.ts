@@ -2,7 +2,8 @@
 // This folder is the composition root: the only place that wires concrete parts together.
 import { Command, InvalidArgumentError } from 'commander';
 import { runOperator, type RunOptions } from './run-command.js';
-import { runDevCluster, type DevOptions } from './dev-command.js';
+// The dev cluster (schema validators, CEL) loads only for `keyferry dev`, not for `run`.
+import type { DevOptions } from './dev-command.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -56,7 +57,7 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--port <n>', 'dev cluster port (0 picks a free one)', positiveInt, 0)
     .option('--no-operator', 'start only the dev cluster')
     .option('--no-demo', 'do not apply the demo resources')
-    .action((opts: DevOptions) => onExit(runDevCluster(opts)));
+    .action((opts: DevOptions) => onExit(import('./dev-command.js').then(({ runDevCluster }) => runDevCluster(opts))));
 
   return program;
 }

@@ -2,6 +2,7 @@
 // decide whether a fetch is due, write the hash-named Secret only if it does not exist,
 // prune old versions, and patch status only when it changed. A failed fetch touches no
 // Secret: the last good version keeps serving and the condition says so.
+import { createHash } from 'node:crypto';
 import { isProviderError, scrubErrorText, type Clock } from '../../providers/contract/index.js';
 import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
@@ -97,7 +98,7 @@ function comparable(status: ExternalSecretStatus | undefined): string {
 
 export class ExternalSecretReconciler {
   private readonly lastSync = new Map<string, LastSync>();
-  /** What this process last wrote, since the informer may not have delivered it yet. */
+  /** Digest of the status this process last wrote, since the informer may not have delivered it yet. */
   private readonly lastWritten = new Map<string, string>();
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {}
@@ -270,14 +271,16 @@ export class ExternalSecretReconciler {
   private async writeStatus(es: ExternalSecretResource, status: ExternalSecretStatus, refreshTime: string | undefined, reason: string): Promise<void> {
     const key = `${es.metadata!.namespace}/${es.metadata!.name}`;
     const wanted = comparable(status);
-    if (wanted === comparable(es.status) || wanted === this.lastWritten.get(key)) return;
+    // A digest of what was written is enough to compare with, and 10 000 of them stay small.
+    const digest = createHash('sha256').update(wanted).digest('base64url').slice(0, 22);
+    if (wanted === comparable(es.status) || digest === this.lastWritten.get(key)) return;
     const before = findCondition(es.status?.conditions);
     const after = findCondition(status.conditions)!;
     const body = { ...status, refreshTime: refreshTime ?? es.status?.refreshTime } as Record<string, unknown>;
     // A merge patch removes a field only when it is sent as null.
     for (const field of ['expiresAt', 'currentSecretName', 'refreshTime'] as const) if (body[field] === undefined) body[field] = null;
     await this.deps.api.patchStatus({ kind: 'ExternalSecret', namespace: es.metadata!.namespace!, name: es.metadata!.name! }, body);
-    this.lastWritten.set(key, wanted);
+    this.lastWritten.set(key, digest);
     if (after.status === 'False' && (before?.reason !== after.reason || before?.message !== after.message || before?.status !== after.status)) {
       this.deps.events.record('ExternalSecret', es, 'Warning', reason, after.message ?? reason);
     }
