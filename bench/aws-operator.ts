@@ -27,7 +27,8 @@
 //
 //   node --import tsx bench/aws-operator.ts [--count 10000] [--namespaces 100] [--distinct 2000]
 //     [--rate 100] [--latency 20] [--qps 1000] [--concurrency 64] [--outage 60] [--rotate 100]
-//     [--replica-rate 10] [--modes shared,direct] [--no-replicas] [--sources]
+//     [--replica-rate 10] [--modes shared,direct] [--no-replicas] [--sources] [--cold-only]
+//     [--node-args "<node flags for the operator>"]
 // The operator runs from dist/ when it is built (`make bench` builds it first), else, or with
 // --sources, from the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
@@ -66,6 +67,8 @@ const ROTATED = Math.min(arg('rotate', 100), DISTINCT);
 const REPLICA_RATE = arg('replica-rate', 10);
 const MODES = textArg('modes', 'shared,direct').split(',').filter((m) => m === 'shared' || m === 'direct') as Array<'shared' | 'direct'>;
 const REPLICAS = !process.argv.includes('--no-replicas');
+const COLD_ONLY = process.argv.includes('--cold-only');
+const NODE_ARGS = textArg('node-args', '').split(' ').filter(Boolean);
 const COMPILED = !process.argv.includes('--sources') && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
 const accessKeyId = 'AKIAKEYFERRYBENCH002';
 const secretAccessKey = 'benchSecretAccessKey/keyferry/0000000002';
@@ -222,6 +225,7 @@ class Operators {
       kubeconfigPath: this.world.kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000,
       // The compiled operator, as the image runs it (tsx's loader thread adds 30-40 MiB), when built.
       env: COMPILED ? { KEYFERRY_COMPILED: '1' } : undefined,
+      nodeArgs: NODE_ARGS,
       args: ['--client-qps', String(QPS), '--client-burst', String(2 * QPS), '--concurrency', String(CONCURRENCY), ...this.args, ...extra],
     });
     this.running.push(op);
@@ -301,7 +305,10 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
       peakRssMiBInMetrics: round2((sumMetric(metrics, 'keyferry_process_peak_resident_memory_bytes') ?? 0) / 1048576),
       cpuSecondsInMetrics: round2(sumMetric(metrics, 'process_cpu_seconds_total') ?? 0),
     };
-    if (!readyAt) return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath };
+    if (!readyAt || COLD_ONLY) {
+      await ops.stopAll();
+      return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath };
+    }
 
     // Steady: every refresh due at once after a restart, as after one interval.
     await ops.stopAll();
