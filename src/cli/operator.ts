@@ -96,7 +96,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];
-  const metricsServer = await startHttpServer(config.metricsAddr, { '/metrics': metricsRoute(registry, [fetchRegistry]) });
+  const metricsServer = await startHttpServer(config.metricsAddr, { '/metrics': metricsRoute(registry, [fetchRegistry], [metrics.externalSecrets]) });
   servers.push(metricsServer);
   logger.info({ addr: metricsServer.address, url: `http://${metricsServer.address}/metrics` }, 'metrics server listening');
   const elector = config.leaderElect ? new LeaderElector({

@@ -108,11 +108,11 @@ export class ExternalSecretReconciler {
     const es = this.deps.externalSecrets.get(name, namespace) as ExternalSecretResource | undefined;
     if (!es || es.metadata?.deletionTimestamp) return this.forget(key);
     const started = process.hrtime.bigint();
-    this.deps.metrics.syncCalls.inc({ name, namespace });
+    this.deps.metrics.externalSecrets.syncCall(name, namespace ?? '');
     try {
       return await this.sync(key, es);
     } finally {
-      this.deps.metrics.reconcileDuration.set({ name, namespace }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.deps.metrics.externalSecrets.setReconcileDuration(name, namespace ?? '', Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
@@ -121,7 +121,7 @@ export class ExternalSecretReconciler {
     const { namespace, name } = splitKey(key);
     this.lastSync.delete(key);
     this.lastWritten.delete(key);
-    this.deps.metrics.forgetExternalSecret(name, namespace ?? '');
+    this.deps.metrics.externalSecrets.forget(name, namespace ?? '');
     return {};
   }
 
@@ -133,8 +133,8 @@ export class ExternalSecretReconciler {
     const now = clock.now();
 
     const fail = async (reason: string, message: string, retry: boolean, serving?: string): Promise<ReconcileResult> => {
-      metrics.syncErrors.inc({ name, namespace });
-      metrics.setCondition(name, namespace, 'False');
+      metrics.externalSecrets.syncError(name, namespace);
+      metrics.externalSecrets.setCondition(name, namespace, 'False');
       const text = serving ? `${message}; the last good version "${serving}" keeps serving` : message;
       await this.writeStatus(es, { ...(es.status ?? {}), conditions: [readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now))] }, undefined, reason);
       if (retry) throw new RetryLater(text);
@@ -256,11 +256,11 @@ export class ExternalSecretReconciler {
       this.deps.logger.info({ namespace, externalSecret: name, secretName: newName, hash, pruned }, created ? 'created version' : 'pruned versions');
     }
 
-    metrics.setCondition(name, namespace, 'True');
-    metrics.versionsRetained.set({ name, namespace }, kept.length);
+    metrics.externalSecrets.setCondition(name, namespace, 'True');
+    metrics.externalSecrets.setVersionsRetained(name, namespace, kept.length);
     const currentObj = byName.get(newName);
-    if (currentObj) metrics.secretAge.set({ name, namespace }, Math.max(0, (now - creationTime(currentObj).getTime()) / 1000));
-    if (fetched.expiresAt) metrics.secretExpiry.set({ name, namespace }, fetched.expiresAt.getTime() / 1000);
+    if (currentObj) metrics.externalSecrets.setSecretAge(name, namespace, Math.max(0, (now - creationTime(currentObj).getTime()) / 1000));
+    if (fetched.expiresAt) metrics.externalSecrets.setSecretExpiry(name, namespace, fetched.expiresAt.getTime() / 1000);
 
     this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
     if (policy !== 'Periodic' || intervalMs === 0) return {};

@@ -9,9 +9,9 @@ describe('OperatorMetrics', () => {
   it('registers the ESO and keyferry names on the given registry only', async () => {
     const registry = new Registry();
     const metrics = new OperatorMetrics(registry);
-    metrics.syncCalls.inc({ name: 'a', namespace: 'n' });
-    metrics.setCondition('a', 'n', 'True');
-    const text = await registry.metrics();
+    metrics.externalSecrets.syncCall('a', 'n');
+    metrics.externalSecrets.setCondition('a', 'n', 'True');
+    const text = await metrics.text();
     for (const name of ['externalsecret_sync_calls_total', 'externalsecret_sync_calls_error', 'externalsecret_status_condition', 'externalsecret_reconcile_duration',
       'externalsecret_provider_api_calls_count', 'keyferry_provider_request_duration_seconds', 'keyferry_workqueue_depth', 'keyferry_workqueue_retries_total',
       'keyferry_versions_retained', 'keyferry_secret_age_seconds', 'keyferry_secret_expiry_timestamp_seconds']) {
@@ -19,6 +19,7 @@ describe('OperatorMetrics', () => {
     }
     assert.match(text, /externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="True"\} 1/);
     assert.match(text, /externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="False"\} 0/);
+    assert.match(text, /externalsecret_sync_calls_total\{name="a",namespace="n"\} 1/);
     assert.equal(globalRegistry.getSingleMetric('externalsecret_sync_calls_total'), undefined);
     // Two operators in one process (tests) do not collide.
     assert.doesNotThrow(() => new OperatorMetrics(new Registry()));
@@ -27,11 +28,13 @@ describe('OperatorMetrics', () => {
   it('forgets the series of a deleted ExternalSecret', async () => {
     const registry = new Registry();
     const metrics = new OperatorMetrics(registry);
-    metrics.setCondition('a', 'n', 'False');
-    metrics.reconcileDuration.set({ name: 'a', namespace: 'n' }, 0.1);
-    metrics.forgetExternalSecret('a', 'n');
-    const text = await registry.metrics();
+    metrics.externalSecrets.setCondition('a', 'n', 'False');
+    metrics.externalSecrets.setReconcileDuration('a', 'n', 0.1);
+    metrics.externalSecrets.syncCall('b', 'n');
+    metrics.externalSecrets.forget('a', 'n');
+    const text = await metrics.text();
     assert.doesNotMatch(text, /name="a"/);
+    assert.match(text, /externalsecret_sync_calls_total\{name="b",namespace="n"\} 1/);
   });
 });
 
@@ -45,8 +48,9 @@ describe('HTTP servers', () => {
 
   it('serves /metrics on port 0 and reports the bound address', async () => {
     const registry = new Registry();
-    new OperatorMetrics(registry).syncCalls.inc({ name: 'a', namespace: 'n' });
-    const server = await startHttpServer('127.0.0.1:0', { '/metrics': metricsRoute(registry) });
+    const metrics = new OperatorMetrics(registry);
+    metrics.externalSecrets.syncCall('a', 'n');
+    const server = await startHttpServer('127.0.0.1:0', { '/metrics': metricsRoute(registry, [], [metrics.externalSecrets]) });
     try {
       assert.match(server.address, /^127\.0\.0\.1:[1-9]\d*$/);
       const res = await fetch(`http://${server.address}/metrics`);
@@ -91,5 +95,43 @@ describe('metrics route with component registries', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('ExternalSecretSeries', () => {
+  it('renders every family in the text format prom-client parses back, with escaped labels', async () => {
+    const { ExternalSecretSeries } = await import('../../src/metrics/external-secret-series.js');
+    const series = new ExternalSecretSeries();
+    series.syncCall('a', 'n');
+    series.syncCall('a', 'n');
+    series.syncError('a', 'n');
+    series.setCondition('a', 'n', 'False');
+    series.setVersionsRetained('a', 'n', 3);
+    series.setSecretAge('a', 'n', 12.5);
+    series.setSecretExpiry('a', 'n', 1_900_000_000);
+    series.setReconcileDuration('odd"name', 'n', 0.25);
+    const text = series.render();
+    for (const name of ExternalSecretSeries.names) assert.match(text, new RegExp(`# HELP ${name} .+\n# TYPE ${name} (counter|gauge)\n`));
+    assert.match(text, /^externalsecret_sync_calls_total\{name="a",namespace="n"\} 2$/m);
+    assert.match(text, /^externalsecret_sync_calls_error\{name="a",namespace="n"\} 1$/m);
+    assert.match(text, /^externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="False"\} 1$/m);
+    assert.match(text, /^externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="True"\} 0$/m);
+    assert.match(text, /^keyferry_versions_retained\{name="a",namespace="n"\} 3$/m);
+    assert.match(text, /^keyferry_secret_age_seconds\{name="a",namespace="n"\} 12.5$/m);
+    assert.match(text, /^keyferry_secret_expiry_timestamp_seconds\{name="a",namespace="n"\} 1900000000$/m);
+    assert.match(text, /^externalsecret_reconcile_duration\{name="odd\\"name",namespace="n"\} 0.25$/m);
+    // Only set gauges appear: "odd" has no condition yet.
+    assert.doesNotMatch(text, /status_condition\{name="odd/);
+  });
+
+  it('renders four samples per ExternalSecret with a condition, for 10 000 of them', async () => {
+    const { ExternalSecretSeries } = await import('../../src/metrics/external-secret-series.js');
+    const series = new ExternalSecretSeries();
+    for (let i = 0; i < 10_000; i++) {
+      series.syncCall(`es-${i}`, `team-${i % 100}`);
+      series.setCondition(`es-${i}`, `team-${i % 100}`, 'True');
+    }
+    const lines = series.render().split('\n').filter((l) => l && !l.startsWith('#'));
+    assert.equal(lines.length, 10_000 * 4, 'calls, errors, and two condition samples each');
   });
 });

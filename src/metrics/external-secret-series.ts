@@ -1,0 +1,113 @@
+// The per-ExternalSecret series (ESO's names where ESO has one), kept as one small record
+// per ExternalSecret and written straight in the Prometheus text format. As prom-client
+// labelled metrics they held ~9 MiB at 10 000 ExternalSecrets, and each scrape allocated
+// ~30 MiB and took ~260 ms of CPU to format 60 000 samples.
+
+interface Row {
+  /** `name="…",namespace="…"`, escaped once. */
+  labels: string;
+  syncCalls: number;
+  syncErrors: number;
+  ready?: 'True' | 'False';
+  reconcileSeconds?: number;
+  versionsRetained?: number;
+  secretAgeSeconds?: number;
+  secretExpirySeconds?: number;
+}
+
+const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/** Family name, help, type, and the sample lines of one row (empty when the row has none). */
+const families: Array<{ name: string; help: string; type: 'counter' | 'gauge'; samples: (row: Row, name: string) => string }> = [
+  {
+    name: 'externalsecret_sync_calls_total', type: 'counter', help: 'Total number of ExternalSecret reconciles',
+    samples: (r, n) => `${n}{${r.labels}} ${r.syncCalls}\n`,
+  },
+  {
+    name: 'externalsecret_sync_calls_error', type: 'counter', help: 'Total number of ExternalSecret reconciles that ended in an error',
+    samples: (r, n) => `${n}{${r.labels}} ${r.syncErrors}\n`,
+  },
+  {
+    // As ESO: 1 on the current status, 0 on the other.
+    name: 'externalsecret_status_condition', type: 'gauge', help: 'ExternalSecret condition status (1 for the current status, 0 for the others)',
+    samples: (r, n) => (r.ready === undefined ? '' : `${n}{${r.labels},condition="Ready",status="True"} ${r.ready === 'True' ? 1 : 0}\n${n}{${r.labels},condition="Ready",status="False"} ${r.ready === 'False' ? 1 : 0}\n`),
+  },
+  {
+    name: 'externalsecret_reconcile_duration', type: 'gauge', help: 'Duration of the last ExternalSecret reconcile in seconds',
+    samples: (r, n) => (r.reconcileSeconds === undefined ? '' : `${n}{${r.labels}} ${r.reconcileSeconds}\n`),
+  },
+  {
+    name: 'keyferry_versions_retained', type: 'gauge', help: 'Versioned Secrets kept for an ExternalSecret',
+    samples: (r, n) => (r.versionsRetained === undefined ? '' : `${n}{${r.labels}} ${r.versionsRetained}\n`),
+  },
+  {
+    name: 'keyferry_secret_age_seconds', type: 'gauge', help: 'Age of the current version of an ExternalSecret\'s target',
+    samples: (r, n) => (r.secretAgeSeconds === undefined ? '' : `${n}{${r.labels}} ${r.secretAgeSeconds}\n`),
+  },
+  {
+    name: 'keyferry_secret_expiry_timestamp_seconds', type: 'gauge', help: 'Earliest remote expiry of the values in the current version',
+    samples: (r, n) => (r.secretExpirySeconds === undefined ? '' : `${n}{${r.labels}} ${r.secretExpirySeconds}\n`),
+  },
+];
+
+export class ExternalSecretSeries {
+  private readonly rows = new Map<string, Row>();
+
+  static readonly names = families.map((f) => f.name);
+
+  private row(name: string, namespace: string): Row {
+    const key = `${namespace}/${name}`;
+    let row = this.rows.get(key);
+    if (!row) {
+      row = { labels: `name="${escape(name)}",namespace="${escape(namespace)}"`, syncCalls: 0, syncErrors: 0 };
+      this.rows.set(key, row);
+    }
+    return row;
+  }
+
+  syncCall(name: string, namespace: string): void {
+    this.row(name, namespace).syncCalls++;
+  }
+
+  syncError(name: string, namespace: string): void {
+    this.row(name, namespace).syncErrors++;
+  }
+
+  setCondition(name: string, namespace: string, status: 'True' | 'False'): void {
+    this.row(name, namespace).ready = status;
+  }
+
+  setReconcileDuration(name: string, namespace: string, seconds: number): void {
+    this.row(name, namespace).reconcileSeconds = seconds;
+  }
+
+  setVersionsRetained(name: string, namespace: string, count: number): void {
+    this.row(name, namespace).versionsRetained = count;
+  }
+
+  setSecretAge(name: string, namespace: string, seconds: number): void {
+    this.row(name, namespace).secretAgeSeconds = seconds;
+  }
+
+  setSecretExpiry(name: string, namespace: string, epochSeconds: number): void {
+    this.row(name, namespace).secretExpirySeconds = epochSeconds;
+  }
+
+  /** Drops every series of an ExternalSecret that is gone (or now reconciled elsewhere). */
+  forget(name: string, namespace: string): void {
+    this.rows.delete(`${namespace}/${name}`);
+  }
+
+  /** All families in the Prometheus text format (HELP and TYPE even when empty, as prom-client does). */
+  render(): string {
+    const parts: string[] = [];
+    for (const family of families) {
+      parts.push(`# HELP ${family.name} ${family.help}\n# TYPE ${family.name} ${family.type}\n`);
+      for (const row of this.rows.values()) {
+        const samples = family.samples(row, family.name);
+        if (samples) parts.push(samples);
+      }
+    }
+    return parts.join('');
+  }
+}
