@@ -17,15 +17,18 @@ interface Row {
 
 const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
-/** Family name, help, type, and the sample lines of one row (empty when the row has none). */
+/**
+ * Family name, help, type, and the sample lines of one row: empty until the value is first
+ * set, as a labelled prom-client metric shows no series before its first inc or set.
+ */
 const families: Array<{ name: string; help: string; type: 'counter' | 'gauge'; samples: (row: Row, name: string) => string }> = [
   {
     name: 'externalsecret_sync_calls_total', type: 'counter', help: 'Total number of ExternalSecret reconciles',
-    samples: (r, n) => `${n}{${r.labels}} ${r.syncCalls}\n`,
+    samples: (r, n) => (r.syncCalls === 0 ? '' : `${n}{${r.labels}} ${r.syncCalls}\n`),
   },
   {
     name: 'externalsecret_sync_calls_error', type: 'counter', help: 'Total number of ExternalSecret reconciles that ended in an error',
-    samples: (r, n) => `${n}{${r.labels}} ${r.syncErrors}\n`,
+    samples: (r, n) => (r.syncErrors === 0 ? '' : `${n}{${r.labels}} ${r.syncErrors}\n`),
   },
   {
     // As ESO: 1 on the current status, 0 on the other.

@@ -120,11 +120,12 @@ describe('ExternalSecretSeries', () => {
     assert.match(text, /^keyferry_secret_age_seconds\{name="a",namespace="n"\} 12.5$/m);
     assert.match(text, /^keyferry_secret_expiry_timestamp_seconds\{name="a",namespace="n"\} 1900000000$/m);
     assert.match(text, /^externalsecret_reconcile_duration\{name="odd\\"name",namespace="n"\} 0.25$/m);
-    // Only set gauges appear: "odd" has no condition yet.
+    // Only what was set appears: "odd" has no condition, calls or errors yet.
+    assert.doesNotMatch(text, /externalsecret_sync_calls_(total|error)\{name="odd/);
     assert.doesNotMatch(text, /status_condition\{name="odd/);
   });
 
-  it('renders four samples per ExternalSecret with a condition, for 10 000 of them', async () => {
+  it('renders three samples per synced ExternalSecret without errors, for 10 000 of them', async () => {
     const { ExternalSecretSeries } = await import('../../src/metrics/external-secret-series.js');
     const series = new ExternalSecretSeries();
     for (let i = 0; i < 10_000; i++) {
@@ -132,6 +133,6 @@ describe('ExternalSecretSeries', () => {
       series.setCondition(`es-${i}`, `team-${i % 100}`, 'True');
     }
     const lines = series.render().split('\n').filter((l) => l && !l.startsWith('#'));
-    assert.equal(lines.length, 10_000 * 4, 'calls, errors, and two condition samples each');
+    assert.equal(lines.length, 10_000 * 3, 'calls and two condition samples each; no error series before the first error');
   });
 });
