@@ -38,7 +38,7 @@ export interface FetchPathOptions {
   clock?: FetchClock;
   switches?: Partial<FetchPathSwitches>;
   cacheMaxBytes?: number;
-  /** How long "latest" reads are kept for stores that do not set their own (readers may want them younger, see `latestTtlFor`). */
+  /** How long "latest" reads are kept when neither the store nor the reader (`maxAgeMs`) says. */
   defaultLatestTtlMs?: number;
   batchWindowMs?: number;
   retry?: RetryOptions;
