@@ -68,6 +68,13 @@ export class ConfigError extends ProviderError {
 export class UnavailableError extends ProviderError {
   readonly kind = 'Unavailable' as const;
   override readonly name = 'UnavailableError';
+  /** When asking again makes sense (a 503's Retry-After, or when an open circuit will let a probe through). */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, options: ProviderErrorOptions & { retryAfterMs?: number } = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** The remote value exists but cannot be used: corrupted payload, missing property, not JSON. */

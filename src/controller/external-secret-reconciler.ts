@@ -3,8 +3,8 @@
 // prune old versions, and patch status only when it changed. A failed fetch touches no
 // Secret: the last good version keeps serving and the condition says so.
 import { createHash } from 'node:crypto';
-import { isProviderError, scrubErrorText, type Clock } from '../../providers/contract/index.js';
-import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
+import { isProviderError, isThrottled, isUnavailable, scrubErrorText, type Clock } from '../../providers/contract/index.js';
+import { CIRCUIT_OPEN_REASON, MAX_IN_CALL_RETRY_AFTER_MS, type RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
 import { creationTime, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
@@ -40,6 +40,18 @@ export interface ControllerLogger {
 /** Milliseconds of a Go duration, or undefined when the text is not one. */
 function durationMs(text: string): number | undefined {
   return isDuration(text) ? Math.round(parseDuration(text)) : undefined;
+}
+
+/**
+ * When to try again after a failed fetch: while the store's circuit is open, when it lets a
+ * probe through (so an outage's end is noticed within seconds, whatever the key's backoff
+ * grew to); after a throttle the fetch path did not wait out, its Retry-After; otherwise
+ * the queue's per-key backoff (true).
+ */
+function retryAfterFetchError(error: unknown): number | true {
+  if (isUnavailable(error) && error.reason === CIRCUIT_OPEN_REASON && error.retryAfterMs !== undefined) return Math.max(1000, error.retryAfterMs);
+  if (isThrottled(error) && (error.retryAfterMs ?? 0) > MAX_IN_CALL_RETRY_AFTER_MS) return error.retryAfterMs!;
+  return true;
 }
 
 /** Thrown after status is written, to have the queue retry the key with backoff. */
@@ -132,11 +144,13 @@ export class ExternalSecretReconciler {
     const generation = es.metadata?.generation ?? 0;
     const now = clock.now();
 
-    const fail = async (reason: string, message: string, retry: boolean, serving?: string): Promise<ReconcileResult> => {
+    /** `retry`: true backs off per key; a number asks again after that many ms. */
+    const fail = async (reason: string, message: string, retry: boolean | number, serving?: string): Promise<ReconcileResult> => {
       metrics.externalSecrets.syncError(name, namespace);
       metrics.externalSecrets.setCondition(name, namespace, 'False');
       const text = serving ? `${message}; the last good version "${serving}" keeps serving` : message;
       await this.writeStatus(es, { ...(es.status ?? {}), conditions: [readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now))] }, undefined, reason);
+      if (typeof retry === 'number') return { requeueAfter: retry };
       if (retry) throw new RetryLater(text);
       return {};
     };
@@ -194,7 +208,7 @@ export class ExternalSecretReconciler {
     } catch (e) {
       if (isSpecError(e)) return fail(Reasons.InvalidSpec, e.message, false);
       const message = isProviderError(e) ? `${e.kind}: ${e.message}` : `fetch failed: ${e instanceof Error ? e.message : String(e)}`;
-      return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, message, true, currentExists ? current : undefined);
+      return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, message, retryAfterFetchError(e), currentExists ? current : undefined);
     }
 
     const owner = (spec.target?.creationPolicy ?? 'Owner') === 'Owner'

@@ -19,6 +19,15 @@ export interface StoreHandle {
   latestTtlMs?: number;
 }
 
+/**
+ * Reason of the Unavailable error the fetch path answers, without calling the provider,
+ * while a store's circuit is open; its `retryAfterMs` says when a probe will be let through.
+ */
+export const CIRCUIT_OPEN_REASON = 'CircuitOpen';
+
+/** The longest Retry-After the fetch path waits out inside a call; a longer one fails the call. */
+export const MAX_IN_CALL_RETRY_AFTER_MS = 30_000;
+
 export interface FetchOptions {
   /** Skip the cache (e.g. `keyferry.io/force-sync`); merging with in-flight calls still applies. */
   fresh?: boolean;

@@ -11,6 +11,7 @@ import {
   type RetryPolicy,
 } from 'cockatiel';
 import { isProviderError, isThrottled } from '../../providers/contract/index.js';
+import { CIRCUIT_OPEN_REASON, MAX_IN_CALL_RETRY_AFTER_MS } from './remote-fetcher.js';
 
 export interface RetryOptions {
   /** Attempts after the first. */
@@ -28,7 +29,7 @@ export interface RetryOptions {
 export const defaultRetryOptions: RetryOptions = { maxRetries: 4, initialDelayMs: 200, maxDelayMs: 30_000 };
 
 /** An open circuit is retryable later, but not by this call: it must fail fast. */
-export const circuitOpenReason = 'CircuitOpen';
+export const circuitOpenReason = CIRCUIT_OPEN_REASON;
 
 export function isRetryableError(error: unknown): boolean {
   return isProviderError(error) && error.retryable && error.reason !== circuitOpenReason;
@@ -48,7 +49,7 @@ class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>
 }
 
 export function createRetryPolicy(options: RetryOptions = defaultRetryOptions): RetryPolicy {
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? MAX_IN_CALL_RETRY_AFTER_MS;
   const worthWaiting = (error: unknown) => !isThrottled(error) || (error.retryAfterMs ?? 0) <= maxRetryAfterMs;
   return retry(handleWhen((error) => isRetryableError(error) && worthWaiting(error)), {
     maxAttempts: options.maxRetries,

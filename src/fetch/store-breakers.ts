@@ -42,6 +42,8 @@ export class StoreBreakers {
         throw new UnavailableError(`store ${storeLabel}: provider unavailable, circuit open after repeated failures${last ? ` (last: ${last})` : ''}`, {
           reason: circuitOpenReason,
           cause: error,
+          // At most this long until a probe is let through.
+          retryAfterMs: this.options.halfOpenAfterMs,
         });
       }
       if (isUnavailable(error) && error.reason !== circuitOpenReason) this.lastOutage.set(storeId, error.message);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
 import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
-import type { RemoteFetcher } from '../../src/fetch/remote-fetcher.js';
+import { CIRCUIT_OPEN_REASON, type RemoteFetcher } from '../../src/fetch/remote-fetcher.js';
+import { ThrottledError, UnavailableError } from '../../providers/contract/index.js';
 import { createHarness } from './harness.js';
 
 const HOUR = 3600_000;
@@ -172,5 +173,39 @@ describe('ExternalSecretReconciler cache age', () => {
     h.es('uncached', 'ns', { secretStoreRef: { name: 'nocache' }, refreshInterval: '1h', ...read });
     for (const name of ['hourly', 'often', 'uncached']) await h.reconcile(`ns/${name}`);
     assert.deepEqual(seen, [10_000, 3_000, 0]);
+  });
+});
+
+describe('ExternalSecretReconciler after a failed fetch', () => {
+  async function failingWith(error: Error) {
+    let fail = false;
+    const direct = new DirectFetcher();
+    const fetcher: RemoteFetcher = {
+      fetch: (store, ref, options) => (fail ? Promise.reject(error) : direct.fetch(store, ref, options)),
+      find: (store, query, options) => direct.find(store, query, options),
+      forgetStore: () => undefined,
+    };
+    const h = createHarness({ fetcher });
+    h.store('fake', 'ns', [{ key: 'db', value: 'one' }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    h.es('app', 'ns', { secretStoreRef: { name: 'fake' }, refreshInterval: '1s', data: [{ secretKey: 'pw', remoteRef: { key: 'db' } }] });
+    await h.reconcile('ns/app');
+    fail = true;
+    h.timers.advance(2000);
+    return h;
+  }
+
+  it('asks again when an open circuit lets a probe through, whatever its backoff', async () => {
+    const h = await failingWith(new UnavailableError('store ns/fake: provider unavailable, circuit open', { reason: CIRCUIT_OPEN_REASON, retryAfterMs: 5000 }));
+    assert.deepEqual(await h.reconcile('ns/app'), { requeueAfter: 5000 });
+    assert.equal(h.ready('app', 'ns')!.reason, 'Stale');
+  });
+
+  it('waits out a long Retry-After the fetch path did not, and backs off per key otherwise', async () => {
+    const h = await failingWith(new ThrottledError('rate limit quota exceeded', { retryAfterMs: 1_000_000 }));
+    assert.deepEqual(await h.reconcile('ns/app'), { requeueAfter: 1_000_000 });
+    assert.match(h.ready('app', 'ns')!.message, /^Throttled: /);
+    const other = await failingWith(new UnavailableError('503 Service Unavailable'));
+    await assert.rejects(other.reconcile('ns/app'), RetryLater);
   });
 });

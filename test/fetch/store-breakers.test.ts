@@ -23,7 +23,7 @@ describe('StoreBreakers', () => {
       breakers.execute('s1', 'ns/store', async () => {
         called = true;
       }),
-      (e: unknown) => isUnavailable(e) && e.reason === 'CircuitOpen' && /last: 503 Service Unavailable/.test(e.message),
+      (e: unknown) => isUnavailable(e) && e.reason === 'CircuitOpen' && /last: 503 Service Unavailable/.test(e.message) && e.retryAfterMs === 10_000,
     );
     assert.equal(called, false, 'an open circuit does not call the provider');
     assert.equal(breakers.state('other'), 'closed', 'breakers are per store');
