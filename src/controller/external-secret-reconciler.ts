@@ -3,8 +3,8 @@
 // prune old versions, and patch status only when it changed. A failed fetch touches no
 // Secret: the last good version keeps serving and the condition says so.
 import { createHash } from 'node:crypto';
-import { isProviderError, isThrottled, isUnavailable, scrubErrorText, type Clock } from '../../providers/contract/index.js';
-import { CIRCUIT_OPEN_REASON, MAX_IN_CALL_RETRY_AFTER_MS, type RemoteFetcher } from '../fetch/remote-fetcher.js';
+import { isProviderError, isUnavailable, scrubErrorText, type Clock } from '../../providers/contract/index.js';
+import { CIRCUIT_OPEN_REASON, type RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
 import { creationTime, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
@@ -45,12 +45,12 @@ function durationMs(text: string): number | undefined {
 /**
  * When to try again after a failed fetch: while the store's circuit is open, when it lets a
  * probe through (so an outage's end is noticed within seconds, whatever the key's backoff
- * grew to); after a throttle the fetch path did not wait out, its Retry-After; otherwise
- * the queue's per-key backoff (true).
+ * grew to); otherwise the queue's per-key backoff (true). A long Retry-After is left to the
+ * backoff too: the endpoint's limiter is already slowed for it, and a quota lifted early
+ * should not leave ExternalSecrets waiting out the old answer.
  */
 function retryAfterFetchError(error: unknown): number | true {
   if (isUnavailable(error) && error.reason === CIRCUIT_OPEN_REASON && error.retryAfterMs !== undefined) return Math.max(1000, error.retryAfterMs);
-  if (isThrottled(error) && (error.retryAfterMs ?? 0) > MAX_IN_CALL_RETRY_AFTER_MS) return error.retryAfterMs!;
   return true;
 }
 
