@@ -49,9 +49,15 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
 
   constructor(private readonly options: InformerOptions<T>) {
     this.backoffMs = options.initialBackoffMs ?? 500;
+    // Server-side apply's field ownership is never read here, and on a real API server it is
+    // often the largest part of an object's metadata: it is dropped from every cached object.
+    const trim = (obj: T) => {
+      delete (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
+      options.trim?.(obj);
+    };
     const list = async () => {
       const result = await options.list();
-      if (options.trim) for (const item of result.items) options.trim(item);
+      for (const item of result.items) trim(item);
       this.backoffMs = options.initialBackoffMs ?? 500;
       // Items are added right after this resolves; mark synced once they are in.
       setImmediate(() => this.markSynced());
@@ -60,12 +66,12 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
     this.informer = k8s.makeInformer(options.config, options.path, list, options.labelSelector);
     // The library caches the very object it hands to handlers, so trimming here trims the cache.
     this.informer.on(k8s.ADD, (obj) => {
-      options.trim?.(obj);
+      trim(obj);
       this.previous.set(objectKey(obj), obj);
       for (const h of this.handlers) h.add?.(obj);
     });
     this.informer.on(k8s.UPDATE, (obj) => {
-      options.trim?.(obj);
+      trim(obj);
       const key = objectKey(obj);
       const old = this.previous.get(key);
       this.previous.set(key, obj);

@@ -75,14 +75,19 @@ describe('ResilientInformer', function () {
 
 describe('ResilientInformer trim', function () {
   this.timeout(20_000);
-  it('caches trimmed objects (Secret versions without their data)', async () => {
+  it('caches trimmed objects (Secret versions without their data), never with managedFields', async () => {
     const cluster = await startDevCluster({ port: 0 });
     const kc = new k8s.KubeConfig();
     kc.loadFromString(cluster.kubeconfigYaml());
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const informer = new ResilientInformer<KubeObject & { data?: unknown }>({
       name: 'secrets', config: kc, logger: quiet, path: '/api/v1/secrets',
-      list: async () => (await core.listSecretForAllNamespaces()) as k8s.KubernetesListObject<k8s.KubernetesObject>,
+      // The dev cluster keeps no managedFields; a real API server sends them with every object.
+      list: async () => {
+        const list = (await core.listSecretForAllNamespaces()) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+        for (const item of list.items) item.metadata!.managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:data': {} } }];
+        return list;
+      },
       trim: (s) => { delete s.data; },
     });
     try {
@@ -92,6 +97,7 @@ describe('ResilientInformer trim', function () {
       await cluster.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'watched', namespace: 'default' }, data: { k: 'dg==' } });
       await eventually(() => informer.get('watched', 'default') !== undefined, 5000, 'watched Secret');
       assert.equal(informer.get('listed', 'default')!.data, undefined);
+      assert.equal((informer.get('listed', 'default')!.metadata as { managedFields?: unknown }).managedFields, undefined);
       assert.equal(informer.get('watched', 'default')!.data, undefined);
       assert.equal(informer.get('watched', 'default')!.metadata?.name, 'watched');
     } finally {
