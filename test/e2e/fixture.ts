@@ -1,5 +1,6 @@
 // Shared setup for the operator's end-to-end tests: a dev cluster with keyferry's CRDs and
 // a kubeconfig file, plus small helpers to poll it.
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,6 +68,23 @@ export function readyOf(obj: KubeObject | undefined): { status?: string; reason?
 
 export function managedSecrets(cluster: DevCluster, ns: string, es: string): KubeObject[] {
   return cluster.list('v1', 'Secret', ns).filter((s) => (s.metadata?.labels as Record<string, string> | undefined)?.['keyferry.io/external-secret'] === es);
+}
+
+/**
+ * Fails when any of `needles` (planted values, tokens, key material) appears in what the
+ * operator shows the world: its output, ExternalSecret and store status, Events and /metrics.
+ */
+export async function assertNothingLeaked(op: { output(): string; metrics(): Promise<string> }, cluster: DevCluster, ns: string, needles: string[]): Promise<void> {
+  const texts = [
+    op.output(),
+    JSON.stringify(cluster.list(API, 'ExternalSecret', ns).map((o) => o.status)),
+    JSON.stringify(cluster.list(API, 'SecretStore', ns).map((o) => o.status)),
+    JSON.stringify(cluster.list('v1', 'Event', ns)),
+    await op.metrics(),
+  ].join('\n');
+  for (const needle of needles) {
+    assert.ok(!texts.includes(needle), `"${needle.slice(0, 12)}…" leaked into logs, status, Events or metrics`);
+  }
 }
 
 /** Readers and waits over the ExternalSecrets and Secrets of one namespace of a fixture started later (in `before`). */
