@@ -32,7 +32,7 @@
 // The operator runs from dist/ when it is built (`make bench` builds it first), else, or with
 // --sources, from the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevCluster, type DevCluster, type KubeObject } from '../src/devcluster/dev-cluster.js';
@@ -40,31 +40,26 @@ import { applyCrdDirectory } from '../src/cli/dev-command.js';
 import { AwsTestServer } from '../test/support/aws/aws-server.js';
 import { startOperatorProcess, sumMetric, type OperatorProcess } from '../test/support/operator-process.js';
 import { redisServerAvailable, startRedisServer } from '../test/fetch/support/redis-server.js';
+import { numberArg, textArg } from './support/command-line.js';
+import { printMarkdownTable } from './support/markdown-table.js';
+import { cpuSeconds, peakRss } from './support/process-figures.js';
 
 const root = join(import.meta.dirname, '..');
 const API = 'keyferry.io/v1alpha1';
 const BATCH = 20;
 const HOUR_MS = 3_600_000;
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : def;
-}
-function textArg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 
-const COUNT = arg('count', 10_000);
-const NAMESPACES = arg('namespaces', 100);
-const DISTINCT = arg('distinct', 2_000);
-const RATE = arg('rate', 100);
-const LATENCY_MS = arg('latency', 20);
-const QPS = arg('qps', 1_000);
-const CONCURRENCY = arg('concurrency', 64);
-const OUTAGE_S = arg('outage', 60);
-const ROTATED = Math.min(arg('rotate', 100), DISTINCT);
-const REPLICA_RATE = arg('replica-rate', 10);
+const COUNT = numberArg('count', 10_000);
+const NAMESPACES = numberArg('namespaces', 100);
+const DISTINCT = numberArg('distinct', 2_000);
+const RATE = numberArg('rate', 100);
+const LATENCY_MS = numberArg('latency', 20);
+const QPS = numberArg('qps', 1_000);
+const CONCURRENCY = numberArg('concurrency', 64);
+const OUTAGE_S = numberArg('outage', 60);
+const ROTATED = Math.min(numberArg('rotate', 100), DISTINCT);
+const REPLICA_RATE = numberArg('replica-rate', 10);
 const MODES = textArg('modes', 'shared,direct').split(',').filter((m) => m === 'shared' || m === 'direct') as Array<'shared' | 'direct'>;
 const REPLICAS = !process.argv.includes('--no-replicas');
 const COLD_ONLY = process.argv.includes('--cold-only');
@@ -94,25 +89,14 @@ interface Row {
   note: string;
 }
 
-/** Linux /proc figures of a process: CPU seconds and peak RSS in MiB. */
+/** CPU seconds and peak RSS (MiB) of a process, 0 where /proc cannot say. */
 async function processFigures(pid: number): Promise<{ cpuSeconds: number; peakRssMiB: number }> {
-  try {
-    const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    // utime and stime, in clock ticks of 1/100 s.
-    return { cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, peakRssMiB: hwm ? Math.round(Number(hwm[1]) / 102.4) / 10 : 0 };
-  } catch {
-    return { cpuSeconds: 0, peakRssMiB: 0 };
-  }
+  return { cpuSeconds: (await cpuSeconds(pid)) ?? 0, peakRssMiB: round2(((await peakRss(pid)) ?? 0) / 1048576) };
 }
 
 /** A dev cluster and an AWS wire server holding the benchmark's data. */
 class World {
-  readonly dir: string;
-  private constructor(readonly cluster: DevCluster, readonly aws: AwsTestServer, dir: string, readonly kubeconfigPath: string) {
-    this.dir = dir;
-  }
+  private constructor(readonly cluster: DevCluster, readonly aws: AwsTestServer, readonly dir: string, readonly kubeconfigPath: string) {}
 
   static async start(rate: number): Promise<World> {
     const cluster = await startDevCluster({ port: 0, watchHistorySize: Math.max(10_000, COUNT * 4) });
@@ -409,14 +393,9 @@ async function runReplicas(label: string, extra: string[]): Promise<Row & { peak
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'K8s writes (Secret/status/Event)', 'note'];
-  const lines = rows.map((r) => [r.mode, r.scenario, r.wallSeconds, r.lowerBoundSeconds ?? '-', r.ratio ?? '-', r.providerCalls, r.throttles,
-    `${r.kubernetesWrites} (${r.secretWrites}/${r.statusWrites}/${r.eventWrites})`, r.note].map(String));
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(fmt(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const l of lines) console.log(fmt(l));
+  printMarkdownTable(['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'K8s writes (Secret/status/Event)', 'note'],
+    rows.map((r) => [r.mode, r.scenario, r.wallSeconds, r.lowerBoundSeconds ?? '-', r.ratio ?? '-', r.providerCalls, r.throttles,
+      `${r.kubernetesWrites} (${r.secretWrites}/${r.statusWrites}/${r.eventWrites})`, r.note]));
 }
 
 const started = Date.now();

@@ -13,17 +13,14 @@ import { createInterface } from 'node:readline';
 import * as k8s from '@kubernetes/client-node';
 import { startDevCluster } from '../src/devcluster/dev-cluster.js';
 import { applyCrdDirectory } from '../src/cli/dev-command.js';
+import { numberArg, textArg } from './support/command-line.js';
 
 const root = join(import.meta.dirname, '..');
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
-}
 
-const COUNT = Number(arg('count', '10000'));
-const CONCURRENCY = Number(arg('concurrency', '32'));
-const MODE = arg('mode', 'both');
+const COUNT = numberArg('count', 10000);
+const CONCURRENCY = numberArg('concurrency', 32);
+const MODE = textArg('mode', 'both');
 
 /** Minimal CRD used when manifests/crds has no ExternalSecret. */
 const FALLBACK_CRD = {

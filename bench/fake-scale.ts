@@ -6,48 +6,24 @@
 //
 //   node --import tsx bench/fake-scale.ts [--count 10000] [--distinct 2000] [--qps 1000] [--burst 2000] [--concurrency 16]
 //   BENCH_OPERATOR_PROF=<dir> also writes a CPU profile of the operator there.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevCluster } from '../src/devcluster/dev-cluster.js';
 import { applyCrdDirectory } from '../src/cli/dev-command.js';
 import { startOperatorProcess } from '../test/support/operator-process.js';
+import { numberArg } from './support/command-line.js';
+import { cpuSeconds, peakRss } from './support/process-figures.js';
 
 const root = join(import.meta.dirname, '..');
 const API = 'keyferry.io/v1alpha1';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
-}
 
-const COUNT = Number(arg('count', '10000'));
-const DISTINCT = Number(arg('distinct', '2000'));
-const QPS = Number(arg('qps', '1000'));
-const BURST = Number(arg('burst', '2000'));
-const CONCURRENCY = Number(arg('concurrency', '16'));
-
-/** CPU seconds (user + system) a Linux process has used. */
-async function cpuSeconds(pid: number): Promise<number | undefined> {
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Peak resident set (VmHWM) of a Linux process, in bytes. */
-async function peakRss(pid: number): Promise<number | undefined> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const COUNT = numberArg('count', 10000);
+const DISTINCT = numberArg('distinct', 2000);
+const QPS = numberArg('qps', 1000);
+const BURST = numberArg('burst', 2000);
+const CONCURRENCY = numberArg('concurrency', 16);
 
 async function main(): Promise<void> {
   const cluster = await startDevCluster({ port: 0, watchHistorySize: Math.max(10_000, COUNT * 4) });

@@ -24,17 +24,15 @@ import type { StoreHandle } from '../src/fetch/remote-fetcher.js';
 import { AwsTestServer } from '../test/support/aws/aws-server.js';
 import { makeTestDeps } from '../test/support/aws/provider-deps.js';
 import { redisServerAvailable, startRedisServer } from '../test/fetch/support/redis-server.js';
+import { numberArg } from './support/command-line.js';
+import { printMarkdownTable } from './support/markdown-table.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? Number(process.argv[i + 1]) : def;
-}
 
-const COUNT = arg('count', 10_000);
-const DISTINCT = arg('distinct', 2_000);
-const RATE = arg('rate', 100);
-const LATENCY_MS = arg('latency', 20);
-const OUTAGE_MS = arg('outage', 5_000);
+const COUNT = numberArg('count', 10_000);
+const DISTINCT = numberArg('distinct', 2_000);
+const RATE = numberArg('rate', 100);
+const LATENCY_MS = numberArg('latency', 20);
+const OUTAGE_MS = numberArg('outage', 5_000);
 const ROTATED = Math.min(100, DISTINCT);
 const LATEST_TTL_MS = 2_000;
 const BATCH = 20;
@@ -237,13 +235,8 @@ async function runShards(label: string, limiter: { shardCount?: number; redisUrl
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'failed', 'note'];
-  const lines = rows.map((r) => [r.mode, r.scenario, r.wallSeconds, r.lowerBoundSeconds, r.ratio, r.callsReceived, r.throttles, r.failedFetches, r.note ?? ''].map(String));
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(fmt(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const l of lines) console.log(fmt(l));
+  printMarkdownTable(['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'failed', 'note'],
+    rows.map((r) => [r.mode, r.scenario, r.wallSeconds, r.lowerBoundSeconds, r.ratio, r.callsReceived, r.throttles, r.failedFetches, r.note ?? '']));
 }
 
 const started = performance.now();
