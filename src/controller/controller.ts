@@ -100,7 +100,8 @@ export class Controller {
   /** Whether this replica reconciles the ExternalSecret `key` (see shard.ts). */
   owns(key: string, obj?: KubeObject): boolean {
     if (!this.deps.shard || this.deps.shard.count <= 1) return true;
-    const es = obj ?? this.deps.caches.externalSecrets.get(splitKey(key).name, splitKey(key).namespace);
+    const { name, namespace } = splitKey(key);
+    const es = obj ?? this.deps.caches.externalSecrets.get(name, namespace);
     // A deleted one is only forgotten; any replica may do that.
     return !es || ownsGroup(this.deps.shard, remoteGroupKey(es as ExternalSecretResource));
   }
