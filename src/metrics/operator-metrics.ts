@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ExternalSecretSeries } from './external-secret-series.js';
 
 export class OperatorMetrics {
-  /** The series labelled by ExternalSecret, rendered by `text()` after the registry's. */
+  /** The series labelled by ExternalSecret; /metrics renders them after the registry's. */
   readonly externalSecrets = new ExternalSecretSeries();
   readonly providerApiCalls: Counter<'provider' | 'call' | 'status'>;
   readonly providerRequestDuration: Histogram<'provider' | 'store' | 'operation' | 'outcome'>;
@@ -23,10 +23,5 @@ export class OperatorMetrics {
     this.queueDepth = new Gauge({ name: 'keyferry_workqueue_depth', help: 'Keys waiting in a work queue', labelNames: ['queue'], registers });
     this.queueRetries = new Counter({ name: 'keyferry_workqueue_retries_total', help: 'Keys re-queued with backoff after an error', labelNames: ['queue'], registers });
     this.storeReady = new Gauge({ name: 'keyferry_store_ready', help: 'Whether a store is Ready (1) or not (0)', labelNames: ['kind', 'namespace', 'name'], registers });
-  }
-
-  /** Everything in the Prometheus text format: the registry's metrics, then the per-ExternalSecret series. */
-  async text(): Promise<string> {
-    return (await this.registry.metrics()) + this.externalSecrets.render();
   }
 }

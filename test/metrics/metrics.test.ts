@@ -5,13 +5,16 @@ import { parseListenAddress, startHttpServer } from '../../src/metrics/http-serv
 import { metricsRoute } from '../../src/metrics/metrics-route.js';
 import { healthRoutes } from '../../src/health/health-routes.js';
 
+/** What /metrics serves for these metrics: the registry's, then the per-ExternalSecret series. */
+const allMetrics = async (metrics: OperatorMetrics) => (await metrics.registry.metrics()) + metrics.externalSecrets.render();
+
 describe('OperatorMetrics', () => {
   it('registers the ESO and keyferry names on the given registry only', async () => {
     const registry = new Registry();
     const metrics = new OperatorMetrics(registry);
     metrics.externalSecrets.syncCall('a', 'n');
     metrics.externalSecrets.setCondition('a', 'n', 'True');
-    const text = await metrics.text();
+    const text = await allMetrics(metrics);
     for (const name of ['externalsecret_sync_calls_total', 'externalsecret_sync_calls_error', 'externalsecret_status_condition', 'externalsecret_reconcile_duration',
       'externalsecret_provider_api_calls_count', 'keyferry_provider_request_duration_seconds', 'keyferry_workqueue_depth', 'keyferry_workqueue_retries_total',
       'keyferry_versions_retained', 'keyferry_secret_age_seconds', 'keyferry_secret_expiry_timestamp_seconds']) {
@@ -32,7 +35,7 @@ describe('OperatorMetrics', () => {
     metrics.externalSecrets.setReconcileDuration('a', 'n', 0.1);
     metrics.externalSecrets.syncCall('b', 'n');
     metrics.externalSecrets.forget('a', 'n');
-    const text = await metrics.text();
+    const text = await allMetrics(metrics);
     assert.doesNotMatch(text, /name="a"/);
     assert.match(text, /externalsecret_sync_calls_total\{name="b",namespace="n"\} 1/);
   });
