@@ -31,7 +31,7 @@ lint: $(NPM_STAMP)
 
 # Type check and lint first: a suite that passes on code that does not compile is not green.
 test: tools typecheck lint
-	npx mocha --reporter spec --reporter-option maxDiffSize=2048
+	npx mocha --reporter spec --reporter-option maxDiffSize=2048 'test/**/*.test.ts'
 
 bench: tools build
 	node --import tsx bench/run.ts $(BENCH)
