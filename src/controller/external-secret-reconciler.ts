@@ -121,10 +121,13 @@ export class ExternalSecretReconciler {
     if (!es || es.metadata?.deletionTimestamp) return this.forget(key);
     const started = process.hrtime.bigint();
     this.deps.metrics.externalSecrets.syncCall(name, namespace ?? '');
+    const fetchedFrom: { provider?: string } = {};
     try {
-      return await this.sync(key, es);
+      return await this.sync(key, es, fetchedFrom);
     } finally {
-      this.deps.metrics.externalSecrets.setReconcileDuration(name, namespace ?? '', Number(process.hrtime.bigint() - started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.deps.metrics.externalSecrets.setReconcileDuration(name, namespace ?? '', seconds);
+      if (fetchedFrom.provider) this.deps.metrics.syncDuration.observe({ provider: fetchedFrom.provider }, seconds);
     }
   }
 
@@ -137,7 +140,7 @@ export class ExternalSecretReconciler {
     return {};
   }
 
-  private async sync(key: string, es: ExternalSecretResource): Promise<ReconcileResult> {
+  private async sync(key: string, es: ExternalSecretResource, fetchedFrom: { provider?: string }): Promise<ReconcileResult> {
     const { metrics, clock } = this.deps;
     const name = es.metadata!.name!;
     const namespace = es.metadata!.namespace!;
@@ -147,7 +150,7 @@ export class ExternalSecretReconciler {
     /** `retry`: true backs off per key; a number asks again after that many ms. */
     const fail = async (reason: string, message: string, retry: boolean | number, serving?: string): Promise<ReconcileResult> => {
       metrics.externalSecrets.syncError(name, namespace);
-      metrics.externalSecrets.setCondition(name, namespace, 'False');
+      metrics.externalSecrets.setCondition(name, namespace, 'False', reason);
       const text = serving ? `${message}; the last good version "${serving}" keeps serving` : message;
       await this.writeStatus(es, { ...(es.status ?? {}), conditions: [readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now))] }, undefined, reason);
       if (typeof retry === 'number') return { requeueAfter: retry };
@@ -200,6 +203,7 @@ export class ExternalSecretReconciler {
 
     let rendered;
     let fetched;
+    fetchedFrom.provider = handle.provider;
     try {
       const storeTtl = resolution.store.spec?.cache?.latestTTL;
       const maxAgeMs = (storeTtl === undefined ? undefined : durationMs(storeTtl)) ?? latestMaxAgeMs(intervalMs);
@@ -224,6 +228,7 @@ export class ExternalSecretReconciler {
       try {
         const stored = await this.deps.api.createSecret(secret) ?? await this.deps.api.getSecret(namespace, newName);
         created = true;
+        metrics.versionsCreated.inc({ namespace });
         if (stored) {
           // The index keeps metadata only, like the managed-Secret informer.
           delete stored.data;
@@ -270,7 +275,7 @@ export class ExternalSecretReconciler {
       this.deps.logger.info({ namespace, externalSecret: name, secretName: newName, hash, pruned }, created ? 'created version' : 'pruned versions');
     }
 
-    metrics.externalSecrets.setCondition(name, namespace, 'True');
+    metrics.externalSecrets.setCondition(name, namespace, 'True', Reasons.SecretSynced);
     metrics.externalSecrets.setVersionsRetained(name, namespace, kept.length);
     const currentObj = byName.get(newName);
     if (currentObj) metrics.externalSecrets.setSecretAge(name, namespace, Math.max(0, (now - creationTime(currentObj).getTime()) / 1000));

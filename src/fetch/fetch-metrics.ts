@@ -1,11 +1,14 @@
 // The fetch path's metrics (DESIGN §6), registered on an injected registry only.
+// A store's series start at zero when the fetch path first sees the store (Prometheus'
+// advice for counters), so a dashboard shows "no merges yet" rather than no data, and a
+// rate() sees the first increment.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export class FetchMetrics {
   /** ESO's name and labels, so existing dashboards keep working. */
   readonly apiCalls: Counter<'provider' | 'call' | 'status'>;
   readonly requestDuration: Histogram<'provider' | 'store' | 'operation' | 'outcome'>;
-  readonly limiterQueueDepth: Gauge<'endpoint'>;
+  readonly limiterQueueDepth: Gauge<'provider' | 'endpoint'>;
   readonly limiterWait: Histogram<'provider'>;
   readonly cacheLookups: Counter<'provider' | 'result'>;
   readonly singleFlightMerges: Counter<'provider'>;
@@ -31,8 +34,8 @@ export class FetchMetrics {
     });
     this.limiterQueueDepth = new Gauge({
       name: 'keyferry_fetch_limiter_queue_depth',
-      help: 'Provider calls waiting in an endpoint limiter.',
-      labelNames: ['endpoint'],
+      help: 'Provider calls waiting in an endpoint limiter (stores sharing an endpoint share its limiter).',
+      labelNames: ['provider', 'endpoint'],
       registers,
     });
     this.limiterWait = new Histogram({
@@ -79,5 +82,19 @@ export class FetchMetrics {
       labelNames: ['provider', 'store'],
       registers,
     });
+  }
+
+  /** Zero series for a store seen for the first time: closed circuit, nothing counted yet. */
+  initStore(labels: { provider: string; store: string }): void {
+    this.circuitState.set(labels, 0);
+    this.throttles.inc(labels, 0);
+    for (const result of ['hit', 'miss']) this.cacheLookups.inc({ provider: labels.provider, result }, 0);
+    this.singleFlightMerges.inc({ provider: labels.provider }, 0);
+  }
+
+  /** Drops a store's own series once no connection of it remains. */
+  forgetStore(labels: { provider: string; store: string }): void {
+    this.circuitState.remove(labels);
+    this.throttles.remove(labels);
   }
 }

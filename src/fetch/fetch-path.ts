@@ -86,7 +86,7 @@ export class FetchPath implements RemoteFetcher {
     this.limiters = new EndpointLimiters({
       ...options.limiter,
       clock: this.clock,
-      onQueue: (endpoint, delta) => this.metrics.limiterQueueDepth.inc({ endpoint }, delta),
+      onQueue: (endpoint, delta) => this.metrics.limiterQueueDepth.inc({ provider: this.endpointProvider.get(endpoint) ?? '', endpoint }, delta),
       onWait: (endpoint, ms) => this.metrics.limiterWait.observe({ provider: this.endpointProvider.get(endpoint) ?? '' }, ms / 1000),
     });
     this.breakers = new StoreBreakers(options.breaker ?? defaultBreakerOptions, (storeId, state) => {
@@ -130,7 +130,10 @@ export class FetchPath implements RemoteFetcher {
     this.batchers.get(storeId)?.flush();
     this.batchers.delete(storeId);
     this.breakers.forget(storeId);
+    const labels = this.storeLabels.get(storeId);
     this.storeLabels.delete(storeId);
+    // A changed spec is a new connection under the same label: keep its series.
+    if (labels && ![...this.storeLabels.values()].some((l) => l.store === labels.store && l.provider === labels.provider)) this.metrics.forgetStore(labels);
     // A changed spec may bring a new rate limit for its endpoint (replaced only if it differs).
     const endpoint = this.storeEndpoints.get(storeId);
     this.storeEndpoints.delete(storeId);
@@ -152,7 +155,11 @@ export class FetchPath implements RemoteFetcher {
 
   private remember(store: StoreHandle): void {
     this.endpointProvider.set(store.endpoint, store.provider);
-    this.storeLabels.set(store.id, { provider: store.provider, store: store.label });
+    if (!this.storeLabels.has(store.id)) {
+      const labels = { provider: store.provider, store: store.label };
+      this.storeLabels.set(store.id, labels);
+      this.metrics.initStore(labels);
+    }
     this.storeEndpoints.set(store.id, store.endpoint);
   }
 

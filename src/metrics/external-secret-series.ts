@@ -9,6 +9,8 @@ interface Row {
   syncCalls: number;
   syncErrors: number;
   ready?: 'True' | 'False';
+  /** `reason="…"` of the Ready condition, escaped once. */
+  reason?: string;
   reconcileSeconds?: number;
   versionsRetained?: number;
   secretAgeSeconds?: number;
@@ -34,6 +36,11 @@ const families: Array<{ name: string; help: string; type: 'counter' | 'gauge'; s
     // As ESO: 1 on the current status, 0 on the other.
     name: 'externalsecret_status_condition', type: 'gauge', help: 'ExternalSecret condition status (1 for the current status, 0 for the others)',
     samples: (r, n) => (r.ready === undefined ? '' : `${n}{${r.labels},condition="Ready",status="True"} ${r.ready === 'True' ? 1 : 0}\n${n}{${r.labels},condition="Ready",status="False"} ${r.ready === 'False' ? 1 : 0}\n`),
+  },
+  {
+    // ESO's family above has no reason; this one says why, one sample per ExternalSecret.
+    name: 'keyferry_externalsecret_ready_reason', type: 'gauge', help: 'Reason of an ExternalSecret\'s Ready condition (1 on the current status and reason)',
+    samples: (r, n) => (r.ready === undefined || r.reason === undefined ? '' : `${n}{${r.labels},status="${r.ready}",${r.reason}} 1\n`),
   },
   {
     name: 'externalsecret_reconcile_duration', type: 'gauge', help: 'Duration of the last ExternalSecret reconcile in seconds',
@@ -76,8 +83,10 @@ export class ExternalSecretSeries {
     this.row(name, namespace).syncErrors++;
   }
 
-  setCondition(name: string, namespace: string, status: 'True' | 'False'): void {
-    this.row(name, namespace).ready = status;
+  setCondition(name: string, namespace: string, status: 'True' | 'False', reason?: string): void {
+    const row = this.row(name, namespace);
+    row.ready = status;
+    row.reason = reason === undefined ? undefined : `reason="${escape(reason)}"`;
   }
 
   setReconcileDuration(name: string, namespace: string, seconds: number): void {

@@ -12,6 +12,8 @@ export class OperatorMetrics {
   readonly queueDepth: Gauge<'queue'>;
   readonly queueRetries: Counter<'queue'>;
   readonly storeReady: Gauge<'kind' | 'namespace' | 'name'>;
+  readonly versionsCreated: Counter<'namespace'>;
+  readonly syncDuration: Histogram<'provider'>;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
@@ -23,5 +25,11 @@ export class OperatorMetrics {
     this.queueDepth = new Gauge({ name: 'keyferry_workqueue_depth', help: 'Keys waiting in a work queue', labelNames: ['queue'], registers });
     this.queueRetries = new Counter({ name: 'keyferry_workqueue_retries_total', help: 'Keys re-queued with backoff after an error', labelNames: ['queue'], registers });
     this.storeReady = new Gauge({ name: 'keyferry_store_ready', help: 'Whether a store is Ready (1) or not (0)', labelNames: ['kind', 'namespace', 'name'], registers });
+    this.versionsCreated = new Counter({ name: 'keyferry_versions_created_total', help: 'Versioned Secrets created', labelNames: ['namespace'], registers });
+    // Reconciles that fetched (a refresh, a spec change, a retry), not the ones that only found nothing due.
+    this.syncDuration = new Histogram({
+      name: 'keyferry_sync_duration_seconds', help: 'Duration of ExternalSecret syncs that fetched from a store, by provider', labelNames: ['provider'], registers,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
   }
 }

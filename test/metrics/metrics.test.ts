@@ -108,7 +108,7 @@ describe('ExternalSecretSeries', () => {
     series.syncCall('a', 'n');
     series.syncCall('a', 'n');
     series.syncError('a', 'n');
-    series.setCondition('a', 'n', 'False');
+    series.setCondition('a', 'n', 'False', 'Stale');
     series.setVersionsRetained('a', 'n', 3);
     series.setSecretAge('a', 'n', 12.5);
     series.setSecretExpiry('a', 'n', 1_900_000_000);
@@ -119,6 +119,7 @@ describe('ExternalSecretSeries', () => {
     assert.match(text, /^externalsecret_sync_calls_error\{name="a",namespace="n"\} 1$/m);
     assert.match(text, /^externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="False"\} 1$/m);
     assert.match(text, /^externalsecret_status_condition\{name="a",namespace="n",condition="Ready",status="True"\} 0$/m);
+    assert.match(text, /^keyferry_externalsecret_ready_reason\{name="a",namespace="n",status="False",reason="Stale"\} 1$/m);
     assert.match(text, /^keyferry_versions_retained\{name="a",namespace="n"\} 3$/m);
     assert.match(text, /^keyferry_secret_age_seconds\{name="a",namespace="n"\} 12.5$/m);
     assert.match(text, /^keyferry_secret_expiry_timestamp_seconds\{name="a",namespace="n"\} 1900000000$/m);
@@ -126,6 +127,15 @@ describe('ExternalSecretSeries', () => {
     // Only what was set appears: "odd" has no condition, calls or errors yet.
     assert.doesNotMatch(text, /externalsecret_sync_calls_(total|error)\{name="odd/);
     assert.doesNotMatch(text, /status_condition\{name="odd/);
+  });
+
+  it('keeps one reason sample per ExternalSecret, replaced when the condition changes', async () => {
+    const { ExternalSecretSeries } = await import('../../src/metrics/external-secret-series.js');
+    const series = new ExternalSecretSeries();
+    series.setCondition('a', 'n', 'False', 'StoreNotReady');
+    series.setCondition('a', 'n', 'True', 'SecretSynced');
+    const reasons = series.render().split('\n').filter((l) => l.startsWith('keyferry_externalsecret_ready_reason{'));
+    assert.deepEqual(reasons, ['keyferry_externalsecret_ready_reason{name="a",namespace="n",status="True",reason="SecretSynced"} 1']);
   });
 
   it('renders three samples per synced ExternalSecret without errors, for 10 000 of them', async () => {
