@@ -45,6 +45,15 @@ export const DEPLOYMENTS = workload('Deployment', 'deployments', ['deploy']);
 export const STATEFULSETS = workload('StatefulSet', 'statefulsets', ['sts']);
 export const DAEMONSETS = { ...workload('DaemonSet', 'daemonsets', ['ds']), printerColumns: [col('Desired', 'integer', '.status.desiredNumberScheduled'), col('Ready', 'integer', '.status.numberReady')] };
 export const REPLICASETS = workload('ReplicaSet', 'replicasets', ['rs']);
+export const CONTROLLERREVISIONS = builtin('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true, {
+  printerColumns: [col('Revision', 'integer', '.revision')],
+});
+export const JOBS = builtin('batch', 'v1', 'Job', 'jobs', true, {
+  categories: ['all'], subresources: ['status'], printerColumns: [col('Completions', 'integer', '.spec.completions')],
+});
+export const CRONJOBS = builtin('batch', 'v1', 'CronJob', 'cronjobs', true, {
+  shortNames: ['cj'], categories: ['all'], subresources: ['status'], printerColumns: [col('Schedule', 'string', '.spec.schedule')],
+});
 export const LEASES = builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true, { printerColumns: [col('Holder', 'string', '.spec.holderIdentity')] });
 export const TOKENREVIEWS = builtin('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: ['create'] });
 export const CRDS = builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
@@ -93,7 +102,7 @@ export function builtinResources(): ServedResource[] {
   return [
     served(NAMESPACES), served(SECRETS), served(CONFIGMAPS), served(PODS), served(SERVICEACCOUNTS), served(EVENTS),
     served(EVENTS_V1, { storageKey: '/events', toExternal: eventToV1, toStorage: eventFromV1 }),
-    served(DEPLOYMENTS), served(STATEFULSETS), served(DAEMONSETS), served(REPLICASETS), served(LEASES),
+    served(DEPLOYMENTS), served(STATEFULSETS), served(DAEMONSETS), served(REPLICASETS), served(CONTROLLERREVISIONS), served(JOBS), served(CRONJOBS), served(LEASES),
     served(TOKENREVIEWS, { virtual: true }), served(CRDS),
   ];
 }
