@@ -1,7 +1,7 @@
 // The `keyferry` executable: parses the command line and hands over to one subcommand.
 // This folder is the composition root: the only place that wires concrete parts together.
 import { Command, InvalidArgumentError } from 'commander';
-import { runOperator, type RunOptions } from './run-command.js';
+import { runOperator, shardIndexFromPodName, type RunOptions } from './run-command.js';
 // The dev cluster (schema validators, CEL) loads only for `keyferry dev`, not for `run`.
 import type { DevOptions } from './dev-command.js';
 
@@ -36,9 +36,12 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--client-qps <n>', 'Kubernetes API requests per second', positiveNumber, 50)
     .option('--client-burst <n>', 'Kubernetes API burst', positiveInt, 100)
     .option('--metrics-addr <addr>', 'address of /metrics', ':8080')
+    .option('--metrics-secure', 'serve /metrics over HTTPS, only to bearer tokens the API server authenticates (TokenReview) and authorizes for get /metrics (SubjectAccessReview)', false)
+    .option('--metrics-cert-dir <dir>', 'with --metrics-secure: directory holding tls.crt and tls.key, re-read when they change (default: a self-signed certificate made at start)')
     .option('--health-addr <addr>', 'address of /healthz and /readyz', ':8081')
     .option('--leader-elect', 'take a coordination.k8s.io Lease before reconciling', false)
     .option('--shard-index <n>', 'this replica\'s shard', positiveInt, 0)
+    .option('--shard-index-from-pod-name', 'take the shard from the StatefulSet ordinal at the end of $POD_NAME (keyferry-2 is shard 2)', false)
     .option('--shard-count <n>', 'number of shards', positiveInt, 1)
     .option('--redis-url <url>', 'share rate limits across replicas through Redis')
     .option('--provider-qps <n>', 'cap on provider calls per second over all stores in this replica, above each store\'s rateLimit (default: none)', positiveNumber)
@@ -47,6 +50,13 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action((opts: RunOptions, command: Command) => {
       if (opts.shardCount < 1) command.error('error: --shard-count must be at least 1');
+      if (opts.shardIndexFromPodName) {
+        if (command.getOptionValueSource('shardIndex') === 'cli') command.error('error: give either --shard-index or --shard-index-from-pod-name, not both');
+        const index = shardIndexFromPodName(process.env.POD_NAME);
+        if (typeof index === 'string') command.error(`error: --shard-index-from-pod-name: ${index}`);
+        opts.shardIndex = index;
+      }
+      if (opts.metricsCertDir && !opts.metricsSecure) command.error('error: --metrics-cert-dir needs --metrics-secure');
       if (opts.shardIndex >= opts.shardCount) command.error(`error: --shard-index ${opts.shardIndex} is out of range for --shard-count ${opts.shardCount} (0 to ${opts.shardCount - 1})`);
       onExit(runOperator(opts));
     });

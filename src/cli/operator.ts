@@ -9,9 +9,13 @@ import type { GlobalCap } from '../fetch/endpoint-limiters.js';
 import { KubeClient } from '../kube/kube-client.js';
 import { allInformers, createInformers } from '../kube/informer-set.js';
 import { OperatorMetrics } from '../metrics/operator-metrics.js';
-import { startHttpServer, type RunningServer } from '../metrics/http-server.js';
+import { startHttpServer, type Route, type RunningServer } from '../metrics/http-server.js';
 import { metricsRoute } from '../metrics/metrics-route.js';
 import { registerPeakMemoryGauge } from '../metrics/peak-memory-gauge.js';
+import { MetricsAccessReviewer } from '../metrics/access-review.js';
+import { authorizedRoute } from '../metrics/authorized-route.js';
+import { certDirIdentity, selfSignedIdentity } from '../metrics/tls-identity.js';
+import { createRequestLimiter } from '../kube/request-limiter.js';
 import { InstrumentedClusterApi } from '../kube/instrumented-cluster-api.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
@@ -29,6 +33,12 @@ export interface OperatorConfig {
   clientBurst: number;
   metricsAddr: string;
   healthAddr: string;
+  /**
+   * Serve /metrics over HTTPS to callers whose bearer token the API server authenticates
+   * (TokenReview) and authorizes for `get /metrics` (SubjectAccessReview). `certDir` holds
+   * tls.crt/tls.key; without it a self-signed certificate is made at start.
+   */
+  metricsSecure?: { certDir?: string };
   logger: Logger;
   /** The fetch path; the full FetchPath (merge, cache, batch, limiter, retry, breaker) when not given. */
   fetcher?: RemoteFetcher;
@@ -64,6 +74,28 @@ export function loadKubeConfig(path?: string): k8s.KubeConfig {
   return kc;
 }
 
+async function startMetricsServer(config: OperatorConfig, client: KubeClient, logger: Logger, route: Route): Promise<RunningServer> {
+  if (!config.metricsSecure) return startHttpServer(config.metricsAddr, { '/metrics': route });
+  // Reviews have a budget of their own: a flood of bad tokens must not slow reconciling.
+  const reviewLimiter = createRequestLimiter({ qps: 5, burst: 10 }, { maxQueued: 20 });
+  const authn = client.config.makeApiClient(k8s.AuthenticationV1Api);
+  const authz = client.config.makeApiClient(k8s.AuthorizationV1Api);
+  const reviewer = new MetricsAccessReviewer({
+    createTokenReview: (body) => authn.createTokenReview({ body }),
+    createSubjectAccessReview: (body) => authz.createSubjectAccessReview({ body }),
+  }, { path: '/metrics', schedule: (call) => reviewLimiter.schedule(call) });
+  const secured = authorizedRoute(route, reviewer, {
+    onDenied: (decision, remote) => logger.debug({ outcome: decision.outcome, user: 'user' in decision ? decision.user : undefined, remote }, 'metrics request denied'),
+    onError: (error) => logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'metrics access review failed'),
+  });
+  const certDir = config.metricsSecure.certDir;
+  const tls = certDir
+    ? certDirIdentity(certDir, { onError: (error) => logger.warn({ error: error instanceof Error ? error.message : String(error), certDir }, 'metrics certificate not reloaded') })
+    : await selfSignedIdentity(['localhost', '127.0.0.1', hostname()]);
+  const server = await startHttpServer(config.metricsAddr, { '/metrics': secured }, { tls });
+  return { ...server, close: async () => { await server.close(); await reviewLimiter.stop(); } };
+}
+
 export async function startOperator(config: OperatorConfig): Promise<RunningOperator> {
   const { logger } = config;
   const registry = new Registry();
@@ -96,9 +128,9 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];
-  const metricsServer = await startHttpServer(config.metricsAddr, { '/metrics': metricsRoute(registry, [fetchRegistry], [metrics.externalSecrets]) });
+  const metricsServer = await startMetricsServer(config, client, logger, metricsRoute(registry, [fetchRegistry], [metrics.externalSecrets]));
   servers.push(metricsServer);
-  logger.info({ addr: metricsServer.address, url: `http://${metricsServer.address}/metrics` }, 'metrics server listening');
+  logger.info({ addr: metricsServer.address, url: `${metricsServer.scheme}://${metricsServer.address}/metrics`, secure: metricsServer.scheme === 'https' }, 'metrics server listening');
   const elector = config.leaderElect ? new LeaderElector({
     api: client.config.makeApiClient(k8s.CoordinationV1Api),
     call: (fn) => client.call(fn),

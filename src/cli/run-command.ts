@@ -10,15 +10,29 @@ export interface RunOptions {
   clientQps: number;
   clientBurst: number;
   metricsAddr: string;
+  metricsSecure: boolean;
+  metricsCertDir?: string;
   healthAddr: string;
   leaderElect: boolean;
   shardIndex: number;
+  shardIndexFromPodName: boolean;
   shardCount: number;
   redisUrl?: string;
   fetchMode: 'shared' | 'direct';
   providerQps?: number;
   providerMaxConcurrent: number;
   logLevel: string;
+}
+
+/**
+ * The StatefulSet ordinal at the end of a pod name (`keyferry-2` → 2), so a sharded
+ * StatefulSet needs one pod template for all shards; a message when there is none.
+ */
+export function shardIndexFromPodName(podName: string | undefined): number | string {
+  if (!podName) return 'POD_NAME is not set (the manifests set it from metadata.name)';
+  const match = /-(\d+)$/.exec(podName);
+  if (!match) return `pod name "${podName}" does not end in a StatefulSet ordinal`;
+  return Number(match[1]);
 }
 
 export async function runOperator(opts: RunOptions): Promise<number> {
@@ -34,6 +48,7 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       clientQps: opts.clientQps,
       clientBurst: opts.clientBurst,
       metricsAddr: opts.metricsAddr,
+      metricsSecure: opts.metricsSecure ? { certDir: opts.metricsCertDir } : undefined,
       healthAddr: opts.healthAddr,
       logger,
       leaderElect: opts.leaderElect,
