@@ -15,13 +15,39 @@ export interface EventInput {
   message: string;
 }
 
+/** The workloads whose pod templates rollout `Patch` rewrites. */
+export type FollowerKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
+
+/** One RFC 6902 operation. */
+export interface JsonPatchOperation {
+  op: 'add' | 'replace' | 'remove' | 'test';
+  path: string;
+  value?: unknown;
+}
+
+export interface ConfigMapObject extends KubeObject {
+  data?: Record<string, string>;
+}
+
 export interface ClusterApi {
   getSecret(namespace: string, name: string): Promise<SecretObject | undefined>;
   /** Creates a Secret and returns it as stored; undefined when one of that name is already there (409). */
   createSecret(secret: SecretObject): Promise<SecretObject | undefined>;
   /** Deletes a Secret; false when it was already gone. */
   deleteSecret(namespace: string, name: string): Promise<boolean>;
-  getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined>;
+  /** Alias mode only: replaces the mutable alias Secret (with its resourceVersion as precondition). No other code updates a Secret. */
+  updateSecret(secret: SecretObject, options?: { dryRun?: boolean }): Promise<SecretObject>;
+  /** A Deployment, StatefulSet or DaemonSet as stored (managedFields included); undefined when gone. */
+  getWorkload(kind: FollowerKind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** JSON-patches a workload; a stale `metadata.resourceVersion` in the ops makes it fail with 409. */
+  patchWorkload(kind: FollowerKind, namespace: string, name: string, ops: JsonPatchOperation[]): Promise<void>;
+  /** Creates a ConfigMap; undefined when one of that name is already there (409). */
+  createConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject | undefined>;
+  /** Replaces a ConfigMap (with its resourceVersion as precondition). */
+  replaceConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject>;
+  /** Asks a Flux Kustomization to reconcile now (`reconcile.fluxcd.io/requestedAt`). */
+  requestFluxReconcile(namespace: string, name: string, requestedAt: string): Promise<void>;
   /** Merge-patches the status subresource of a keyferry resource. */
   patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void>;
   /** Records an Event; best effort, on its own budget. */

@@ -5,6 +5,7 @@ import type { KubeObject, SecretObject } from './kube-object.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
 import { LABEL_MANAGED } from '../versioning/labels.js';
 import type { KubeClient } from './kube-client.js';
+import { REFERENCING_KINDS, toReferencingObject, type ReferencingKindName, type ReferencingObject } from '../workloads/referencing-kinds.js';
 
 export interface InformerSet {
   externalSecrets: ResilientInformer<KubeObject>;
@@ -15,6 +16,8 @@ export interface InformerSet {
   /** Every other Secret: where stores' credentials come from. */
   credentialSecrets: ResilientInformer<SecretObject>;
   namespaces: ResilientInformer<KubeObject>;
+  /** Pods, workloads and ControllerRevisions, each reduced to the Secret names it references before it is cached. */
+  referencing: Record<ReferencingKindName, ResilientInformer<ReferencingObject>>;
 }
 
 type AnyList = k8s.KubernetesListObject<k8s.KubernetesObject>;
@@ -43,6 +46,23 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
       ? await client.core.listNamespacedSecret({ namespace, labelSelector })
       : await client.core.listSecretForAllNamespaces({ labelSelector })) as AnyList),
   });
+  const referencing = (kind: ReferencingKindName) => {
+    const k = REFERENCING_KINDS[kind];
+    const base = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
+    return new ResilientInformer<ReferencingObject>({
+      name: k.plural,
+      config,
+      logger,
+      path: namespace ? `${base}/namespaces/${namespace}/${k.plural}` : `${base}/${k.plural}`,
+      transform: (obj) => toReferencingObject(k, obj),
+      // The custom-objects client serves any group but the core one, and returns plain JSON.
+      list: () => client.call(async () => (k.group === ''
+        ? (namespace ? await client.core.listNamespacedPod({ namespace }) : await client.core.listPodForAllNamespaces())
+        : namespace
+          ? await client.custom.listNamespacedCustomObject({ group: k.group, version: k.version, plural: k.plural, namespace })
+          : await client.custom.listClusterCustomObject({ group: k.group, version: k.version, plural: k.plural })) as unknown as k8s.KubernetesListObject<ReferencingObject & k8s.KubernetesObject>),
+    });
+  };
   return {
     externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true),
     secretStores: custom('secretstores', PLURALS.SecretStore, true),
@@ -57,9 +77,11 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
       path: '/api/v1/namespaces',
       list: () => client.call(async () => (await client.core.listNamespace()) as AnyList),
     }),
+    referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, referencing(k as ReferencingKindName)])) as InformerSet['referencing'],
   };
 }
 
 export function allInformers(set: InformerSet): ResilientInformer<KubeObject>[] {
-  return Object.values(set) as ResilientInformer<KubeObject>[];
+  const { referencing, ...rest } = set;
+  return [...Object.values(rest), ...Object.values(referencing)] as ResilientInformer<KubeObject>[];
 }

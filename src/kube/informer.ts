@@ -33,6 +33,26 @@ export interface InformerOptions<T extends KubeObject> {
   maxBackoffMs?: number;
   /** Trims each object before it is cached (e.g. drops Secret data the operator never reads). */
   trim?: (obj: T) => void;
+  /**
+   * Replaces each listed or watched object by what is returned, before it enters the cache
+   * (e.g. a Pod by the Secret names it references): the whole object is never held.
+   * The result must keep `metadata.name`, `namespace` and `resourceVersion`.
+   */
+  transform?: (obj: KubeObject) => T;
+}
+
+type WatchCallback = (phase: string, obj: unknown, watchObj?: unknown) => void;
+
+/** A Watch whose ADDED/MODIFIED/DELETED objects pass through `prepare` before the cache sees them. */
+function preparingWatch(config: k8s.KubeConfig, prepare: (obj: never) => unknown): k8s.Watch {
+  const watch = new k8s.Watch(config);
+  const wrapped = Object.create(watch) as k8s.Watch;
+  wrapped.watch = (path: string, query: Parameters<k8s.Watch["watch"]>[1], callback: WatchCallback, done: (err: unknown) => void) =>
+    watch.watch(path, query, (phase, obj, watchObj) => {
+      const objectPhase = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
+      callback(phase, objectPhase ? prepare(obj as never) : obj, objectPhase ? undefined : watchObj);
+    }, done);
+  return wrapped;
 }
 
 export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
@@ -55,15 +75,19 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
       delete (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
       options.trim?.(obj);
     };
+    const transform = options.transform;
     const list = async () => {
       const result = await options.list();
+      if (transform) result.items = result.items.map((item) => transform(item) as T & k8s.KubernetesObject);
       for (const item of result.items) trim(item);
       this.backoffMs = options.initialBackoffMs ?? 500;
       // Items are added right after this resolves; mark synced once they are in.
       setImmediate(() => this.markSynced());
       return result;
     };
-    this.informer = k8s.makeInformer(options.config, options.path, list, options.labelSelector);
+    this.informer = transform
+      ? new k8s.ListWatch<T & k8s.KubernetesObject>(options.path, preparingWatch(options.config, (obj: KubeObject) => transform(obj)), list, false, options.labelSelector)
+      : k8s.makeInformer(options.config, options.path, list, options.labelSelector);
     // The library caches the very object it hands to handlers, so trimming here trims the cache.
     this.informer.on(k8s.ADD, (obj) => {
       trim(obj);

@@ -2,8 +2,8 @@
 // sync costs are readable from /metrics (`keyferry_kube_requests_total`). Wraps any
 // ClusterApi; the composition root puts it around the real client.
 import { Counter, type Registry } from 'prom-client';
-import type { ClusterApi, EventInput, ResourceRef } from './cluster-api.js';
-import type { SecretObject } from './kube-object.js';
+import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOperation, ResourceRef } from './cluster-api.js';
+import type { KubeObject, SecretObject } from './kube-object.js';
 import { httpStatusOf } from './api-error.js';
 
 type Labels = 'verb' | 'resource' | 'outcome';
@@ -44,8 +44,32 @@ export class InstrumentedClusterApi implements ClusterApi {
     return this.count('delete', 'secrets', () => this.api.deleteSecret(namespace, name));
   }
 
-  getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined> {
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined> {
     return this.count('get', 'configmaps', () => this.api.getConfigMap(namespace, name));
+  }
+
+  updateSecret(secret: SecretObject, options?: { dryRun?: boolean }): Promise<SecretObject> {
+    return this.count('update', 'secrets', () => this.api.updateSecret(secret, options));
+  }
+
+  getWorkload(kind: FollowerKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    return this.count('get', `${kind.toLowerCase()}s`, () => this.api.getWorkload(kind, namespace, name));
+  }
+
+  patchWorkload(kind: FollowerKind, namespace: string, name: string, ops: JsonPatchOperation[]): Promise<void> {
+    return this.count('patch', `${kind.toLowerCase()}s`, () => this.api.patchWorkload(kind, namespace, name, ops));
+  }
+
+  createConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject | undefined> {
+    return this.count('create', 'configmaps', () => this.api.createConfigMap(configMap));
+  }
+
+  replaceConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject> {
+    return this.count('update', 'configmaps', () => this.api.replaceConfigMap(configMap));
+  }
+
+  requestFluxReconcile(namespace: string, name: string, requestedAt: string): Promise<void> {
+    return this.count('patch', 'kustomizations', () => this.api.requestFluxReconcile(namespace, name, requestedAt));
   }
 
   patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void> {

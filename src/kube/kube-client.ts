@@ -3,11 +3,14 @@
 // can never delay the Secret and status writes a sync needs.
 import * as k8s from '@kubernetes/client-node';
 import type { Agent } from 'node:http';
-import type { ClusterApi, EventInput, ResourceRef } from './cluster-api.js';
-import type { SecretObject } from './kube-object.js';
+import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOperation, ResourceRef } from './cluster-api.js';
+import type { KubeObject, SecretObject } from './kube-object.js';
 import { httpStatusOf } from './api-error.js';
 import { createRequestLimiter, LimiterOverflowError, type RequestBudget, type RequestLimiter } from './request-limiter.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
+import { FLUX_RECONCILE_ANNOTATION } from '../api/constants.js';
+
+const WORKLOAD_PLURALS: Record<FollowerKind, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' };
 
 export interface KubeClientOptions {
   budget: RequestBudget;
@@ -91,13 +94,54 @@ export class KubeClient implements ClusterApi {
     }
   }
 
-  async getConfigMap(namespace: string, name: string): Promise<{ data?: Record<string, string> } | undefined> {
+  async getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined> {
     try {
-      return await this.call(() => this.core.readNamespacedConfigMap({ namespace, name }));
+      return (await this.call(() => this.core.readNamespacedConfigMap({ namespace, name }))) as ConfigMapObject;
     } catch (e) {
       if (httpStatusOf(e) === 404) return undefined;
       throw e;
     }
+  }
+
+  async updateSecret(secret: SecretObject, options: { dryRun?: boolean } = {}): Promise<SecretObject> {
+    const { namespace, name } = secret.metadata as { namespace: string; name: string };
+    const dryRun = options.dryRun ? 'All' : undefined;
+    return (await this.call(() => this.core.replaceNamespacedSecret({ namespace, name, body: secret as k8s.V1Secret, dryRun }))) as SecretObject;
+  }
+
+  // Workloads and Flux objects go through the custom-objects client: plain JSON, as JSON pointers see it.
+  async getWorkload(kind: FollowerKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return (await this.call(() => this.custom.getNamespacedCustomObject({ group: 'apps', version: 'v1', plural: WORKLOAD_PLURALS[kind], namespace, name }))) as KubeObject;
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async patchWorkload(kind: FollowerKind, namespace: string, name: string, ops: JsonPatchOperation[]): Promise<void> {
+    const options = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
+    await this.call(() => this.custom.patchNamespacedCustomObject({ group: 'apps', version: 'v1', plural: WORKLOAD_PLURALS[kind], namespace, name, body: ops }, options));
+  }
+
+  async createConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject | undefined> {
+    try {
+      return (await this.call(() => this.core.createNamespacedConfigMap({ namespace: configMap.metadata!.namespace!, body: configMap as k8s.V1ConfigMap }))) as ConfigMapObject;
+    } catch (e) {
+      if (httpStatusOf(e) === 409) return undefined;
+      throw e;
+    }
+  }
+
+  async replaceConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject> {
+    const { namespace, name } = configMap.metadata as { namespace: string; name: string };
+    return (await this.call(() => this.core.replaceNamespacedConfigMap({ namespace, name, body: configMap as k8s.V1ConfigMap }))) as ConfigMapObject;
+  }
+
+  async requestFluxReconcile(namespace: string, name: string, requestedAt: string): Promise<void> {
+    const options = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+    const body = { metadata: { annotations: { [FLUX_RECONCILE_ANNOTATION]: requestedAt } } };
+    await this.call(() => this.custom.patchNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace, name, body }, options));
   }
 
   async patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,7 @@
 // In-memory stand-ins for the caches and the Kubernetes API, for controller unit tests.
 import type { InformerHandlers } from '../../src/kube/informer.js';
-import type { ClusterApi, EventInput, ResourceRef } from '../../src/kube/cluster-api.js';
+import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOperation, ResourceRef } from '../../src/kube/cluster-api.js';
+import { jsonPatch } from '../../src/devcluster/patch.js';
 import { objectKey, type KubeObject, type SecretObject } from '../../src/kube/kube-object.js';
 import type { WatchedStore } from '../../src/controller/controller.js';
 
@@ -38,8 +39,19 @@ export class FakeInformer<T extends KubeObject> implements WatchedStore<T> {
   }
 }
 
+/** An error shaped like the client's ApiException, with an HTTP status. */
+export function httpError(code: number, message = `HTTP ${code}`): Error {
+  return Object.assign(new Error(message), { code, body: JSON.stringify({ kind: 'Status', code, message }) });
+}
+
 export class FakeClusterApi implements ClusterApi {
   secrets = new Map<string, SecretObject>();
+  /** `Kind/namespace/name` → workload, ConfigMap or Flux Kustomization as stored. */
+  objects = new Map<string, KubeObject>();
+  /** Verbs (`update secrets`, …) that answer 403, as RBAC without the optional rules would. */
+  forbidden = new Set<string>();
+  /** Called before a workload patch is applied (a test changes the object in between to force a conflict). */
+  beforePatch?: (key: string) => void;
   calls: string[] = [];
   events: EventInput[] = [];
   statuses: Array<{ ref: ResourceRef; status: Record<string, unknown> }> = [];
@@ -73,8 +85,80 @@ export class FakeClusterApi implements ClusterApi {
     return this.secrets.delete(`${namespace}/${name}`);
   }
 
-  async getConfigMap(): Promise<undefined> {
-    return undefined;
+  private nextVersion(obj: KubeObject): KubeObject {
+    return structuredClone({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(++this.rv) } });
+  }
+
+  private guard(verb: string): void {
+    if (this.forbidden.has(verb)) throw httpError(403, `${verb} is forbidden`);
+  }
+
+  /** Puts an object in place as if someone else wrote it (new resourceVersion). */
+  putObject(obj: KubeObject): KubeObject {
+    const stored = this.nextVersion(obj);
+    this.objects.set(`${obj.kind}/${objectKey(obj)}`, stored);
+    return structuredClone(stored);
+  }
+
+  async getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined> {
+    this.calls.push(`get configmap ${namespace}/${name}`);
+    const cm = this.objects.get(`ConfigMap/${namespace}/${name}`);
+    return cm && structuredClone(cm);
+  }
+
+  async updateSecret(secret: SecretObject, options: { dryRun?: boolean } = {}): Promise<SecretObject> {
+    const key = objectKey(secret);
+    this.calls.push(`${options.dryRun ? 'dry-run ' : ''}update ${key}`);
+    this.guard('update secrets');
+    const held = this.secrets.get(key);
+    if (!held) throw httpError(404);
+    if (held.immutable) throw httpError(422, 'field is immutable when `immutable` is set');
+    if (secret.metadata?.resourceVersion !== held.metadata?.resourceVersion) throw httpError(409);
+    if (options.dryRun) return structuredClone(held);
+    const stored = structuredClone({ ...secret, metadata: { ...held.metadata, ...secret.metadata, resourceVersion: String(++this.rv) } });
+    this.secrets.set(key, stored);
+    return structuredClone(stored);
+  }
+
+  async getWorkload(kind: FollowerKind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    this.calls.push(`get ${kind} ${namespace}/${name}`);
+    const obj = this.objects.get(`${kind}/${namespace}/${name}`);
+    return obj && structuredClone(obj);
+  }
+
+  async patchWorkload(kind: FollowerKind, namespace: string, name: string, ops: JsonPatchOperation[]): Promise<void> {
+    const key = `${kind}/${namespace}/${name}`;
+    this.calls.push(`patch ${key}`);
+    this.beforePatch?.(key);
+    const held = this.objects.get(key);
+    if (!held) throw httpError(404);
+    const patched = jsonPatch(held, ops) as unknown as KubeObject;
+    if (patched.metadata?.resourceVersion !== held.metadata?.resourceVersion) throw httpError(409, 'the object has been modified');
+    this.objects.set(key, this.nextVersion(patched));
+  }
+
+  async createConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject | undefined> {
+    const key = `ConfigMap/${objectKey(configMap)}`;
+    this.calls.push(`create configmap ${objectKey(configMap)}`);
+    if (this.objects.has(key)) return undefined;
+    return this.putObject({ ...configMap, kind: 'ConfigMap' });
+  }
+
+  async replaceConfigMap(configMap: ConfigMapObject): Promise<ConfigMapObject> {
+    const key = `ConfigMap/${objectKey(configMap)}`;
+    this.calls.push(`update configmap ${objectKey(configMap)}`);
+    const held = this.objects.get(key);
+    if (!held) throw httpError(404);
+    if (configMap.metadata?.resourceVersion !== held.metadata?.resourceVersion) throw httpError(409);
+    return this.putObject({ ...configMap, kind: 'ConfigMap' });
+  }
+
+  async requestFluxReconcile(namespace: string, name: string, requestedAt: string): Promise<void> {
+    const key = `Kustomization/${namespace}/${name}`;
+    this.calls.push(`patch ${key}`);
+    const held = this.objects.get(key);
+    if (!held) throw httpError(404);
+    this.putObject({ ...held, metadata: { ...held.metadata, annotations: { ...held.metadata?.annotations, 'reconcile.fluxcd.io/requestedAt': requestedAt } } });
   }
 
   async patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void> {

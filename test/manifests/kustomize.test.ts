@@ -119,8 +119,10 @@ describe('kustomize base (manifests/)', function () {
       }
       assert.deepEqual([...verbsOn(rs, '', 'serviceaccounts/token')], ['create']);
       assert.ok(verbsOn(rs, '', 'events').has('create'));
-      assert.deepEqual([...verbsOn(rs, '', 'pods')].sort(), ['get', 'list', 'watch']);
-      assert.deepEqual([...verbsOn(rs, 'apps', 'replicasets')].sort(), ['get', 'list', 'watch']);
+      // Retention only watches what references Secrets; nothing reads one of them by name.
+      for (const [group, plural] of [['', 'pods'], ['apps', 'replicasets'], ['apps', 'controllerrevisions'], ['batch', 'jobs'], ['batch', 'cronjobs']] as const) {
+        assert.deepEqual([...verbsOn(rs, group, plural)].sort(), ['list', 'watch'], plural);
+      }
       for (const w of ['deployments', 'statefulsets', 'daemonsets']) {
         const verbs = verbsOn(rs, 'apps', w);
         assert.ok(verbs.has('patch') && !verbs.has('create') && !verbs.has('delete') && !verbs.has('update'), w);
