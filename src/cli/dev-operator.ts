@@ -46,10 +46,10 @@ export async function startDevOperator(kubeconfigPath: string, logPath: string):
 }
 
 /** Waits (up to `timeoutMs`) for the demo's ExternalSecrets to be Ready; returns `name: reason` lines. */
-export async function waitForDemo(cluster: Pick<DevCluster, 'list'>, namespace: string, timeoutMs: number): Promise<string[]> {
+export async function waitForDemo(cluster: { list(apiVersion: string, kind: string, namespace?: string): KubeObject[] | Promise<KubeObject[]> }, namespace: string, timeoutMs: number): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const items = cluster.list('keyferry.io/v1alpha1', 'ExternalSecret', namespace);
+    const items = await cluster.list('keyferry.io/v1alpha1', 'ExternalSecret', namespace);
     const ready = (o: KubeObject) => ((o.status as { conditions?: Array<{ type: string; status: string; reason: string }> } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
     if (items.every((o) => ready(o)?.status === 'True') || Date.now() > deadline) {
       return items.map((o) => `${o.metadata?.name}: ${ready(o)?.reason ?? 'pending'} ${(o.status as { currentSecretName?: string } | undefined)?.currentSecretName ?? ''}`.trimEnd());

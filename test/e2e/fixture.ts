@@ -30,9 +30,21 @@ export function e2eClusters(): ClusterKind[] {
   return wanted as ClusterKind[];
 }
 
-/** Declares a suite once per cluster of this run; the title ends with `[dev]` or `[real]`. */
-export function forEachCluster(title: string, body: (kind: ClusterKind) => void, only: ClusterKind[] = ['dev', 'real']): void {
-  for (const kind of e2eClusters().filter((k) => only.includes(k))) describe(`${title} [${kind}]`, () => body(kind));
+/** How much longer waits and timeouts are on each cluster: the real control plane is slower to create and delete. */
+export const SLOWER: Record<ClusterKind, number> = { dev: 1, real: 3 };
+
+/**
+ * Declares a suite once per cluster of this run; the title ends with `[dev]` or `[real]`. The
+ * body runs as mocha's suite function (`this.timeout(...)` works), and the suite's timeout is
+ * scaled by SLOWER for the cluster afterwards.
+ */
+export function forEachCluster(title: string, body: (this: Mocha.Suite, kind: ClusterKind) => void, only: ClusterKind[] = ['dev', 'real']): void {
+  for (const kind of e2eClusters().filter((k) => only.includes(k))) {
+    describe(`${title} [${kind}]`, function () {
+      body.call(this, kind);
+      this.timeout(this.timeout() * SLOWER[kind]);
+    });
+  }
 }
 
 export interface IssuerInfo {
@@ -100,7 +112,7 @@ async function startDevFixture(): Promise<ClusterFixture> {
     kubeconfigPath,
     adminKubeconfigPath: kubeconfigPath,
     operatorNamespace: OPERATOR_NAMESPACE,
-    slow: 1,
+    slow: SLOWER.dev,
     async close() {
       await dev.stop();
       await rm(dir, { recursive: true, force: true });
@@ -118,7 +130,7 @@ async function startRealFixture(): Promise<ClusterFixture> {
     kubeconfigPath: cp.operatorKubeconfigPath,
     adminKubeconfigPath: cp.kubeconfigPath,
     operatorNamespace: OPERATOR_NAMESPACE,
-    slow: 3,
+    slow: SLOWER.real,
     async close() {
       // Leave the shared cluster as this fixture found it: the next suite's operator must not
       // see this one's objects, nor wait out its Leases.

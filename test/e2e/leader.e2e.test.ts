@@ -2,15 +2,15 @@
 // Lease back and the standby takes over without waiting for the Lease to expire.
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
-import { API, eventually, externalSecret, fakeStore, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, fakeStore, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
 
-describe('operator end to end: leader election', function () {
+forEachCluster('operator end to end: leader election', function (kind) {
   this.timeout(90_000);
   let fx: ClusterFixture;
   const ops: OperatorProcess[] = [];
 
   before(async () => {
-    fx = await startClusterFixture();
+    fx = await startClusterFixture(kind);
     await fx.cluster.apply([namespace('le'), fakeStore('fake', 'le', [{ key: 'k', value: 'v' }])]);
   });
   after(async () => {
@@ -18,21 +18,21 @@ describe('operator end to end: leader election', function () {
     await fx?.close();
   });
 
-  const ready = (name: string) => readyOf(fx.cluster.get(API, 'ExternalSecret', name, 'le'))?.status === 'True';
+  const ready = async (name: string) => readyOf(await fx.cluster.get(API, 'ExternalSecret', name, 'le'))?.status === 'True';
 
   it('lets only the Lease holder reconcile, and hands over on SIGTERM', async () => {
-    const first = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, args: ['--leader-elect'] });
+    const first = await startOperatorProcess({ ...fx.operator, args: ['--leader-elect'] });
     ops.push(first);
-    await first.waitForLog((l) => l.msg === 'acquired leader lease');
-    const second = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, args: ['--leader-elect'] });
+    await first.waitForLog((l) => l.msg === 'acquired leader lease', 15_000 * fx.slow);
+    const second = await startOperatorProcess({ ...fx.operator, args: ['--leader-elect'] });
     ops.push(second);
-    await second.waitForLog((l) => l.msg === 'waiting for the leader lease');
+    await second.waitForLog((l) => l.msg === 'waiting for the leader lease', 15_000 * fx.slow);
 
     await fx.cluster.apply(externalSecret('a', 'le', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] }));
-    await eventually(() => ready('a'), 15_000, 'a Ready');
-    await eventually(async () => (await fetch(`${second.healthUrl}/readyz`)).status === 200, 10_000, 'standby ready: leader known');
+    await eventually(() => ready('a'), 15_000 * fx.slow, 'a Ready');
+    await eventually(async () => (await fetch(`${second.healthUrl}/readyz`)).status === 200, 10_000 * fx.slow, 'standby ready: leader known');
     assert.equal(await second.metricValue('externalsecret_sync_calls_total', { name: 'a', namespace: 'le' }), undefined, 'the standby did not reconcile');
-    const lease = fx.cluster.get('coordination.k8s.io/v1', 'Lease', 'keyferry-leader', 'default')!;
+    const lease = (await fx.cluster.get('coordination.k8s.io/v1', 'Lease', 'keyferry-leader', fx.operatorNamespace))!;
     assert.match(String((lease.spec as { holderIdentity?: string }).holderIdentity), /_/);
 
     assert.equal(await first.stop(), 0);
@@ -40,6 +40,6 @@ describe('operator end to end: leader election', function () {
     await second.waitForLog((l) => l.msg === 'acquired leader lease', 10_000);
     assert.ok(Date.now() - handedOver < 5000, 'took over without waiting for the Lease to expire');
     await fx.cluster.apply(externalSecret('b', 'le', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'k' } }] }));
-    await eventually(() => ready('b'), 15_000, 'b Ready after the hand-over');
+    await eventually(() => ready('b'), 15_000 * fx.slow, 'b Ready after the hand-over');
   });
 });

@@ -3,16 +3,16 @@
 // shard elects its own leader.
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
-import { API, eventually, externalSecret, fakeStore, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
+import { API, eventually, externalSecret, fakeStore, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
 
-describe('operator end to end: two shards', function () {
+forEachCluster('operator end to end: two shards', function (kind) {
   this.timeout(90_000);
   let fx: ClusterFixture;
   const ops: OperatorProcess[] = [];
   const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
 
   before(async () => {
-    fx = await startClusterFixture();
+    fx = await startClusterFixture(kind);
     await fx.cluster.apply([namespace('sh'), fakeStore('fake', 'sh', keys.map((key) => ({ key, value: `v-${key}` })))]);
   });
   after(async () => {
@@ -22,13 +22,13 @@ describe('operator end to end: two shards', function () {
 
   it('syncs every ExternalSecret once, split between the replicas, with readers of one remote key on one replica', async () => {
     for (const index of [0, 1]) {
-      ops.push(await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, args: ['--shard-index', String(index), '--shard-count', '2', '--leader-elect'] }));
+      ops.push(await startOperatorProcess({ ...fx.operator, args: ['--shard-index', String(index), '--shard-count', '2', '--leader-elect'] }));
     }
     // Two ExternalSecrets per remote key.
     await fx.cluster.apply(keys.flatMap((key) => ['a', 'b'].map((suffix) =>
       externalSecret(`${key}-${suffix}`, 'sh', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'v', remoteRef: { key } }] }))));
     const names = keys.flatMap((key) => [`${key}-a`, `${key}-b`]);
-    await eventually(() => names.every((n) => readyOf(fx.cluster.get(API, 'ExternalSecret', n, 'sh'))?.status === 'True'), 20_000, 'all Ready');
+    await eventually(async () => (await fx.cluster.list(API, 'ExternalSecret', 'sh')).filter((o) => readyOf(o)?.status === 'True').length === names.length, 20_000 * fx.slow, 'all Ready');
 
     const syncedBy = await Promise.all(ops.map(async (op) => {
       const mine = new Set<string>();
@@ -41,6 +41,6 @@ describe('operator end to end: two shards', function () {
       const owner = syncedBy.findIndex((s) => s.has(`${key}-a`));
       assert.ok(syncedBy[owner]!.has(`${key}-b`), `both readers of ${key} on replica ${owner}`);
     }
-    for (const index of [0, 1]) assert.ok(fx.cluster.get('coordination.k8s.io/v1', 'Lease', `keyferry-leader-shard-${index}`, 'default'), `lease of shard ${index}`);
+    for (const index of [0, 1]) assert.ok(await fx.cluster.get('coordination.k8s.io/v1', 'Lease', `keyferry-leader-shard-${index}`, fx.operatorNamespace), `lease of shard ${index}`);
   });
 });

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { startControlPlane, type ControlPlane } from './control-plane.js';
 
