@@ -147,14 +147,6 @@ export class AwsSecretsManagerClient implements ProviderClient {
   }
 
   async find(query: FindQuery, ctx?: CallContext): Promise<string[]> {
-    let pattern: RegExp | undefined;
-    if (query.nameRegexp !== undefined) {
-      try {
-        pattern = new RegExp(query.nameRegexp);
-      } catch {
-        throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a valid regular expression`, { reason: 'InvalidRegexp' });
-      }
-    }
     // Server-side filters narrow the listing (prefix matches); exact tag pairs and the
     // regexp are checked here, as AWS matches tag keys and values independently.
     const filters: Filter[] = [];
@@ -169,7 +161,7 @@ export class AwsSecretsManagerClient implements ProviderClient {
         this.options.sdk.send(new ListSecretsCommand({ Filters: filters.length > 0 ? filters : undefined, MaxResults: 100, NextToken: nextToken }), { abortSignal: ctx?.signal }));
       for (const s of out.SecretList ?? []) {
         if (!s.Name || s.DeletedDate) continue;
-        if (pattern && !pattern.test(s.Name)) continue;
+        if (query.name && !query.name.test(s.Name)) continue;
         const tags = new Map((s.Tags ?? []).map((t) => [t.Key, t.Value]));
         if (Object.entries(query.tags ?? {}).some(([k, v]) => tags.get(k) !== v)) continue;
         names.push(s.Name);

@@ -97,14 +97,6 @@ export class AzureKeyVaultClient implements ProviderClient {
   }
 
   async find(query: FindQuery, ctx?: CallContext): Promise<string[]> {
-    let pattern: RegExp | undefined;
-    if (query.nameRegexp !== undefined) {
-      try {
-        pattern = new RegExp(query.nameRegexp);
-      } catch {
-        throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a valid regular expression`, { reason: 'InvalidRegexp' });
-      }
-    }
     const tags = Object.entries(query.tags ?? {});
     return this.observed('ListSecrets', 'listing secrets', async () => {
       const names: string[] = [];
@@ -114,7 +106,7 @@ export class AzureKeyVaultClient implements ProviderClient {
         // Certificates surface in the secrets list as managed secrets; they are not plain secrets.
         if (props.managed) continue;
         if (query.path !== undefined && !props.name.startsWith(query.path)) continue;
-        if (pattern && !pattern.test(props.name)) continue;
+        if (query.name && !query.name.test(props.name)) continue;
         if (tags.some(([k, v]) => props.tags?.[k] !== v)) continue;
         names.push(props.name);
       }

@@ -91,9 +91,20 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
+/**
+ * A user's name pattern, compiled by the core in a linear-time engine (RE2 semantics), so a
+ * provider never compiles or runs a user-supplied regular expression itself.
+ */
+export interface NameMatcher {
+  /** The pattern as the user wrote it. */
+  readonly source: string;
+  /** Whether the pattern matches anywhere in `name` (unanchored, like Go's MatchString). */
+  test(name: string): boolean;
+}
+
 export interface FindQuery {
-  /** Regular expression the remote name must match. */
-  nameRegexp?: string;
+  /** What the remote name must match (`find.name.regexp`). */
+  name?: NameMatcher;
   /** Tags/labels that must all be present with these values. */
   tags?: Record<string, string>;
   /** Path prefix (Vault) or name prefix to list under. */

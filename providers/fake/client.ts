@@ -2,7 +2,6 @@
 // (errors, versions, find) a real provider uses, so the controller is exercised end to end.
 import { createHash } from 'node:crypto';
 import {
-  ConfigError,
   NotFoundError,
   type CallContext,
   type FindQuery,
@@ -43,20 +42,12 @@ export class FakeClient implements ProviderClient {
   }
 
   async find(query: FindQuery, _ctx?: CallContext): Promise<string[]> {
-    let pattern: RegExp | undefined;
-    if (query.nameRegexp !== undefined) {
-      try {
-        pattern = new RegExp(query.nameRegexp);
-      } catch {
-        throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a valid regular expression`, { reason: 'InvalidRegexp' });
-      }
-    }
     // The fake store has no tags: a tag query matches nothing rather than everything.
     if (query.tags && Object.keys(query.tags).length > 0) return [];
     const keys = new Set<string>();
     for (const e of this.config.data) {
       if (query.path !== undefined && !e.key.startsWith(query.path)) continue;
-      if (pattern && !pattern.test(e.key)) continue;
+      if (query.name && !query.name.test(e.key)) continue;
       keys.add(e.key);
     }
     this.observer.observe({ operation: 'ListSecrets', outcome: 'success', durationMs: 0, status: 'OK' });

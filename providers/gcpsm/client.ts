@@ -193,19 +193,11 @@ export class GcpSecretManagerClient implements ProviderClient {
     for (const [k, v] of Object.entries(query.tags ?? {})) terms.push(`labels.${k}=${JSON.stringify(v)}`);
     if (query.path) terms.push(`name:${query.path}`);
     const filter = terms.join(' AND ');
-    let pattern: RegExp | undefined;
-    if (query.nameRegexp) {
-      try {
-        pattern = new RegExp(query.nameRegexp);
-      } catch {
-        throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a regular expression`, { reason: 'InvalidRegexp' });
-      }
-    }
     const [secrets] = await this.call('ListSecrets', 'listing secrets', ctx.signal, () =>
       this.options.client.listSecrets({ parent: this.options.parent, filter }, { ...callOptions, autoPaginate: true }));
     return secrets
       .map((s) => lastSegment(s.name ?? ''))
-      .filter((id) => id !== '' && (!query.path || id.startsWith(query.path)) && (!pattern || pattern.test(id)))
+      .filter((id) => id !== '' && (!query.path || id.startsWith(query.path)) && (!query.name || query.name.test(id)))
       .sort();
   }
 

@@ -148,14 +148,6 @@ export class OnePasswordClient implements ProviderClient {
   }
 
   private async findTitles(query: FindQuery): Promise<string[]> {
-    let pattern: RegExp | undefined;
-    if (query.nameRegexp !== undefined) {
-      try {
-        pattern = new RegExp(query.nameRegexp);
-      } catch {
-        throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a valid regular expression`, { reason: 'InvalidRegexp' });
-      }
-    }
     const wanted = Object.entries(query.tags ?? {});
     const titles = new Set<string>();
     try {
@@ -164,7 +156,7 @@ export class OnePasswordClient implements ProviderClient {
         for (const item of items) {
           if (!item.title || item.trashed) continue;
           if (query.path !== undefined && !item.title.startsWith(query.path)) continue;
-          if (pattern && !pattern.test(item.title)) continue;
+          if (query.name && !query.name.test(item.title)) continue;
           if (!wanted.every(([k, v]) => tagMatches(item.tags ?? [], k, v))) continue;
           titles.add(item.title);
         }

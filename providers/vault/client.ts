@@ -147,14 +147,6 @@ export class VaultKvClient implements ProviderClient {
   }
 
   async find(query: FindQuery, _ctx?: CallContext): Promise<string[]> {
-    let pattern: RegExp | undefined;
-    if (query.nameRegexp !== undefined) {
-      try {
-        pattern = new RegExp(query.nameRegexp);
-      } catch {
-        throw new ConfigError(`find.name.regexp "${query.nameRegexp}" is not a valid regular expression`, { reason: 'InvalidRegexp' });
-      }
-    }
     // Without a configured mount, find.path must name one, and keys come back prefixed with it.
     const start = query.path ? this.locate(`${query.path.replace(/\/+$/, '')}/`) : this.locate('/');
     const mount = start.mount;
@@ -170,7 +162,7 @@ export class VaultKvClient implements ProviderClient {
         else keys.push(`${keyPrefix}${folder}${entry}`);
       }
     }
-    let matched = keys.filter((k) => !pattern || pattern.test(k));
+    let matched = keys.filter((k) => !query.name || query.name.test(k));
     const tags = Object.entries(query.tags ?? {});
     if (tags.length > 0) {
       if (this.options.kvVersion === 'v1') return [];

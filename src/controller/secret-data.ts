@@ -3,7 +3,9 @@
 import { extractAll, isProviderError, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
 import type { FetchOptions, RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
+import { RemoteDataError } from './remote-data-error.js';
 import { SpecError } from './spec-error.js';
+import { PatternError, compileUserPattern } from './user-pattern.js';
 
 export interface FetchedData {
   data: Record<string, Buffer>;
@@ -21,7 +23,7 @@ function decode(value: Buffer, strategy: RemoteRefSpec['decodingStrategy'], fiel
     case 'Base64URL': {
       const text = value.toString('utf8').trim();
       const ok = strategy === 'Base64' ? /^[A-Za-z0-9+/]*={0,2}$/.test(text) : /^[A-Za-z0-9_-]*={0,2}$/.test(text);
-      if (!ok) throw new SpecError(`${field}.decodingStrategy: remote value is not ${strategy} encoded`);
+      if (!ok) throw new RemoteDataError(`${field}.decodingStrategy: the remote value is not ${strategy} encoded`);
       return Buffer.from(text, strategy === 'Base64' ? 'base64' : 'base64url');
     }
     case 'Auto': {
@@ -35,19 +37,32 @@ function decode(value: Buffer, strategy: RemoteRefSpec['decodingStrategy'], fiel
   }
 }
 
+/** A user pattern compiled in RE2; one RE2 refuses is a spec error naming the field. */
+function pattern(source: string, field: string) {
+  try {
+    return compileUserPattern(source);
+  } catch (e) {
+    if (e instanceof PatternError) throw new SpecError(`${field}: ${e.message}`);
+    throw e;
+  }
+}
+
 function applyRewrites(key: string, rewrites: DataFromSpec['rewrite'], field: string): string {
   let out = key;
   (rewrites ?? []).forEach((r, i) => {
     if (!r.regexp) return;
-    let re: RegExp;
-    try {
-      re = new RegExp(r.regexp.source, 'g');
-    } catch {
-      throw new SpecError(`${field}.rewrite[${i}].regexp.source: not a valid regular expression`);
-    }
-    out = out.replace(re, r.regexp.target);
+    out = pattern(r.regexp.source, `${field}.rewrite[${i}].regexp.source`).replaceAll(out, r.regexp.target);
   });
   return out;
+}
+
+/** Compiles every pattern of the spec first, so a refused one is reported before any provider call. */
+function checkPatterns(spec: ExternalSecretSpec): void {
+  for (const [i, from] of (spec.dataFrom ?? []).entries()) {
+    const field = `spec.dataFrom[${i}]`;
+    if (from.find?.name?.regexp !== undefined) pattern(from.find.name.regexp, `${field}.find.name.regexp`);
+    (from.rewrite ?? []).forEach((r, j) => { if (r.regexp) pattern(r.regexp.source, `${field}.rewrite[${j}].regexp.source`); });
+  }
 }
 
 /** Kubernetes Secret keys allow `[-._a-zA-Z0-9]`; other characters from remote names become `_`. */
@@ -55,9 +70,23 @@ function secretKeyFrom(name: string): string {
   return name.replace(/[^-._a-zA-Z0-9]/g, '_');
 }
 
+/** A map for keys that come from users or remote data: no prototype, so `__proto__` or `constructor` are keys like any other. */
+export const keyMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+/**
+ * The entries `extractAll` found. A remote JSON key `__proto__` does not survive a plain
+ * object (it becomes the prototype instead of an entry); that is said, never skipped silently.
+ */
+function extractedEntries(extracted: Record<string, Buffer>, key: string, field: string): Array<[string, Buffer]> {
+  const proto = Object.getPrototypeOf(extracted) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw new RemoteDataError(`${field}.extract: remote secret "${key}" has a key "__proto__", which cannot be carried into a Secret`);
+  return Object.entries(extracted);
+}
+
 export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, options: FetchOptions = {}): Promise<FetchedData> {
-  const data: Record<string, Buffer> = {};
-  const remoteVersions: Record<string, string> = {};
+  checkPatterns(spec);
+  const data = keyMap<Buffer>();
+  const remoteVersions = keyMap<string>();
   let expiresAt: Date | undefined;
   const noteVersion = (target: string, secret: RemoteSecret) => {
     if (secret.versionId) remoteVersions[target] = secret.versionId;
@@ -74,14 +103,15 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     if (from.extract) {
       if (!from.extract.key) throw new SpecError(`${field}.extract.key is required`);
       const secret = await read(from.extract.key, from.extract.version);
-      for (const [k, v] of Object.entries(extractAll(secret, from.extract.key, from.extract.property))) {
+      for (const [k, v] of extractedEntries(extractAll(secret, from.extract.key, from.extract.property), from.extract.key, field)) {
         const target = applyRewrites(k, from.rewrite, field);
         data[target] = decode(v, from.extract.decodingStrategy, `${field}.extract`);
         noteVersion(target, secret);
       }
     } else if (from.find) {
       if (!store.client.find) throw new SpecError(`${field}.find: provider "${store.provider}" does not support find`);
-      const keys = await fetcher.find(store, { nameRegexp: from.find.name?.regexp, tags: from.find.tags, path: from.find.path }, options);
+      const name = from.find.name?.regexp === undefined ? undefined : pattern(from.find.name.regexp, `${field}.find.name.regexp`);
+      const keys = await fetcher.find(store, { name, tags: from.find.tags, path: from.find.path }, options);
       for (const key of keys) {
         const secret = await read(key, undefined);
         const target = secretKeyFrom(applyRewrites(key, from.rewrite, field));

@@ -4,6 +4,7 @@ import type { ObjectStore } from '../kube/informer.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { Reasons } from './conditions.js';
 import { matchesLabelSelector } from './label-selector.js';
+import { PatternError, compileUserPattern } from './user-pattern.js';
 import type { ExternalSecretResource, StoreCondition, StoreResource } from './types.js';
 
 export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
@@ -33,11 +34,14 @@ export function namespaceAllowed(conditions: StoreCondition[] | undefined, names
   return conditions.some((c) => {
     if (c.namespaces?.includes(namespace)) return true;
     if (c.namespaceSelector && namespaceLabels && matchesLabelSelector(c.namespaceSelector, namespaceLabels)) return true;
+    // RE2, unanchored as in ESO: "prod" admits "notprod-x" (the store's status warns about it).
+    // A pattern RE2 refuses admits nothing; the store's status says so.
     return (c.namespaceRegexes ?? []).some((r) => {
       try {
-        return new RegExp(r).test(namespace);
-      } catch {
-        return false;
+        return compileUserPattern(r).test(namespace);
+      } catch (e) {
+        if (e instanceof PatternError) return false;
+        throw e;
       }
     });
   });
@@ -51,11 +55,9 @@ export function resolveStore(es: ExternalSecretResource, caches: StoreCaches): S
   if (!name) return { ok: false, reason: Reasons.InvalidSpec, message: 'spec.secretStoreRef.name is required' };
   if (kind === 'SecretStore') {
     const store = caches.secretStores.get(name, namespace) as StoreResource | undefined;
-    if (!store) {
-      const elsewhere = caches.secretStores.list().some((s) => s.metadata?.name === name);
-      const hint = elsewhere ? '; a SecretStore of that name exists in another namespace, but a SecretStore serves only its own namespace' : '';
-      return { ok: false, reason: elsewhere ? Reasons.StoreNotAllowed : Reasons.StoreNotReady, message: `SecretStore "${name}" not found in namespace "${namespace}"${hint}` };
-    }
+    // Whether a SecretStore of that name exists in another namespace is not said: that would
+    // let a tenant probe other namespaces for store names.
+    if (!store) return { ok: false, reason: Reasons.StoreNotReady, message: `SecretStore "${name}" not found in namespace "${namespace}"` };
     return { ok: true, kind, key: storeKey(kind, name, namespace), store };
   }
   if (kind !== 'ClusterSecretStore') {

@@ -8,9 +8,16 @@
 //
 // Across replicas the budget is divided statically by the shard count, or, with a Redis
 // URL, held once in Redis through bottleneck's ioredis datastore so all replicas share it.
+//
+// No caller waits long: a call the limiter would not start within `maxWaitMs` is refused at
+// once with a Throttled error (reason LimiterBusy) that says when the budget should allow it,
+// so the ExternalSecret is requeued for then instead of holding a reconcile worker. A store
+// with a budget of one call an hour therefore costs its own ExternalSecrets a wait, and
+// nobody else anything.
 import Bottleneck from 'bottleneck';
-import type { RateLimit } from '../../providers/contract/index.js';
+import { ThrottledError, type RateLimit } from '../../providers/contract/index.js';
 import type { FetchClock } from './fetch-clock.js';
+import { LIMITER_BUSY_REASON } from './remote-fetcher.js';
 
 export interface GlobalCap {
   maxConcurrent: number;
@@ -56,12 +63,32 @@ export function tokenBucketFor(rateLimit: RateLimit, divisor = 1): TokenBucket {
   };
 }
 
+export interface ScheduleOptions {
+  /**
+   * Longest wait for the call to start. A call expected to wait longer is refused before it is
+   * queued; one still queued when this runs out is given up (it spends no provider call).
+   */
+  maxWaitMs?: number;
+  /** Gives up the wait (or stops a call not started yet) with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 interface EndpointEntry {
   limiter: Bottleneck;
   bucket: TokenBucket;
   budget: string;
+  /** Calls queued in this limiter and not started yet, including ones whose caller gave up. */
+  waiting: number;
   released?: boolean;
   slowedUntil?: unknown;
+}
+
+/** "about 2 h 47 min" for a refusal message. */
+function roughly(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  return min < 120 ? `${min} min` : `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
 export class EndpointLimiters {
@@ -99,25 +126,81 @@ export class EndpointLimiters {
     return this.entry(endpoint, rateLimit).limiter;
   }
 
-  /** Runs `work` when the endpoint (and the global cap) allows one more call. */
-  async schedule<T>(endpoint: string, rateLimit: RateLimit, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` when the endpoint (and the global cap) allows one more call; with `maxWaitMs`,
+   * refuses (LimiterBusy) instead of waiting longer than that.
+   */
+  async schedule<T>(endpoint: string, rateLimit: RateLimit, work: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
+    options.signal?.throwIfAborted();
     const entry = this.entry(endpoint, rateLimit);
-    const limiter = entry.limiter;
+    // A weight above the bucket's size or the concurrency would never run.
+    const weight = entry.slowedUntil === undefined ? 1 : Math.min(2, entry.bucket.reservoirIncreaseMaximum, entry.bucket.maxConcurrent);
+    if (options.maxWaitMs !== undefined) {
+      const expected = await this.expectedWaitMs(entry, weight);
+      if (expected > options.maxWaitMs) throw this.busy(expected);
+      options.signal?.throwIfAborted();
+    }
     const queuedAt = this.options.clock.now();
     this.options.onQueue?.(endpoint, 1);
-    let started = false;
-    try {
-      // A weight above the bucket's size or the concurrency would never run.
-      const weight = entry.slowedUntil === undefined ? 1 : Math.min(2, entry.bucket.reservoirIncreaseMaximum, entry.bucket.maxConcurrent);
-      return await limiter.schedule({ weight }, () => {
-        started = true;
+    entry.waiting++;
+    return new Promise<T>((resolve, reject) => {
+      // Set once the call starts or its caller gives up; whichever is first decides.
+      let decided = false;
+      let timer: unknown;
+      const onAbort = () => giveUp(options.signal!.reason);
+      const settle = () => {
+        decided = true;
+        if (timer !== undefined) this.options.clock.clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const giveUp = (error: unknown) => {
+        if (decided) return;
+        settle();
+        reject(error);
+      };
+      if (options.maxWaitMs !== undefined) {
+        timer = this.options.clock.setTimeout(() => {
+          void this.expectedWaitMs(entry, weight).then((ms) => giveUp(this.busy(Math.max(ms, 1000))), () => giveUp(this.busy(1000)));
+        }, options.maxWaitMs);
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      entry.limiter.schedule({ weight }, async () => {
+        entry.waiting--;
         this.options.onQueue?.(endpoint, -1);
+        // Its caller left: the token is spent, the provider call is not.
+        if (decided) return;
+        settle();
         this.options.onWait?.(endpoint, this.options.clock.now() - queuedAt);
-        return work();
+        try {
+          resolve(await work());
+        } catch (error) {
+          reject(error);
+        }
+      }).catch((error: unknown) => {
+        // The limiter itself failed (stopped, or its Redis datastore unreachable).
+        if (!decided) {
+          entry.waiting--;
+          this.options.onQueue?.(endpoint, -1);
+        }
+        giveUp(error);
       });
-    } finally {
-      if (!started) this.options.onQueue?.(endpoint, -1);
-    }
+    });
+  }
+
+  /** How long a call of `weight` queued now would wait for tokens, from the reservoir and the calls ahead of it. */
+  private async expectedWaitMs(entry: EndpointEntry, weight: number): Promise<number> {
+    const reservoir = (await entry.limiter.currentReservoir()) ?? Number.POSITIVE_INFINITY;
+    const deficit = entry.waiting * weight + weight - reservoir;
+    if (deficit <= 0) return 0;
+    const tokensPerMs = entry.bucket.reservoirIncreaseAmount / entry.bucket.reservoirIncreaseInterval;
+    return Math.ceil(deficit / tokensPerMs);
+  }
+
+  private busy(retryAfterMs: number): ThrottledError {
+    return new ThrottledError(`the store's rate limit (spec.rateLimit) allows this call in about ${roughly(retryAfterMs)}; it will be tried then`, {
+      reason: LIMITER_BUSY_REASON,
+      retryAfterMs,
+    });
   }
 
   /**
@@ -198,7 +281,7 @@ export class EndpointLimiters {
     // from becoming an unhandled 'error'.
     limiter.on('error', (error: unknown) => this.options.onError?.(endpoint, error));
     limiter.chain(this.global);
-    entry = { limiter, bucket, budget };
+    entry = { limiter, bucket, budget, waiting: 0 };
     this.endpoints.set(endpoint, entry);
     return entry;
   }

@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import {
   isProviderError,
   isThrottled,
+  UnavailableError,
   type FindQuery,
   type ProviderError,
   type RemoteRef,
@@ -22,7 +23,7 @@ import { systemFetchClock, type FetchClock } from './fetch-clock.js';
 import { FetchMetrics } from './fetch-metrics.js';
 import { EndpointLimiters, type EndpointLimitersOptions } from './endpoint-limiters.js';
 import { isPinnedVersion } from './pinned-version.js';
-import type { FetchOptions, RemoteFetcher, StoreHandle } from './remote-fetcher.js';
+import { STORE_REMOVED_REASON, type FetchOptions, type RemoteFetcher, type StoreHandle } from './remote-fetcher.js';
 import { createRetryPolicy, defaultRetryOptions, type RetryOptions } from './retry-policy.js';
 import { SingleFlight } from './single-flight.js';
 import { StoreBreakers, defaultBreakerOptions, type BreakerOptions, type BreakerState } from './store-breakers.js';
@@ -45,6 +46,12 @@ export interface FetchPathOptions {
   breaker?: BreakerOptions;
   /** Limiter settings (global cap, shard count, Redis URL); ignored when `limiters` is given. */
   limiter?: Omit<EndpointLimitersOptions, 'clock' | 'onQueue' | 'onWait'>;
+  /**
+   * Longest a call waits for its endpoint's limiter (default 5 s). A call the budget would
+   * start later is refused at once (Throttled, reason LimiterBusy, with `retryAfterMs`), so
+   * the reconcile ends and the ExternalSecret is requeued for then.
+   */
+  maxLimiterWaitMs?: number;
 }
 
 const circuitValue: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -77,6 +84,8 @@ export class FetchPath implements RemoteFetcher {
   private readonly storeLabels = new Map<string, { provider: string; store: string }>();
   private readonly storeEndpoints = new Map<string, string>();
   private readonly recoveryListeners: Array<(storeId: string) => void> = [];
+  /** Aborted when a store is forgotten (deleted or changed): its waiting and running calls stop. */
+  private readonly storeAborts = new Map<string, AbortController>();
 
   constructor(private readonly options: FetchPathOptions) {
     this.clock = options.clock ?? systemFetchClock;
@@ -126,6 +135,8 @@ export class FetchPath implements RemoteFetcher {
   }
 
   forgetStore(storeId: string): void {
+    this.storeAborts.get(storeId)?.abort(new UnavailableError('the store was deleted or its spec changed while this call waited', { reason: STORE_REMOVED_REASON }));
+    this.storeAborts.delete(storeId);
     this.cache.forgetStore(storeId);
     this.batchers.get(storeId)?.flush();
     this.batchers.delete(storeId);
@@ -219,11 +230,24 @@ export class FetchPath implements RemoteFetcher {
     }, undefined);
   }
 
+  private storeSignal(storeId: string): AbortSignal {
+    let controller = this.storeAborts.get(storeId);
+    if (!controller) {
+      controller = new AbortController();
+      this.storeAborts.set(storeId, controller);
+    }
+    return controller.signal;
+  }
+
   /** One logical provider call: retried, behind the store's breaker and the endpoint's limiter. */
   private call<T>(store: StoreHandle, operation: string | (() => string), attempt: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const labels = { provider: store.provider, store: store.label };
     let lastKind: string | undefined;
-    return this.retry.execute(({ signal: retrySignal }) => {
+    const storeSignal = this.storeSignal(store.id);
+    const outer = signal ? AbortSignal.any([signal, storeSignal]) : storeSignal;
+    const maxWaitMs = this.options.maxLimiterWaitMs ?? 5_000;
+    // The store's own signal rejects with its typed reason (cockatiel would answer a cancellation).
+    return abortable(this.retry.execute(({ signal: retrySignal }) => {
       if (lastKind !== undefined) this.metrics.retries.inc({ ...labels, kind: lastKind });
       return this.breakers.execute(store.id, store.label, () =>
         this.limiters.schedule(store.endpoint, store.rateLimit, async () => {
@@ -242,12 +266,12 @@ export class FetchPath implements RemoteFetcher {
             }
             throw error;
           }
-        }),
+        }, { maxWaitMs, signal: retrySignal }),
       ).catch((error: unknown) => {
         if (isProviderError(error)) lastKind = error.kind;
         throw error;
       });
-    }, signal);
+    }, outer), storeSignal);
   }
 
   private observe(store: StoreHandle, operation: string, outcome: string, startedMs: number): void {

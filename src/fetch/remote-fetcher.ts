@@ -25,6 +25,20 @@ export interface StoreHandle {
  */
 export const CIRCUIT_OPEN_REASON = 'CircuitOpen';
 
+/**
+ * Reason of the Throttled error the fetch path answers, without queueing the call, when the
+ * endpoint's limiter would not let it start within the wait bound (a store with a budget of
+ * one call an hour, say); its `retryAfterMs` says when the budget should allow it. No
+ * reconcile ever waits longer than that bound for a limiter.
+ */
+export const LIMITER_BUSY_REASON = 'LimiterBusy';
+
+/**
+ * Reason of the Unavailable error that calls of a store get when the store is deleted or its
+ * spec changes while they wait or run: they stop instead of spending a budget nobody needs.
+ */
+export const STORE_REMOVED_REASON = 'StoreRemoved';
+
 /** The longest Retry-After the fetch path waits out inside a call; a longer one fails the call. */
 export const MAX_IN_CALL_RETRY_AFTER_MS = 30_000;
 

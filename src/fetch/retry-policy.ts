@@ -11,7 +11,7 @@ import {
   type RetryPolicy,
 } from 'cockatiel';
 import { isProviderError, isThrottled } from '../../providers/contract/index.js';
-import { CIRCUIT_OPEN_REASON, MAX_IN_CALL_RETRY_AFTER_MS } from './remote-fetcher.js';
+import { CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, MAX_IN_CALL_RETRY_AFTER_MS, STORE_REMOVED_REASON } from './remote-fetcher.js';
 
 export interface RetryOptions {
   /** Attempts after the first. */
@@ -31,8 +31,14 @@ export const defaultRetryOptions: RetryOptions = { maxRetries: 4, initialDelayMs
 /** An open circuit is retryable later, but not by this call: it must fail fast. */
 export const circuitOpenReason = CIRCUIT_OPEN_REASON;
 
+/**
+ * Retryable later, but not within this call: an open circuit must fail fast, a limiter that
+ * cannot start the call soon must not be waited for, and a removed store has no later.
+ */
+const notWithinTheCall = new Set([CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, STORE_REMOVED_REASON]);
+
 export function isRetryableError(error: unknown): boolean {
-  return isProviderError(error) && error.retryable && error.reason !== circuitOpenReason;
+  return isProviderError(error) && error.retryable && !notWithinTheCall.has(error.reason);
 }
 
 /** Exponential full-jitter backoff that waits at least as long as a throttle's Retry-After. */

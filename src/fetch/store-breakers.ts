@@ -22,10 +22,17 @@ const stateName: Record<CircuitState, BreakerState> = {
   [CircuitState.Isolated]: 'open',
 };
 
+/** `Unavailable (ServiceUnavailable, 503)`: what went wrong, without whose key it was. */
+function outageSummary(error: UnavailableError): string {
+  const details = [error.reason, error.code].filter((d) => d !== undefined && d !== '' && d !== error.kind);
+  return details.length ? `${error.kind} (${details.join(', ')})` : error.kind;
+}
+
 export class StoreBreakers {
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; dispose(): void }>();
-  // The outage that opened a circuit, so a fail-fast answer still says what is wrong
-  // (already scrubbed: it is a provider error's message).
+  // What the last outage was (kind, reason, code), so a fail-fast answer still says what is
+  // wrong. Never its message: that names the remote key of whichever ExternalSecret hit it,
+  // and a store (a ClusterSecretStore above all) serves readers who may not see that key.
   private readonly lastOutage = new Map<string, string>();
 
   constructor(
@@ -46,7 +53,7 @@ export class StoreBreakers {
           retryAfterMs: this.options.halfOpenAfterMs,
         });
       }
-      if (isUnavailable(error) && error.reason !== circuitOpenReason) this.lastOutage.set(storeId, error.message);
+      if (isUnavailable(error) && error.reason !== circuitOpenReason) this.lastOutage.set(storeId, outageSummary(error));
       throw error;
     }
   }

@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { EndpointLimiters, tokenBucketFor } from '../../src/fetch/endpoint-limiters.js';
 import { systemFetchClock } from '../../src/fetch/fetch-clock.js';
 import { FakeFetchClock } from './support/fake-clock.js';
+import { isThrottled } from '../../providers/contract/index.js';
+import { LIMITER_BUSY_REASON } from '../../src/fetch/remote-fetcher.js';
 
 const budget = { requestsPerSecond: 100, burst: 20, maxConcurrent: 10 };
 
@@ -100,5 +102,71 @@ describe('EndpointLimiters', () => {
 
   it('rejects a --redis-url that is not a redis URL', () => {
     assert.throws(() => new EndpointLimiters({ clock: systemFetchClock, redisUrl: 'http://127.0.0.1:6379' }), /redis:\/\//);
+  });
+});
+
+describe('EndpointLimiters: a slow budget never holds its caller', () => {
+  // The attack: rateLimit.requestsPerSecond 0.001 (the least the CRD admits) and several ExternalSecrets on it. Every
+  // call past the burst would wait hours inside the limiter, and with it a reconcile worker.
+  const glacial = { requestsPerSecond: 0.001, burst: 1, maxConcurrent: 1 };
+
+  it('refuses at once, without queueing, a call the budget would start later than maxWaitMs, saying when', async () => {
+    const clock = new FakeFetchClock();
+    const limiters = new EndpointLimiters({ clock });
+    try {
+      let calls = 0;
+      const work = async () => { calls++; return 'value'; };
+      assert.equal(await limiters.schedule('slow', glacial, work, { maxWaitMs: 5_000 }), 'value', 'the burst token is spent at once');
+      const refused = await limiters.schedule('slow', glacial, work, { maxWaitMs: 5_000 }).then(() => undefined, (e: unknown) => e);
+      assert.ok(isThrottled(refused), String(refused));
+      assert.equal(refused.reason, LIMITER_BUSY_REASON);
+      // One token per 1 000 s.
+      assert.ok(refused.retryAfterMs! > 900_000 && refused.retryAfterMs! <= 1_000_000, String(refused.retryAfterMs));
+      assert.match(refused.message, /rate limit \(spec\.rateLimit\) allows this call in about 17 min/);
+      assert.equal(calls, 1, 'the refused call never reached the provider');
+    } finally {
+      await limiters.close();
+    }
+  });
+
+  it('gives up a queued call at maxWaitMs (the caller goes, the call is never made) and stops waiting on abort', async () => {
+    const clock = new FakeFetchClock();
+    // Resolves when the next call has entered the limiter's queue (its wait timer is set by then).
+    let onQueued: () => void = () => undefined;
+    const queuedNow = () => new Promise<void>((r) => { onQueued = r; });
+    const limiters = new EndpointLimiters({ clock, onQueue: (_e, delta) => { if (delta > 0) onQueued(); } });
+    try {
+      // Concurrency 1 and a call that does not finish: the next one queues with tokens to spare.
+      const budget = { requestsPerSecond: 100, burst: 10, maxConcurrent: 1 };
+      let release!: () => void;
+      let running!: () => void;
+      const isRunning = new Promise<void>((r) => { running = r; });
+      const blocking = limiters.schedule('busy', budget, () => new Promise<void>((r) => { release = r; running(); }));
+      await isRunning;
+      let made = 0;
+      let entered = queuedNow();
+      const queued = limiters.schedule('busy', budget, async () => { made++; }, { maxWaitMs: 1_000 }).then(() => undefined, (e: unknown) => e);
+      await entered;
+      clock.tick(1_000);
+      const gaveUp = await queued;
+      assert.ok(isThrottled(gaveUp) && gaveUp.reason === LIMITER_BUSY_REASON, String(gaveUp));
+      const controller = new AbortController();
+      entered = queuedNow();
+      const aborted = limiters.schedule('busy', budget, async () => { made++; }, { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+      await entered;
+      controller.abort(new Error('store deleted'));
+      assert.match(String(await aborted), /store deleted/);
+      let last!: () => void;
+      const lastRan = new Promise<void>((r) => { last = r; });
+      const after = limiters.schedule('busy', budget, async () => { last(); });
+      release();
+      await blocking;
+      // Calls run in order: once a later one has run, the abandoned ones have had their turn.
+      await lastRan;
+      await after;
+      assert.equal(made, 0, 'a call whose caller left is not made');
+    } finally {
+      await limiters.close();
+    }
   });
 });

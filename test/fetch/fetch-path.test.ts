@@ -4,6 +4,7 @@ import { ThrottledError, UnavailableError, isNotFound, isUnavailable } from '../
 import { FetchPath, type FetchPathSwitches } from '../../src/fetch/fetch-path.js';
 import type { StoreHandle } from '../../src/fetch/remote-fetcher.js';
 import { countingClient, type CountingClient } from './support/counting-client.js';
+import { compileUserPattern } from '../../src/controller/user-pattern.js';
 
 const plantedValue = 'planted-value-7f3a9c';
 
@@ -193,7 +194,7 @@ describe('FetchPath', () => {
     const lister = Object.assign(client, { find: async () => (queries++, ['a', 'b']) });
     const registry = new Registry();
     const path = fetchPath({}, registry);
-    assert.deepEqual(await path.find(storeOf(lister), { nameRegexp: '.*' }), ['a', 'b']);
+    assert.deepEqual(await path.find(storeOf(lister), { name: compileUserPattern('.*') }), ['a', 'b']);
     assert.equal(queries, 1);
     assert.match(await registry.metrics(), /externalsecret_provider_api_calls_count\{provider="aws",call="FindSecrets",status="success"\} 1/);
     assert.deepEqual(await path.find(storeOf(countingClient(), 'SecretStore/ns/other'), {}), []);

@@ -5,7 +5,7 @@ import { NotFoundError, UnavailableError, isUnavailable } from '../../providers/
 import { StoreBreakers, type BreakerState } from '../../src/fetch/store-breakers.js';
 
 const failing = async () => {
-  throw new UnavailableError('503 Service Unavailable');
+  throw new UnavailableError('503 Service Unavailable', { reason: 'ServiceUnavailable', code: '503' });
 };
 const ok = async () => 'ok';
 
@@ -23,7 +23,7 @@ describe('StoreBreakers', () => {
       breakers.execute('s1', 'ns/store', async () => {
         called = true;
       }),
-      (e: unknown) => isUnavailable(e) && e.reason === 'CircuitOpen' && /last: 503 Service Unavailable/.test(e.message) && e.retryAfterMs === 10_000,
+      (e: unknown) => isUnavailable(e) && e.reason === 'CircuitOpen' && /last: Unavailable \(ServiceUnavailable, 503\)/.test(e.message) && e.retryAfterMs === 10_000,
     );
     assert.equal(called, false, 'an open circuit does not call the provider');
     assert.equal(breakers.state('other'), 'closed', 'breakers are per store');
@@ -31,6 +31,20 @@ describe('StoreBreakers', () => {
     assert.equal(await breakers.execute('s1', 'ns/store', ok), 'ok');
     assert.equal(breakers.state('s1'), 'closed');
     assert.deepEqual(changes, ['open', 'half-open', 'closed']);
+  });
+
+  it('an open circuit does not repeat the last outage\'s message, which names another reader\'s remote key', async () => {
+    // A ClusterSecretStore serves several namespaces: namespace B's ExternalSecret hits the
+    // outage on a key only B reads, then namespace A's ExternalSecret gets the fail-fast answer.
+    const breakers = new StoreBreakers({ threshold: 2, halfOpenAfterMs: 10_000 });
+    const bKeyFailure = async () => {
+      throw new UnavailableError('AWS endpoint unavailable for "team-b/payroll-db": connect ECONNREFUSED', { reason: 'EndpointUnreachable', code: 'ECONNREFUSED' });
+    };
+    for (let i = 0; i < 2; i++) await assert.rejects(breakers.execute('shared', 'shared', bKeyFailure), /team-b\/payroll-db/);
+    const seenByA = await breakers.execute('shared', 'shared', ok).then(() => undefined, (e: unknown) => e);
+    assert.ok(isUnavailable(seenByA) && seenByA.reason === 'CircuitOpen');
+    assert.doesNotMatch(seenByA.message, /payroll|team-b|ECONNREFUSED:/);
+    assert.match(seenByA.message, /last: Unavailable \(EndpointUnreachable, ECONNREFUSED\)/);
   });
 
   it('opens again when the half-open probe fails', async () => {

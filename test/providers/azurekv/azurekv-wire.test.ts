@@ -15,6 +15,7 @@ import { createClientCertificate, type ClientCertificate } from '../../support/a
 import { blockedAttempts, installLoopbackGuard } from '../../support/loopback-guard.js';
 import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../../src/devcluster/dev-cluster.js';
+import { compileUserPattern } from '../../../src/controller/user-pattern.js';
 
 const clientSecret = 'Qx8~planted.client-secret_9f3Kd2';
 const plantedValue = 'planted-value-7c1e9a0b';
@@ -443,12 +444,10 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       env.vault.setSecret('find-other', 'x', { tags: { env: 'prod' } });
       const client = await connect(secretConfig());
       const before = env.vault.requests.length;
-      assert.deepEqual(await client.find!({ nameRegexp: '^find-app-', tags: { env: 'prod' } }), ['find-app-a', 'find-app-c']);
+      assert.deepEqual(await client.find!({ name: compileUserPattern('^find-app-'), tags: { env: 'prod' } }), ['find-app-a', 'find-app-c']);
       const pages = env.vault.requests.slice(before).filter((r) => r.path === '/secrets' && r.status === 200);
       assert.ok(pages.length > 3, `expected several pages, got ${pages.length}`);
       assert.deepEqual(await client.find!({ path: 'find-', tags: { team: 'a' } }), ['find-app-a']);
-      const bad = await fails(client.find!({ nameRegexp: '(' }));
-      assert.equal(bad.kind, 'Config');
     });
   });
 

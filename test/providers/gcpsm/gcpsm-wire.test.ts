@@ -10,6 +10,7 @@ import { FakeGoogleTokenServer, type ServiceAccountKeyJson } from '../../support
 import { createServiceAccountIssuer, type GcpTestDeps, type ServiceAccountIssuer } from '../../support/gcp/provider-deps.js';
 import { createLoopbackCertificate, type LoopbackCertificate } from '../../support/vault/loopback-certificate.js';
 import { installLoopbackGuard } from '../../support/loopback-guard.js';
+import { compileUserPattern } from '../../../src/controller/user-pattern.js';
 
 const PROJECT = 'keyferry-test';
 const PLANTED = 'planted-db-password-5d1f0c';
@@ -301,7 +302,7 @@ describe('gcpsm provider over gRPC', function () {
       const client = await connect(tlsConfig(), keyDeps());
       assert.deepEqual(await client.find!({ tags: { team: 'payments' } }), ['db-json', 'db-password']);
       assert.deepEqual(await client.find!({ tags: { team: 'payments', tier: 'gold' } }), ['db-json']);
-      assert.deepEqual(await client.find!({ nameRegexp: 'api' }), ['other-api-key']);
+      assert.deepEqual(await client.find!({ name: compileUserPattern('api') }), ['other-api-key']);
       const list = sm.callsOf('ListSecrets');
       assert.equal(list.at(-1)!.name, `projects/${PROJECT}`);
     });
