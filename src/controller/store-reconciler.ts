@@ -19,6 +19,7 @@ import { Reasons, findCondition, readyCondition } from './conditions.js';
 import type { EventRecorder } from './events.js';
 import { RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
 import { parseStoreKey, type StoreCaches } from './store-resolver.js';
+import { isDuration, parseDuration } from '../api/index.js';
 import type { StoreRegistry, StoreState } from './store-registry.js';
 import type { StoreResource } from './types.js';
 
@@ -37,7 +38,12 @@ export interface StoreReconcilerDeps {
   onStoreChanged(storeKey: string): void;
   /** How long a replaced client stays open for fetches already under way (default 60 s). */
   retireGraceMs?: number;
+  /** Re-validation interval for a store whose `spec.refreshInterval` is empty or 0 (default 5 min, as ESO's). */
+  defaultRefreshIntervalMs?: number;
 }
+
+/** The operator's default for `spec.refreshInterval`, as External Secrets Operator's `--store-requeue-interval`. */
+export const DEFAULT_STORE_REFRESH_INTERVAL_MS = 5 * 60_000;
 
 function specHashOf(store: StoreResource): string {
   return createHash('sha256').update(canonicalJson(store.spec ?? {})).digest('hex').slice(0, 16);
@@ -67,9 +73,24 @@ export class StoreReconciler {
     }
     const specHash = specHashOf(store);
     const previous = this.deps.stores.get(key);
+    const now = this.deps.clock.now();
+    // ESO's spec.refreshInterval: a Ready store is validated again on that interval (empty or 0: the operator's default).
+    const intervalText = store.spec?.refreshInterval;
+    const parsed = intervalText && isDuration(intervalText) ? Math.round(parseDuration(intervalText)) : 0;
+    const intervalMs = parsed > 0 ? Math.max(1000, parsed) : this.deps.defaultRefreshIntervalMs ?? DEFAULT_STORE_REFRESH_INTERVAL_MS;
     if (previous && previous.specHash === specHash && previous.ready && !this.stale.has(key)) {
-      await this.writeStatus(kind, store, previous);
-      return {};
+      const dueAt = (previous.validatedAt ?? now) + intervalMs;
+      if (now < dueAt) {
+        await this.writeStatus(kind, store, previous);
+        return { requeueAfter: dueAt - now };
+      }
+      const revalidated = await this.revalidate(previous, now);
+      if (revalidated.ready) {
+        // The same client: ExternalSecrets see no change of store, so nothing is fetched again.
+        this.deps.stores.set(key, revalidated);
+        await this.writeStatus(kind, store, revalidated);
+        return { requeueAfter: intervalMs };
+      }
     }
     this.stale.delete(key);
     const state = await this.evaluate(key, kind, store, specHash);
@@ -82,7 +103,18 @@ export class StoreReconciler {
     // A failed validation may be the remote side being down: retry with backoff. A bad
     // config waits for a spec change (or a credential Secret appearing).
     if (!state.ready && state.reason === Reasons.ValidationFailed) throw new RetryLater(state.message);
-    return {};
+    return state.ready ? { requeueAfter: intervalMs } : {};
+  }
+
+  /** Validates a Ready store again with its current client; a failure is handled as a fresh evaluation would. */
+  private async revalidate(state: StoreState, now: number): Promise<StoreState> {
+    try {
+      const validation = await state.handle!.client.validate();
+      const warnings = validation.warnings.length ? `; warnings: ${validation.warnings.join('; ')}` : '';
+      return { ...state, message: `store validated${warnings}`, validatedAt: now };
+    } catch {
+      return { ...state, ready: false };
+    }
   }
 
   /**
@@ -139,7 +171,7 @@ export class StoreReconciler {
         },
       };
       const warnings = validation.warnings.length ? `; warnings: ${validation.warnings.join('; ')}` : '';
-      return { specHash, ready: true, reason: Reasons.Valid, message: `store validated${warnings}`, handle };
+      return { specHash, ready: true, reason: Reasons.Valid, message: `store validated${warnings}`, handle, validatedAt: this.deps.clock.now() };
     } catch (e) {
       await client?.close().catch(() => undefined);
       const message = isProviderError(e) ? `${e.kind}: ${e.message}` : scrubErrorText(e instanceof Error ? e.message : String(e));

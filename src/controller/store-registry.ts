@@ -10,6 +10,8 @@ export interface StoreState {
   reason: string;
   message: string;
   handle?: StoreHandle;
+  /** When the store was last validated (ms); `spec.refreshInterval` re-validates it from then on. */
+  validatedAt?: number;
 }
 
 export class StoreRegistry {
