@@ -15,7 +15,7 @@ import type { InUseCheck } from '../versioning/retention.js';
 import { credentialRefs } from './credential-refs.js';
 import { EventRecorder } from './events.js';
 import { ExternalSecretReconciler, RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
-import { ManagedSecretIndex } from './managed-secret-index.js';
+import { ManagedSecretIndex, ownerKeyOf } from './managed-secret-index.js';
 import { StoreReconciler } from './store-reconciler.js';
 import { StoreRegistry } from './store-registry.js';
 import { parseStoreKey, storeKey } from './store-resolver.js';
@@ -51,6 +51,8 @@ export interface ControllerDeps {
   retryBaseMs?: number;
   retryMaxMs?: number;
   inUse?: (namespace: string) => InUseCheck;
+  /** The key version names are an HMAC under (versioning/version-key.ts). */
+  versionKey: Buffer;
   /** This replica's share of the ExternalSecrets; all of them when not given. */
   shard?: Shard;
 }
@@ -85,7 +87,7 @@ export class Controller {
     const storeCaches = { secretStores: deps.caches.secretStores, clusterSecretStores: deps.caches.clusterSecretStores, namespaces: deps.caches.namespaces };
     this.externalSecrets = new ExternalSecretReconciler({
       externalSecrets: deps.caches.externalSecrets, storeCaches, managed: this.managed, stores: this.stores, api: deps.api,
-      fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger, inUse: deps.inUse,
+      fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger, inUse: deps.inUse, versionKey: deps.versionKey,
     });
     this.storeReconciler = new StoreReconciler({
       caches: storeCaches, credentialSecrets: deps.caches.credentialSecrets, api: deps.api, providers: deps.providers, stores: this.stores,
@@ -145,12 +147,15 @@ export class Controller {
     };
     caches.secretStores.on(storeHandlers('SecretStore'));
     caches.clusterSecretStores.on(storeHandlers('ClusterSecretStore'));
-    const ownerOf = (s: SecretObject) => `${s.metadata?.namespace}/${s.metadata?.labels?.['keyferry.io/external-secret']}`;
     caches.managedSecrets.on({
       add: (s) => this.managed.upsert(s),
       update: (s) => this.managed.upsert(s),
       // A version deleted behind keyferry's back may have been the current one.
-      delete: (s) => { this.managed.remove(s); this.enqueueExternalSecret(ownerOf(s)); },
+      delete: (s) => {
+        this.managed.remove(s);
+        const owner = ownerKeyOf(s);
+        if (owner) this.enqueueExternalSecret(owner);
+      },
     });
     const credentialChanged = (s: SecretObject) => this.credentialSecretChanged(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
     caches.credentialSecrets.on({ add: credentialChanged, update: credentialChanged, delete: credentialChanged });

@@ -1,5 +1,6 @@
 // Which versions of a target to delete (DESIGN §2): keep the current one, the `retain`
-// newest previous ones, anything younger than `minRetention`, and anything still in use.
+// newest previous ones, anything still in use, and what is younger than `minRetention`
+// (at most `maxYoung` of those).
 // Pure; the "in use" check is a hook so the Pod/ReplicaSet reference scan can plug in.
 
 export interface StoredVersion {
@@ -12,11 +13,19 @@ export interface StoredVersion {
 export interface RetentionPolicy {
   /** Previous versions kept besides the current one (default 2). */
   retain: number;
-  /** Versions younger than this are never deleted (default 1h). */
+  /** Versions younger than this are kept (default 1h), up to `maxYoung` of them. */
   minRetentionMs: number;
+  /**
+   * Versions younger than minRetention kept besides the current and `retain` ones (default
+   * MAX_YOUNG_VERSIONS), so a burst of edits or rotations cannot pile up versions for an hour.
+   */
+  maxYoung?: number;
 }
 
-export const DEFAULT_RETENTION: RetentionPolicy = { retain: 2, minRetentionMs: 60 * 60 * 1000 };
+/** Default cap on young versions kept beyond `retain`; versions in use are kept regardless. */
+export const MAX_YOUNG_VERSIONS = 5;
+
+export const DEFAULT_RETENTION: RetentionPolicy = { retain: 2, minRetentionMs: 60 * 60 * 1000, maxYoung: MAX_YOUNG_VERSIONS };
 
 /** Says whether something in the cluster still references a version; the default says no. */
 export type InUseCheck = (name: string) => boolean;
@@ -34,6 +43,8 @@ export function versionsToPrune(
   inUse: InUseCheck = () => false,
 ): string[] {
   let kept = 0;
+  let young = 0;
+  const maxYoung = policy.maxYoung ?? MAX_YOUNG_VERSIONS;
   const prune: string[] = [];
   for (const v of newestFirst(versions)) {
     if (v.name === currentName) continue;
@@ -41,8 +52,11 @@ export function versionsToPrune(
       kept++;
       continue;
     }
-    if (nowMs - v.createdAt.getTime() < policy.minRetentionMs) continue;
     if (inUse(v.name)) continue;
+    if (nowMs - v.createdAt.getTime() < policy.minRetentionMs && young < maxYoung) {
+      young++;
+      continue;
+    }
     prune.push(v.name);
   }
   return prune.reverse();
