@@ -2,11 +2,11 @@
 // apiextensions endpoint (as on a real cluster), writes `.keyferry/kubeconfig` and stays in
 // the foreground until SIGINT/SIGTERM.
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startDevCluster, type DevCluster } from '../devcluster/dev-cluster.js';
-import { applyDemoDirectory, startDevOperator, waitForDemo, type DevOperator } from './dev-operator.js';
+import { applyDemoDirectory, printDevInstructions, startDevOperator, untilStopped, type DevOperator } from './dev-operator.js';
 
 export interface DevOptions {
   port: number;
@@ -56,39 +56,11 @@ export async function runDevCluster(opts: DevOptions, runtime: { signal?: AbortS
     const crds = await applyCrdDirectory(cluster, join(repoRoot, 'manifests', 'crds'));
     const kubeconfigPath = join(repoRoot, '.keyferry', 'kubeconfig');
     await cluster.writeKubeconfig(kubeconfigPath);
-    const rel = relative(process.cwd(), kubeconfigPath) || kubeconfigPath;
 
     if (opts.demo) await applyDemoDirectory(cluster, join(repoRoot, 'manifests', 'examples', 'dev'));
     operator = opts.operator ? await startDevOperator(kubeconfigPath, join(repoRoot, '.keyferry', 'operator.log')) : undefined;
-    if (operator) {
-      console.log(`operator metrics: ${operator.metricsUrl}  (logs: ${relative(process.cwd(), operator.logPath)})`);
-      if (opts.demo) for (const line of await waitForDemo(cluster, 'demo', 10_000)) console.log(`  ExternalSecret demo/${line}`);
-      console.log(`  kubectl --kubeconfig ${rel} get externalsecrets -n demo`);
-      console.log(`  kubectl --kubeconfig ${rel} get secrets -n demo -l keyferry.io/managed=true`);
-      console.log(`  kubectl --kubeconfig ${rel} describe externalsecret db -n demo`);
-    }
-
-    console.log(`keyferry dev cluster listening on ${cluster.url}`);
-    console.log(`CRDs: ${crds.length ? crds.join(', ') : '(none found in manifests/crds)'}`);
-    console.log(`kubeconfig: ${kubeconfigPath}`);
-    console.log('');
-    console.log(`  kubectl --kubeconfig ${rel} get ns`);
-    console.log(`  export KUBECONFIG=${kubeconfigPath}`);
-    console.log('');
-    console.log('Press Ctrl-C to stop.');
-
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        runtime.signal?.removeEventListener('abort', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      if (runtime.signal?.aborted) stop();
-      runtime.signal?.addEventListener('abort', stop);
-    });
+    await printDevInstructions({ cluster, operator, demo: opts.demo, kubeconfigPath, crds, what: 'keyferry dev cluster' });
+    await untilStopped(runtime.signal);
     console.log('stopping dev cluster');
     return 0;
   } finally {

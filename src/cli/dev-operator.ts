@@ -3,7 +3,7 @@
 // logs go to a file so the console stays readable), and says what to try.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { DevCluster, KubeObject } from '../devcluster/dev-cluster.js';
 import { createLogger } from '../logging/logger.js';
@@ -56,4 +56,51 @@ export async function waitForDemo(cluster: { list(apiVersion: string, kind: stri
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * What `keyferry dev` (and `make dev CLUSTER=real`) prints once the cluster, demo and operator
+ * are up: the demo's ExternalSecrets, the metrics URL and the commands to try.
+ */
+export async function printDevInstructions(o: {
+  cluster: { url: string; list(apiVersion: string, kind: string, namespace?: string): KubeObject[] | Promise<KubeObject[]> };
+  operator?: DevOperator;
+  demo: boolean;
+  kubeconfigPath: string;
+  crds: string[];
+  /** First words of the "listening on" line. */
+  what: string;
+}): Promise<void> {
+  const rel = relative(process.cwd(), o.kubeconfigPath) || o.kubeconfigPath;
+  if (o.operator) {
+    console.log(`operator metrics: ${o.operator.metricsUrl}  (logs: ${relative(process.cwd(), o.operator.logPath)})`);
+    if (o.demo) for (const line of await waitForDemo(o.cluster, 'demo', 30_000)) console.log(`  ExternalSecret demo/${line}`);
+    console.log(`  kubectl --kubeconfig ${rel} get externalsecrets -n demo`);
+    console.log(`  kubectl --kubeconfig ${rel} get secrets -n demo -l keyferry.io/managed=true`);
+    console.log(`  kubectl --kubeconfig ${rel} describe externalsecret db -n demo`);
+  }
+  console.log(`${o.what} listening on ${o.cluster.url}`);
+  console.log(`CRDs: ${o.crds.length ? o.crds.join(', ') : '(none found in manifests/crds)'}`);
+  console.log(`kubeconfig: ${o.kubeconfigPath}`);
+  console.log('');
+  console.log(`  kubectl --kubeconfig ${rel} get ns`);
+  console.log(`  export KUBECONFIG=${o.kubeconfigPath}`);
+  console.log('');
+  console.log('Press Ctrl-C to stop.');
+}
+
+/** Resolves on SIGINT or SIGTERM (or when `signal` aborts, for tests). */
+export function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop);
+  });
 }

@@ -39,12 +39,13 @@ export class TestKubeClient {
 
   /** One HTTP request; resolves to [status, body text]. */
   async raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<[number, string]> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const options: RequestOptions = {
       method,
       hostname: this.server.hostname,
       port: this.server.port,
       path,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
+      headers: { accept: 'application/json', ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}) },
     };
     await this.config.applyToHTTPSOptions(options);
     const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -55,7 +56,7 @@ export class TestKubeClient {
       });
       req.on('error', reject);
       req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+      req.end(payload);
     });
   }
 
