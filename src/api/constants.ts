@@ -38,6 +38,11 @@ export const LABEL_TARGET = 'keyferry.io/target';
 /** Marks a Secret as written by keyferry; the managed-Secret informer selects on it. */
 export const LABEL_MANAGED = 'keyferry.io/managed';
 
+/** On a versioned Secret whose label values had to be shortened (over 63 characters): the full ExternalSecret name. */
+export const ANNOTATION_EXTERNAL_SECRET_NAME = 'keyferry.io/external-secret-name';
+/** Likewise, the full `target.name`. */
+export const ANNOTATION_TARGET_NAME = 'keyferry.io/target-name';
+
 /** On a versioned Secret: the content hash in its name. */
 export const ANNOTATION_CONTENT_HASH = 'keyferry.io/content-hash';
 /** On a versioned Secret: JSON map of target key → remote version id used (ids only, never values). */
@@ -70,6 +75,12 @@ export const EXTERNAL_SECRET_REASONS = {
   /** The ExternalSecret's own spec is wrong in a way the schema cannot say; retried when it changes. */
   InvalidSpec: 'InvalidSpec',
   Stale: 'Stale',
+  /** The remote values cannot make a valid Secret (decoding, missing template key, Secret limits); retried, the last good version keeps serving. */
+  InvalidRemoteData: 'InvalidRemoteData',
+  /** A Secret that is not this ExternalSecret's version holds the version's name; never adopted. */
+  NameConflict: 'NameConflict',
+  /** Another ExternalSecret of the namespace writes the same target.name. */
+  TargetConflict: 'TargetConflict',
 } as const;
 export type ExternalSecretReason = keyof typeof EXTERNAL_SECRET_REASONS;
 

@@ -21,6 +21,7 @@ import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
 import type { Shard } from '../controller/shard.js';
 import { providerRegistry } from './provider-registry.js';
+import { VERSION_KEY_SECRET_NAME, loadOrCreateVersionKey } from '../versioning/version-key.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -56,6 +57,8 @@ export interface OperatorConfig {
   leaderElect?: boolean;
   /** Namespace of the Lease (default: $POD_NAMESPACE, then --namespace, then `default`). */
   leaseNamespace?: string;
+  /** Namespace of the version key Secret `keyferry-version-key` (default: $POD_NAMESPACE, then --namespace, then `default`). */
+  versionKeyNamespace?: string;
   /** Called when the operator can no longer work (lease lost); the process should exit non-zero. */
   onFatal?: (reason: string) => void;
 }
@@ -115,6 +118,10 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   });
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
+  // Every replica reads the same key before its first name is computed (versioning/version-key.ts).
+  const keyNamespace = config.versionKeyNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default';
+  const versionKey = await loadOrCreateVersionKey(client, { namespace: keyNamespace });
+  logger.info({ secret: `${keyNamespace}/${VERSION_KEY_SECRET_NAME}`, created: versionKey.created }, 'version key loaded');
   const controller = new Controller({
     caches: informers,
     api: new InstrumentedClusterApi(client, registry),
@@ -125,6 +132,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     logger: logger.child({ part: 'controller' }),
     concurrency: Math.max(1, config.concurrency),
     shard,
+    versionKey: versionKey.key,
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];

@@ -1,32 +1,36 @@
 // Reconciles one ExternalSecret (DESIGN §2, §3), level-based: from what the caches say now,
 // decide whether a fetch is due, write the hash-named Secret only if it does not exist,
 // prune old versions, and patch status only when it changed. A failed fetch touches no
-// Secret: the last good version keeps serving and the condition says so.
+// Secret: the last good version keeps serving and the condition says so. Ready=True is
+// written only when the current version exists and is ours, whatever the API server said.
 import { createHash } from 'node:crypto';
-import { isProviderError, isUnavailable, scrubErrorText, type Clock } from '../../providers/contract/index.js';
-import { CIRCUIT_OPEN_REASON, type RemoteFetcher } from '../fetch/remote-fetcher.js';
+import { isInvalidData, isProviderError, isThrottled, isUnavailable, scrubErrorText, type Clock } from '../../providers/contract/index.js';
+import { CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, type RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
 import { creationTime, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
 import { describeKubeError } from '../kube/api-error.js';
 import { API_VERSION } from '../kube/resources.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
+import { ItemBackoff } from '../queue/backoff.js';
 import type { ReconcileResult } from '../queue/workers.js';
 import {
-  ANNOTATION_CONTENT_HASH, ANNOTATION_FORCE_SYNC, ANNOTATION_REMOTE_VERSIONS, DEFAULT_RETENTION, LABEL_TARGET, MAX_TARGET_NAME_LENGTH,
-  buildVersionedSecret, newestFirst, versionsToPrune, type InUseCheck,
+  ANNOTATION_CONTENT_HASH, ANNOTATION_FORCE_SYNC, ANNOTATION_REMOTE_VERSIONS,
+  buildVersionedSecret, checkOwnership, forgetData, looksLikeVersionOf, newestFirst, secretProblems, targetNameOf, versionsToPrune, type InUseCheck,
 } from '../versioning/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { Reasons, findCondition, readyCondition } from './conditions.js';
-import { isDuration, parseDuration } from '../api/index.js';
 import type { EventRecorder } from './events.js';
-import { latestMaxAgeMs, nextRefreshAt } from './refresh-schedule.js';
+import { latestMaxAgeMs, nextRefreshAt, refreshTimeResolutionMs } from './refresh-schedule.js';
 import { remoteGroupKey } from './remote-group.js';
 import type { ManagedSecretIndex } from './managed-secret-index.js';
+import { isRemoteDataError } from './remote-data-error.js';
 import { fetchSecretData } from './secret-data.js';
+import { MIN_REFRESH_INTERVAL_MS, checkSpec, durationMs } from './spec-checks.js';
 import { isSpecError } from './spec-error.js';
 import { resolveStore, type StoreCaches } from './store-resolver.js';
 import type { StoreRegistry } from './store-registry.js';
+import { rivalOwningTarget } from './target-owner.js';
 import { renderTemplate } from './template.js';
 import type { ExternalSecretResource, ExternalSecretStatus, VersionStatus } from './types.js';
 
@@ -37,10 +41,8 @@ export interface ControllerLogger {
   error(obj: object, msg: string): void;
 }
 
-/** Milliseconds of a Go duration, or undefined when the text is not one. */
-function durationMs(text: string): number | undefined {
-  return isDuration(text) ? Math.round(parseDuration(text)) : undefined;
-}
+/** `status.versions` lists at most this many, newest first; `status.versionCount` says how many exist. */
+export const MAX_LISTED_VERSIONS = 20;
 
 /**
  * When to try again after a failed fetch: while the store's circuit is open, when it lets a
@@ -51,6 +53,8 @@ function durationMs(text: string): number | undefined {
  */
 function retryAfterFetchError(error: unknown): number | true {
   if (isUnavailable(error) && error.reason === CIRCUIT_OPEN_REASON && error.retryAfterMs !== undefined) return Math.max(1000, error.retryAfterMs);
+  // The store's own budget cannot start the call soon: ask again when it can, holding nothing meanwhile.
+  if (isThrottled(error) && error.reason === LIMITER_BUSY_REASON && error.retryAfterMs !== undefined) return Math.max(1000, error.retryAfterMs);
   return true;
 }
 
@@ -72,6 +76,8 @@ export interface ExternalSecretReconcilerDeps {
   logger: ControllerLogger;
   /** Whether a Pod or ReplicaSet still references a version; later work plugs in here. */
   inUse?: (namespace: string) => InUseCheck;
+  /** The key version names are an HMAC under (versioning/version-key.ts). */
+  versionKey: Buffer;
 }
 
 interface LastSync {
@@ -112,10 +118,15 @@ export class ExternalSecretReconciler {
   private readonly lastSync = new Map<string, LastSync>();
   /** Digest of the status this process last wrote, since the informer may not have delivered it yet. */
   private readonly lastWritten = new Map<string, string>();
+  /** Keys whose last create met a 409 and then a 404: requeued at once the first time only. */
+  private readonly raced = new Set<string>();
+  /** Backoff for remote data that cannot make a Secret; the refresh schedule caps it. */
+  private readonly remoteDataBackoff = new ItemBackoff({ baseDelayMs: 1000, maxDelayMs: 300_000 });
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {}
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /** `signal` aborts the fetch when the reconcile has run too long (the worker's deadline). */
+  async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const es = this.deps.externalSecrets.get(name, namespace) as ExternalSecretResource | undefined;
     if (!es || es.metadata?.deletionTimestamp) return this.forget(key);
@@ -123,7 +134,7 @@ export class ExternalSecretReconciler {
     this.deps.metrics.externalSecrets.syncCall(name, namespace ?? '');
     const fetchedFrom: { provider?: string } = {};
     try {
-      return await this.sync(key, es, fetchedFrom);
+      return await this.sync(key, es, fetchedFrom, signal);
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.deps.metrics.externalSecrets.setReconcileDuration(name, namespace ?? '', seconds);
@@ -136,40 +147,47 @@ export class ExternalSecretReconciler {
     const { namespace, name } = splitKey(key);
     this.lastSync.delete(key);
     this.lastWritten.delete(key);
+    this.raced.delete(key);
+    this.remoteDataBackoff.forget(key);
     this.deps.metrics.externalSecrets.forget(name, namespace ?? '');
     return {};
   }
 
-  private async sync(key: string, es: ExternalSecretResource, fetchedFrom: { provider?: string }): Promise<ReconcileResult> {
+  private async sync(key: string, es: ExternalSecretResource, fetchedFrom: { provider?: string }, signal?: AbortSignal): Promise<ReconcileResult> {
     const { metrics, clock } = this.deps;
     const name = es.metadata!.name!;
     const namespace = es.metadata!.namespace!;
     const generation = es.metadata?.generation ?? 0;
     const now = clock.now();
+    let serving: string | undefined;
 
     /** `retry`: true backs off per key; a number asks again after that many ms. */
-    const fail = async (reason: string, message: string, retry: boolean | number, serving?: string): Promise<ReconcileResult> => {
+    const fail = async (reason: string, message: string, retry: boolean | number): Promise<ReconcileResult> => {
       metrics.externalSecrets.syncError(name, namespace);
       metrics.externalSecrets.setCondition(name, namespace, 'False', reason);
       const text = serving ? `${message}; the last good version "${serving}" keeps serving` : message;
-      await this.writeStatus(es, { ...(es.status ?? {}), conditions: [readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now))] }, undefined, reason);
+      const condition = readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now), generation);
+      await this.writeStatus(es, { ...(es.status ?? {}), conditions: [condition] }, undefined);
       if (typeof retry === 'number') return { requeueAfter: retry };
       if (retry) throw new RetryLater(text);
       return {};
     };
 
     // The spec: what no retry can fix is reported once and waits for a spec change.
-    const spec = es.spec;
-    if (!spec) return fail(Reasons.InvalidSpec, 'spec is required', false);
-    const targetName = spec.target?.name ?? name;
-    const intervalText = spec.refreshInterval ?? '1h';
-    const intervalMs = durationMs(intervalText);
-    if (intervalMs === undefined) return fail(Reasons.InvalidSpec, `spec.refreshInterval: "${intervalText}" is not a duration`, false);
-    const minRetentionText = spec.target?.versioning?.minRetention;
-    const minRetentionMs = minRetentionText === undefined ? DEFAULT_RETENTION.minRetentionMs : durationMs(minRetentionText);
-    if (minRetentionMs === undefined) return fail(Reasons.InvalidSpec, `spec.target.versioning.minRetention: "${minRetentionText}" is not a duration`, false);
-    if (targetName.length > MAX_TARGET_NAME_LENGTH) return fail(Reasons.InvalidSpec, `spec.target.name: longer than ${MAX_TARGET_NAME_LENGTH} characters, leaving no room for the version suffix`, false);
-    if (!spec.data?.length && !spec.dataFrom?.length) return fail(Reasons.InvalidSpec, 'spec: one of data or dataFrom is required', false);
+    const checked = checkSpec(es);
+    if (!checked.ok) return fail(Reasons.InvalidSpec, checked.message, false);
+    const spec = es.spec!;
+    const { targetName, intervalMs, minRetentionMs, retain } = checked.spec;
+
+    // Versions listed under this ExternalSecret (any target: those of an earlier target.name are pruned like any old version).
+    const versions = this.deps.managed.forExternalSecret(key).filter((s) => looksLikeVersionOf(s, name));
+    const current = es.status?.currentSecretName;
+    const currentExists = current !== undefined && versions.some((v) => v.metadata?.name === current && targetNameOf(v) === targetName);
+    if (currentExists) serving = current;
+
+    const rival = rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed);
+    // Retried with backoff: the rival's deletion or rename is not an event of this key.
+    if (rival) return fail(Reasons.TargetConflict, `spec.target.name: "${targetName}" is written by ExternalSecret "${rival}" of this namespace; this one writes and deletes nothing while both name it`, true);
 
     const resolution = resolveStore(es, this.deps.storeCaches);
     if (!resolution.ok) return fail(resolution.reason, resolution.message, resolution.reason === Reasons.StoreNotReady);
@@ -179,10 +197,8 @@ export class ExternalSecretReconciler {
     if (!state.ready || !state.handle) return fail(Reasons.StoreNotReady, `${resolution.kind} "${resolution.store.metadata?.name}" is not ready: ${state.message}`, false);
     const handle = state.handle;
 
-    const versions = this.deps.managed.forExternalSecret(key).filter((s) => s.metadata?.labels?.[LABEL_TARGET] === targetName);
-    const current = es.status?.currentSecretName;
-    const currentExists = current !== undefined && versions.some((v) => v.metadata?.name === current);
     const policy = spec.refreshPolicy ?? 'Periodic';
+    const once = policy === 'CreatedOnce' || intervalMs === 0;
     const last = this.lastSync.get(key) ?? (es.status?.refreshTime && es.status.syncedGeneration === generation
       ? { at: Date.parse(es.status.refreshTime), generation, storeId: '' }
       : undefined);
@@ -195,24 +211,43 @@ export class ExternalSecretReconciler {
 
     // Whether anything calls for a fetch now.
     if (currentExists && specUnchanged) {
-      const once = policy === 'CreatedOnce' || intervalMs === 0;
       if (once) return {};
       if (policy === 'OnChange' && storeUnchanged) return {};
       if (policy === 'Periodic' && storeUnchanged && now < dueAt) return { requeueAfter: dueAt - now };
     }
+
+    /**
+     * Remote data that cannot make a Secret: retried with backoff, and at the latest on the
+     * refresh schedule, while the last good version keeps serving.
+     */
+    const remoteDataFailed = (message: string) => {
+      const backoff = this.remoteDataBackoff.next(key);
+      const untilSlot = once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now;
+      return fail(Reasons.InvalidRemoteData, message, Math.max(MIN_REFRESH_INTERVAL_MS, Math.min(backoff, untilSlot)));
+    };
 
     let rendered;
     let fetched;
     fetchedFrom.provider = handle.provider;
     try {
       const storeTtl = resolution.store.spec?.cache?.latestTTL;
-      const maxAgeMs = (storeTtl === undefined ? undefined : durationMs(storeTtl)) ?? latestMaxAgeMs(intervalMs);
-      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced, maxAgeMs });
-      rendered = renderTemplate(spec, fetched.data);
+      const ttl = storeTtl === undefined ? undefined : durationMs(storeTtl);
+      const maxAgeMs = ttl === undefined ? latestMaxAgeMs(intervalMs) : Math.round(ttl);
+      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced, maxAgeMs, signal });
     } catch (e) {
+      if (isRemoteDataError(e) || isInvalidData(e)) return remoteDataFailed(isProviderError(e) ? `${e.kind}: ${e.message}` : e.message);
       if (isSpecError(e)) return fail(Reasons.InvalidSpec, e.message, false);
       const message = isProviderError(e) ? `${e.kind}: ${e.message}` : `fetch failed: ${e instanceof Error ? e.message : String(e)}`;
-      return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, message, retryAfterFetchError(e), currentExists ? current : undefined);
+      return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, message, retryAfterFetchError(e));
+    }
+    try {
+      rendered = renderTemplate(spec, fetched.data);
+    } catch (e) {
+      // Which keys there are to render depends on remote data when dataFrom brings them, and
+      // when this very spec rendered before: then a failure is the data's, and may pass.
+      const dependsOnRemote = (spec.dataFrom?.length ?? 0) > 0 || (currentExists && es.status?.syncedGeneration === generation);
+      if (isSpecError(e) && !dependsOnRemote) return fail(Reasons.InvalidSpec, e.message, false);
+      return remoteDataFailed(`${e instanceof Error ? e.message : String(e)} (with the data the store returned)`);
     }
 
     const owner = (spec.target?.creationPolicy ?? 'Owner') === 'Owner'
@@ -221,27 +256,64 @@ export class ExternalSecretReconciler {
     const { hash, secret } = buildVersionedSecret({
       namespace, externalSecretName: name, targetName, type: rendered.type, data: rendered.data,
       templateLabels: rendered.labels, templateAnnotations: rendered.annotations, remoteVersions: fetched.remoteVersions, owner,
+      key: this.deps.versionKey,
     });
-    const newName = secret.metadata.name;
-    let created = false;
-    if (!versions.some((v) => v.metadata?.name === newName)) {
-      try {
-        const stored = await this.deps.api.createSecret(secret) ?? await this.deps.api.getSecret(namespace, newName);
-        created = true;
-        metrics.versionsCreated.inc({ namespace });
-        if (stored) {
-          // The index keeps metadata only, like the managed-Secret informer.
-          delete stored.data;
-          this.deps.managed.upsert(stored);
-          versions.push(stored);
-        }
-      } catch (e) {
-        return fail(Reasons.SecretSyncedError, `could not create Secret "${newName}": ${describeKubeError(e)}`, true, currentExists ? current : undefined);
-      }
+    // Never send what the API server would refuse: say which part, and by whose doing.
+    const problems = secretProblems({ type: secret.type, data: rendered.data, labels: secret.metadata.labels, annotations: secret.metadata.annotations });
+    if (problems.length > 0) {
+      const message = `the Secret would be refused: ${problems.slice(0, 3).map((p) => p.message).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`;
+      const fromSpec = problems.every((p) => p.part === 'labels' || p.part === 'annotations') || ((spec.dataFrom?.length ?? 0) === 0 && !problems.some((p) => p.message.includes('bytes')));
+      return fromSpec ? fail(Reasons.InvalidSpec, message, false) : remoteDataFailed(message);
     }
 
+    const newName = secret.metadata.name;
+    const expected = { externalSecretName: name, targetName, secret };
+    const conflict = (why: string) => fail(Reasons.NameConflict, `Secret "${newName}" exists but is not this version (${why}); it is never adopted, and nothing else is changed`, true);
+    let created = false;
+    const listed = versions.find((v) => v.metadata?.name === newName);
+    if (listed) {
+      let ownership = checkOwnership(listed, expected);
+      if (ownership.ours === 'unknown') {
+        const read = await this.readSecret(namespace, newName);
+        if (read === 'failed') return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, `could not read Secret "${newName}"`, true);
+        ownership = read ? checkOwnership(read, expected) : { ours: false, why: 'it was deleted' };
+      }
+      if (ownership.ours !== true) return conflict(ownership.ours === false ? ownership.why : 'its data could not be compared');
+    } else {
+      let stored: SecretObject | undefined;
+      try {
+        stored = await this.deps.api.createSecret(secret);
+      } catch (e) {
+        return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, `could not create Secret "${newName}": ${describeKubeError(e)}`, true);
+      }
+      if (stored) {
+        created = true;
+        metrics.versionsCreated.inc({ namespace });
+      } else {
+        // 409: something holds the name. Only the version itself may be used.
+        const read = await this.readSecret(namespace, newName);
+        if (read === 'failed') return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, `could not read Secret "${newName}" after a conflict on create`, true);
+        if (read === undefined) {
+          // Gone between the 409 and the read: nothing to call Ready yet. Once at once, then with backoff.
+          if (!this.raced.has(key)) {
+            this.raced.add(key);
+            return { requeueAfter: 0 };
+          }
+          throw new RetryLater(`Secret "${newName}" conflicted on create and was gone when read`);
+        }
+        const ownership = checkOwnership(read, expected);
+        if (ownership.ours !== true) return conflict(ownership.ours === false ? ownership.why : 'its data could not be compared');
+        stored = read;
+      }
+      // The index keeps metadata only, like the managed-Secret informer.
+      forgetData(stored);
+      this.deps.managed.upsert(stored);
+      versions.push(stored);
+    }
+    this.raced.delete(key);
+    this.remoteDataBackoff.forget(key);
+
     // Prune what retention lets go of.
-    const retain = spec.target?.versioning?.retain ?? DEFAULT_RETENTION.retain;
     const inUse = this.deps.inUse?.(namespace);
     const stored = versions.map((v) => ({ name: v.metadata!.name!, createdAt: creationTime(v), sequence: Number(v.metadata?.resourceVersion) || 0 }));
     const pruned: string[] = [];
@@ -257,16 +329,21 @@ export class ExternalSecretReconciler {
     }
     const kept = newestFirst(stored.filter((s) => !pruned.includes(s.name)));
     const byName = new Map(versions.map((v) => [v.metadata!.name!, v]));
+    const message = `Secret synced to "${newName}"${once ? `; ${policy === 'CreatedOnce' ? 'refreshPolicy CreatedOnce' : 'refreshInterval 0'}: read once, not refreshed` : ''}`;
     const status: ExternalSecretStatus = {
       ...(es.status ?? {}),
-      conditions: [readyCondition(true, Reasons.SecretSynced, `Secret synced to "${newName}"`, findCondition(es.status?.conditions), new Date(now))],
+      conditions: [readyCondition(true, Reasons.SecretSynced, message, findCondition(es.status?.conditions), new Date(now), generation)],
       syncedGeneration: generation,
       currentSecretName: newName,
-      versions: kept.map((k) => versionStatus(byName.get(k.name)!)),
+      versions: kept.slice(0, MAX_LISTED_VERSIONS).map((k) => versionStatus(byName.get(k.name)!)),
+      versionCount: kept.length,
       expiresAt: fetched.expiresAt?.toISOString(),
     };
     if (!status.expiresAt) delete status.expiresAt;
-    await this.writeStatus(es, status, new Date(now).toISOString(), Reasons.SecretSynced);
+    // refreshTime is coarse: a refresh that changes nothing writes it only once it is this old, so steady refreshes cost no writes.
+    const lastRefreshTime = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
+    const refreshTimeDue = !(now - lastRefreshTime < refreshTimeResolutionMs(intervalMs));
+    await this.writeStatus(es, status, refreshTimeDue ? new Date(now).toISOString() : undefined);
 
     if (created || pruned.length > 0) {
       const parts = [created ? `created version "${newName}" (${Object.keys(rendered.data).length} keys)` : `current version "${newName}"`];
@@ -286,13 +363,28 @@ export class ExternalSecretReconciler {
     return { requeueAfter: nextRefreshAt(now, intervalMs, phaseKey) - now };
   }
 
-  /** Patches status when it differs (ignoring timestamps that only move with it); one Event per condition change. */
-  private async writeStatus(es: ExternalSecretResource, status: ExternalSecretStatus, refreshTime: string | undefined, reason: string): Promise<void> {
+  /** A Secret read by name with its data; undefined when it does not exist, 'failed' when the read failed. */
+  private async readSecret(namespace: string, name: string): Promise<SecretObject | undefined | 'failed'> {
+    try {
+      return await this.deps.api.getSecret(namespace, name);
+    } catch (e) {
+      this.deps.logger.warn({ namespace, secretName: name, error: describeKubeError(e) }, 'could not read Secret');
+      return 'failed';
+    }
+  }
+
+  /**
+   * Patches status when it differs (ignoring timestamps that only move with it), or when a
+   * refreshTime is given. A Warning Event when the condition turns False or changes reason:
+   * Events are for what a person should see, not for every retry of the same failure.
+   */
+  private async writeStatus(es: ExternalSecretResource, status: ExternalSecretStatus, refreshTime: string | undefined): Promise<void> {
     const key = `${es.metadata!.namespace}/${es.metadata!.name}`;
     const wanted = comparable(status);
     // A digest of what was written is enough to compare with, and 10 000 of them stay small.
     const digest = createHash('sha256').update(wanted).digest('base64url').slice(0, 22);
-    if (wanted === comparable(es.status) || digest === this.lastWritten.get(key)) return;
+    const unchanged = wanted === comparable(es.status) || digest === this.lastWritten.get(key);
+    if (unchanged && refreshTime === undefined) return;
     const before = findCondition(es.status?.conditions);
     const after = findCondition(status.conditions)!;
     const body = { ...status, refreshTime: refreshTime ?? es.status?.refreshTime } as Record<string, unknown>;
@@ -300,8 +392,8 @@ export class ExternalSecretReconciler {
     for (const field of ['expiresAt', 'currentSecretName', 'refreshTime'] as const) if (body[field] === undefined) body[field] = null;
     await this.deps.api.patchStatus({ kind: 'ExternalSecret', namespace: es.metadata!.namespace!, name: es.metadata!.name! }, body);
     this.lastWritten.set(key, digest);
-    if (after.status === 'False' && (before?.reason !== after.reason || before?.message !== after.message || before?.status !== after.status)) {
-      this.deps.events.record('ExternalSecret', es, 'Warning', reason, after.message ?? reason);
+    if (after.status === 'False' && (before?.reason !== after.reason || before?.status !== after.status)) {
+      this.deps.events.record('ExternalSecret', es, 'Warning', after.reason ?? 'SyncFailed', after.message ?? '');
     }
   }
 }

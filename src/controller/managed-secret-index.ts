@@ -1,7 +1,15 @@
-// The Secrets keyferry wrote, grouped by ExternalSecret (`namespace/name` from the label),
-// so a reconcile finds its versions without scanning every managed Secret.
+// The Secrets keyferry wrote, grouped by ExternalSecret (`namespace/name` from the label, or
+// from the annotation beside a label shortened to fit), so a reconcile finds its versions
+// without scanning every managed Secret. Being listed here does not make a Secret ours:
+// labels can be written by anyone who may create Secrets (see version-ownership.ts).
 import type { SecretObject } from '../kube/kube-object.js';
-import { LABEL_EXTERNAL_SECRET } from '../versioning/labels.js';
+import { externalSecretNameOf } from '../versioning/labels.js';
+
+/** `namespace/name` of the ExternalSecret a managed Secret says it belongs to. */
+export function ownerKeyOf(secret: SecretObject): string | undefined {
+  const es = externalSecretNameOf(secret);
+  return es ? `${secret.metadata?.namespace}/${es}` : undefined;
+}
 
 /** Whether an object came from JSON.parse (an informer) rather than a model class of the API client. */
 function isPlainJson(obj: object): boolean {
@@ -12,8 +20,7 @@ export class ManagedSecretIndex {
   private readonly byOwner = new Map<string, Map<string, SecretObject>>();
 
   private ownerKey(secret: SecretObject): string | undefined {
-    const es = secret.metadata?.labels?.[LABEL_EXTERNAL_SECRET];
-    return es ? `${secret.metadata?.namespace}/${es}` : undefined;
+    return ownerKeyOf(secret);
   }
 
   upsert(secret: SecretObject): void {

@@ -38,3 +38,8 @@ export function nextRefreshAt(lastMs: number, intervalMs: number, phaseKey: stri
 export function latestMaxAgeMs(intervalMs: number): number {
   return Math.min(10_000, Math.max(1_000, Math.floor(intervalMs / 10)));
 }
+
+/** How stale `status.refreshTime` may be before a refresh that changed nothing writes it: ten intervals, at least an hour. */
+export function refreshTimeResolutionMs(intervalMs: number): number {
+  return Math.max(10 * intervalMs, 3_600_000);
+}

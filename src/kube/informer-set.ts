@@ -4,6 +4,7 @@ import { ResilientInformer, type InformerLogger } from './informer.js';
 import type { KubeObject, SecretObject } from './kube-object.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
 import { LABEL_MANAGED } from '../versioning/labels.js';
+import { forgetData } from '../versioning/version-ownership.js';
 import type { KubeClient } from './kube-client.js';
 import { REFERENCING_KINDS, toReferencingObject, type ReferencingKindName, type ReferencingObject } from '../workloads/referencing-kinds.js';
 
@@ -68,7 +69,8 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     secretStores: custom('secretstores', PLURALS.SecretStore, true),
     clusterSecretStores: custom('clustersecretstores', PLURALS.ClusterSecretStore, false),
     // Versions are only ever listed, created and deleted: keep their metadata, not their values.
-    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, (s) => { delete s.data; }),
+    // A digest of type and data stays, so ownership can still be checked (versioning/version-ownership.ts).
+    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData),
     credentialSecrets: secrets('credential-secrets', `!${LABEL_MANAGED}`),
     namespaces: new ResilientInformer<KubeObject>({
       name: 'namespaces',

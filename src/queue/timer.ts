@@ -5,8 +5,46 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-export const systemTimers: Timers = {
-  now: () => Date.now(),
+/** The longest delay setTimeout honours (2^31 - 1 ms, ~24.8 days); Node fires longer ones after 1 ms. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** A timer as the platform offers it, before clamping. */
+export interface PlatformTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+interface ChainedHandle {
+  current: unknown;
+}
+
+/**
+ * Timers that take any delay: negative and NaN become 0, and a delay beyond what the
+ * platform honours is served as a chain of shorter timers (Infinity never fires). Passing
+ * 720h straight to setTimeout would fire after 1 ms, over and over.
+ */
+export function chainedTimers(platform: PlatformTimers, now: () => number, maxDelayMs = MAX_TIMER_DELAY_MS): Timers {
+  return {
+    now,
+    setTimeout(fn, ms) {
+      const handle: ChainedHandle = { current: undefined };
+      let remaining = ms > 0 ? ms : 0;
+      const arm = () => {
+        const step = Math.min(remaining, maxDelayMs);
+        remaining -= step;
+        handle.current = platform.setTimeout(remaining > 0 ? arm : fn, step);
+      };
+      arm();
+      return handle;
+    },
+    clearTimeout(h) {
+      const handle = h as ChainedHandle | undefined;
+      if (handle?.current !== undefined) platform.clearTimeout(handle.current);
+    },
+  };
+}
+
+export const systemTimers: Timers = chainedTimers({
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     // A pending requeue must not keep the process alive on shutdown.
@@ -14,4 +52,4 @@ export const systemTimers: Timers = {
     return t;
   },
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+}, () => Date.now());

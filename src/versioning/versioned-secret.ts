@@ -1,6 +1,6 @@
 // Builds the immutable, versioned Secret for one sync (DESIGN §2). Pure: no I/O.
 import { contentHash, versionedName } from './content-hash.js';
-import { ANNOTATION_CONTENT_HASH, ANNOTATION_REMOTE_VERSIONS, LABEL_EXTERNAL_SECRET, LABEL_MANAGED, LABEL_TARGET } from './labels.js';
+import { ANNOTATION_CONTENT_HASH, ANNOTATION_REMOTE_VERSIONS, LABEL_MANAGED, ownerMetadata } from './labels.js';
 
 export interface OwnerRef {
   apiVersion: string;
@@ -22,6 +22,8 @@ export interface VersionedSecretInput {
   remoteVersions: Record<string, string>;
   /** Set for `creationPolicy: Owner`. */
   owner?: OwnerRef;
+  /** The operator's version key (version-key.ts). */
+  key: Buffer;
 }
 
 export interface VersionedSecret {
@@ -39,10 +41,13 @@ export interface VersionedSecret {
   data: Record<string, string>;
 }
 
+/** Sorted entries of a record as a new record, built with defineProperty semantics so a `__proto__` key stays a key. */
+const sortedRecord = <T, U>(record: Record<string, T>, map: (v: T) => U): Record<string, U> =>
+  Object.fromEntries(Object.keys(record).sort().map((k) => [k, map(record[k]!)]));
+
 export function buildVersionedSecret(input: VersionedSecretInput): { hash: string; secret: VersionedSecret } {
-  const hash = contentHash({ type: input.type, data: input.data, labels: input.templateLabels, annotations: input.templateAnnotations });
-  const data: Record<string, string> = {};
-  for (const key of Object.keys(input.data).sort()) data[key] = input.data[key]!.toString('base64');
+  const hash = contentHash({ type: input.type, data: input.data, labels: input.templateLabels, annotations: input.templateAnnotations }, input.key);
+  const owner = ownerMetadata(input.externalSecretName, input.targetName);
   const secret: VersionedSecret = {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -50,16 +55,17 @@ export function buildVersionedSecret(input: VersionedSecretInput): { hash: strin
       name: versionedName(input.targetName, hash),
       namespace: input.namespace,
       // keyferry's own labels win over the template's, so selection cannot be broken by a template.
-      labels: { ...input.templateLabels, [LABEL_EXTERNAL_SECRET]: input.externalSecretName, [LABEL_TARGET]: input.targetName, [LABEL_MANAGED]: 'true' },
+      labels: { ...input.templateLabels, ...owner.labels, [LABEL_MANAGED]: 'true' },
       annotations: {
         ...input.templateAnnotations,
+        ...owner.annotations,
         [ANNOTATION_CONTENT_HASH]: hash,
-        [ANNOTATION_REMOTE_VERSIONS]: JSON.stringify(Object.fromEntries(Object.entries(input.remoteVersions).sort())),
+        [ANNOTATION_REMOTE_VERSIONS]: JSON.stringify(sortedRecord(input.remoteVersions, (v) => v)),
       },
     },
     type: input.type,
     immutable: true,
-    data,
+    data: sortedRecord(input.data, (v) => v.toString('base64')),
   };
   if (input.owner) {
     secret.metadata.ownerReferences = [{ ...input.owner, controller: true, blockOwnerDeletion: true }];

@@ -18,7 +18,11 @@ export const API = 'keyferry.io/v1alpha1';
 export interface HarnessOptions {
   fetcher?: RemoteFetcher;
   shard?: Shard;
+  /** The version key; a fixed test key by default. */
+  versionKey?: Buffer;
 }
+
+export const TEST_VERSION_KEY = Buffer.alloc(32, 7);
 
 export function createHarness(options: HarnessOptions = {}) {
   const timers = new FakeTimers();
@@ -44,6 +48,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const controller = new Controller({
     caches, api, providers: { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
     clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard,
+    versionKey: options.versionKey ?? TEST_VERSION_KEY,
   });
   let uid = 0;
   let generation = 0;

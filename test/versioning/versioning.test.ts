@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { buildVersionedSecret, contentHash, versionsToPrune, DEFAULT_RETENTION } from '../../src/versioning/index.js';
+import { createHash } from 'node:crypto';
+import { buildVersionedSecret, contentHash, versionsToPrune, DEFAULT_RETENTION, MAX_YOUNG_VERSIONS } from '../../src/versioning/index.js';
+
+const KEY = Buffer.alloc(32, 1);
 
 const content = (data: Record<string, string>, extra: Partial<{ type: string; labels: Record<string, string>; annotations: Record<string, string> }> = {}) => ({
   type: extra.type ?? 'Opaque',
@@ -10,15 +13,32 @@ const content = (data: Record<string, string>, extra: Partial<{ type: string; la
 
 describe('content hash', () => {
   it('is 10 hex, stable under key order, and changes with type, data, labels and annotations', () => {
-    const h = contentHash(content({ a: '1', b: '2' }));
+    const h = contentHash(content({ a: '1', b: '2' }), KEY);
     assert.match(h, /^[0-9a-f]{10}$/);
-    assert.equal(contentHash(content({ b: '2', a: '1' })), h);
-    assert.notEqual(contentHash(content({ a: '1', b: '3' })), h);
-    assert.notEqual(contentHash(content({ a: '1', b: '2' }, { type: 'kubernetes.io/tls' })), h);
-    assert.notEqual(contentHash(content({ a: '1', b: '2' }, { labels: { x: 'y' } })), h);
-    assert.notEqual(contentHash(content({ a: '1', b: '2' }, { annotations: { x: 'y' } })), h);
+    assert.equal(contentHash(content({ b: '2', a: '1' }), KEY), h);
+    assert.notEqual(contentHash(content({ a: '1', b: '3' }), KEY), h);
+    assert.notEqual(contentHash(content({ a: '1', b: '2' }, { type: 'kubernetes.io/tls' }), KEY), h);
+    assert.notEqual(contentHash(content({ a: '1', b: '2' }, { labels: { x: 'y' } }), KEY), h);
+    assert.notEqual(contentHash(content({ a: '1', b: '2' }, { annotations: { x: 'y' } }), KEY), h);
     // No ambiguity between keys and values.
-    assert.notEqual(contentHash(content({ 'a=1': '' })), contentHash(content({ a: '=1' })));
+    assert.notEqual(contentHash(content({ 'a=1': '' }), KEY), contentHash(content({ a: '=1' }), KEY));
+  });
+
+  it('is keyed: another key gives another name, and a PIN cannot be found from its name by hashing guesses', () => {
+    const pin = content({ pin: '0429' });
+    const named = contentHash(pin, KEY);
+    assert.notEqual(contentHash(pin, Buffer.alloc(32, 2)), named);
+    // The attack on an unkeyed hash: hash every 4-digit PIN and compare with the name.
+    const canonical = (p: string) => JSON.stringify(['keyferry.io/v1', 'Opaque', [['pin', Buffer.from(p).toString('base64')]], [], []]);
+    const search = (name: string) => {
+      for (let i = 0; i < 10_000; i++) {
+        const guess = String(i).padStart(4, '0');
+        if (createHash('sha256').update(canonical(guess)).digest('hex').startsWith(name)) return guess;
+      }
+      return undefined;
+    };
+    assert.equal(search(createHash('sha256').update(canonical('0429')).digest('hex').slice(0, 10)), '0429', 'the search finds an unkeyed name');
+    assert.equal(search(named), undefined, 'but not the keyed one');
   });
 });
 
@@ -28,6 +48,7 @@ describe('buildVersionedSecret', () => {
     data: { password: Buffer.from('planted-value') },
     templateLabels: { team: 'a' }, templateAnnotations: {},
     remoteVersions: { 'db': 'v2' },
+    key: KEY,
   };
 
   it('names the Secret by hash, makes it immutable, labels it, and records version ids only', () => {
@@ -68,6 +89,13 @@ describe('versionsToPrune', () => {
 
   it('keeps versions younger than minRetention', () => {
     assert.deepEqual(versionsToPrune(versions, 'v5', { retain: 0, minRetentionMs: 35 * hour }, now), ['v1', 'v2']);
+  });
+
+  it('keeps at most maxYoung versions younger than minRetention beyond retain, never one in use', () => {
+    const burst = Array.from({ length: 51 }, (_, i) => ({ name: `v${i}`, createdAt: new Date(now - (51 - i) * 60_000) }));
+    const pruned = versionsToPrune(burst, 'v50', DEFAULT_RETENTION, now, (n) => n === 'v0');
+    assert.equal(burst.length - pruned.length, 1 + DEFAULT_RETENTION.retain + MAX_YOUNG_VERSIONS + 1);
+    assert.ok(!pruned.includes('v0') && !pruned.includes('v49') && pruned.includes('v1'));
   });
 
   it('keeps versions the in-use hook reports', () => {

@@ -8,7 +8,7 @@ export interface ExternalSecretSpec {
   /** The store to read from. */
   secretStoreRef: SecretStoreRef;
   /**
-   * How often to re-read the remote values (Go duration). 0 reads them once.
+   * How often to re-read the remote values (Go duration), at least 1s. 0 (or any zero duration, such as 0s) reads them once and never refreshes.
    * Default: `"1h"`.
    */
   refreshInterval?: string;
@@ -17,7 +17,7 @@ export interface ExternalSecretSpec {
    * Default: `"Periodic"`.
    */
   refreshPolicy?: 'Periodic' | 'OnChange' | 'CreatedOnce';
-  /** Remote values, each written to one key of the target Secret. */
+  /** Remote values, each written to one key of the target Secret; each secretKey at most once. */
   data?: ExternalSecretData[];
   /** Remote secrets whose keys all go into the target Secret. */
   dataFrom?: ExternalSecretDataFrom[];
@@ -148,9 +148,9 @@ export interface SecretTemplate {
 
 /** Labels and annotations added to each versioned Secret (they count towards its content hash). */
 export interface SecretTemplateMetadata {
-  /** Labels. */
+  /** Labels, valid as the API server requires (keys are qualified names; values at most 63 characters). */
   labels?: Record<string, string>;
-  /** Annotations. */
+  /** Annotations (keys are qualified names, as the API server requires). */
   annotations?: Record<string, string>;
 }
 
@@ -195,10 +195,10 @@ export interface FluxKustomizationRef {
 
 /** Observed state of the ExternalSecret. */
 export interface ExternalSecretStatus {
-  /** Ready: True with reason SecretSynced; False with SecretSyncedError (see message), StoreNotReady, StoreNotAllowed (a SecretStore outside the namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), or Stale (refresh failing or maxAge exceeded; the last good version keeps serving). */
+  /** Ready: True with reason SecretSynced (the current version exists and is keyferry's); False with SecretSyncedError (a sync failed and no version exists yet), Stale (refreshes fail or maxAge has passed; the last good version keeps serving), InvalidRemoteData (the remote values cannot make a valid Secret; retried, the last good version keeps serving), StoreNotReady, StoreNotAllowed (a SecretStore outside the namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), NameConflict (a Secret that is not this version holds its name; never adopted) or TargetConflict (another ExternalSecret of the namespace writes the same target.name). */
   conditions?: Condition[];
   /**
-   * When the remote values were last read successfully.
+   * When the remote values were last read successfully, to within ten refresh intervals or an hour, whichever is longer (a refresh that changes nothing writes it only once it is that old).
    * RFC 3339 timestamp.
    */
   refreshTime?: string;
@@ -206,7 +206,9 @@ export interface ExternalSecretStatus {
   syncedGeneration?: number;
   /** Name of the versioned Secret holding the current data. */
   currentSecretName?: string;
-  /** Versioned Secrets that exist, newest first. */
+  /** How many versioned Secrets of this ExternalSecret exist; versions lists the newest 20. */
+  versionCount?: number;
+  /** Versioned Secrets that exist, newest first (at most 20; versionCount says how many there are). */
   versions?: SecretVersion[];
   /**
    * Earliest expiry of the remote values used, where the store reports one, or refreshTime + maxAge.
@@ -219,7 +221,7 @@ export interface ExternalSecretStatus {
 export interface SecretVersion {
   /** Secret name. */
   name: string;
-  /** Content hash (10 hex digits). */
+  /** The 10 hex digits of the version's name, an HMAC-SHA-256 of its content under the operator's version key (never a plain hash of the data). */
   hash: string;
   /**
    * When it was created.
