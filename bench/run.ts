@@ -15,6 +15,7 @@ const scenarios: Record<string, string> = {
   'fake-scale': 'fake-scale.ts',
   'fetch-path': 'fetch-path.ts',
   'aws-operator': 'aws-operator.ts',
+  'reference-cache': 'reference-cache.ts',
 };
 
 const byDefault = ['aws-operator', 'devcluster'];
