@@ -23,7 +23,7 @@ forEachCluster('keyferry dev demo', function (kind) {
   after(async () => {
     await operator?.stop();
     await fx?.close();
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('applies the demo and syncs every ExternalSecret within seconds', async () => {

@@ -36,7 +36,9 @@ export async function kubectl(kubeconfigPath: string, args: string[], input?: st
 /** Installs CRDs, namespace and RBAC from manifests/ and writes the operator's kubeconfig. */
 export async function installKeyferry(cp: ControlPlane): Promise<string> {
   const m = (p: string) => join(repoRoot, 'manifests', p);
-  await kubectl(cp.kubeconfigPath, ['apply', '-f', m('crds'), '-f', m('namespace.yaml'), '-f', m('rbac')]);
+  await kubectl(cp.kubeconfigPath, ['apply', '-f', m('crds'), '-f', m('namespace.yaml')]);
+  // The files carry no namespace (the kustomize base sets it): the namespaced ones go to the operator's.
+  await kubectl(cp.kubeconfigPath, ['apply', '-n', OPERATOR_NAMESPACE, '-f', m('rbac')]);
   await kubectl(cp.kubeconfigPath, ['wait', '--for=condition=Established', '--timeout=60s', '-f', m('crds')]);
   const token = (await kubectl(cp.kubeconfigPath, ['create', 'token', OPERATOR_SERVICE_ACCOUNT, '-n', OPERATOR_NAMESPACE, '--duration=24h'])).trim();
   const path = join(cp.dir, 'operator.kubeconfig');
