@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { find as findIn, kustomize, repoRoot, type Obj } from './render.js';
+import { VERSION_KEY_SECRET_NAME } from '../../src/versioning/version-key.js';
 
 interface PolicyRule { apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[]; verbs: string[] }
 
@@ -31,7 +32,9 @@ describe('kustomize base (manifests/)', function () {
       'Namespace/keyferry-system',
       'NetworkPolicy/keyferry',
       'Role/keyferry-leader-election',
+      'Role/keyferry-version-key',
       'RoleBinding/keyferry-leader-election',
+      'RoleBinding/keyferry-version-key',
       'Service/keyferry-metrics',
       'ServiceAccount/keyferry',
     ]);
@@ -105,6 +108,18 @@ describe('kustomize base (manifests/)', function () {
         assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'keyferry', namespace: 'keyferry-system' }]);
         assert.equal(binding.roleRef.name, name);
       }
+    });
+
+    it('lets the operator read only the version key Secret by name, and create it, in keyferry-system', () => {
+      const role = find('Role', 'keyferry-version-key') as Obj & { rules: Array<PolicyRule & { resourceNames?: string[] }> };
+      assert.equal(role.metadata.namespace, 'keyferry-system');
+      assert.deepEqual(role.rules, [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [VERSION_KEY_SECRET_NAME], verbs: ['get'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      ]);
+      const binding = subjectsOf('RoleBinding', 'keyferry-version-key');
+      assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'keyferry', namespace: 'keyferry-system' }]);
+      assert.equal(binding.roleRef.name, 'keyferry-version-key');
     });
 
     it('keeps update/patch on Secrets for alias mode in a separate, optional build', async () => {
