@@ -147,8 +147,9 @@ describe('CRDs (manifests/crds)', () => {
     assert.ok(count >= 15, `found ${count} defaults`);
   });
 
-  it('keep CEL rules to standard CEL plus has/size/matches/all/exists, and every rule compiles', () => {
-    const allowed = new Set(['has', 'size', 'matches', 'all', 'exists', 'exists_one']);
+  it('keep CEL rules to standard CEL plus has/size/matches/all/exists/duration, and every rule compiles', () => {
+    // duration() is standard CEL too; the API server and the dev cluster's evaluator both have it.
+    const allowed = new Set(['has', 'size', 'matches', 'all', 'exists', 'exists_one', 'duration']);
     let count = 0;
     for (const [kind, { schema }] of validators) {
       for (const [path, node] of nodes(schema)) {
@@ -247,10 +248,18 @@ describe('CRDs (manifests/crds)', () => {
     });
 
     it('accepts good durations', () => {
-      for (const good of ['0', '30s', '1h30m', '1.5h', '500ms', '2h45m30.5s']) {
+      for (const good of ['0', '0s', '1s', '1000ms', '30s', '1h30m', '1.5h', '720h', '2h45m30.5s']) {
         const es = externalSecret();
         es.spec.refreshInterval = good;
         assert.deepEqual(v('ExternalSecret').validate(es).errors, [], good);
+      }
+    });
+
+    it('a refreshInterval under 1s, other than 0, naming the minimum', () => {
+      for (const bad of ['1ns', '1ms', '999ms', '0.5s']) {
+        const es = externalSecret();
+        es.spec.refreshInterval = bad;
+        assert.deepEqual(v('ExternalSecret').validate(es).errors, ['spec.refreshInterval: spec.refreshInterval must be at least 1s, or 0 to read once and never refresh'], bad);
       }
     });
 

@@ -35,7 +35,9 @@ describe('generated API types (src/api/generated)', () => {
 
   it('carry the CRD descriptions and defaults as doc comments, and required fields as non-optional', () => {
     const es = renderApiTypes(loadCrds(CRD_DIR)).get('externalsecret.ts')!;
-    assert.match(es, /\/\*\*\n {3}\* How often to re-read the remote values \(Go duration\)\. 0 reads them once\.\n {3}\* Default: `"1h"`\.\n {3}\*\/\n {2}refreshInterval\?: string;/);
+    const crd = loadCrds(CRD_DIR).find((c) => c.spec.names.kind === 'ExternalSecret')!;
+    const described = crd.spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!.properties!.refreshInterval!.description!;
+    assert.ok(es.includes(`/**\n   * ${described}\n   * Default: \`"1h"\`.\n   */\n  refreshInterval?: string;`));
     assert.match(es, /secretStoreRef: SecretStoreRef;/);
     assert.match(es, /refreshPolicy\?: 'Periodic' \| 'OnChange' \| 'CreatedOnce';/);
   });
