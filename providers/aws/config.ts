@@ -130,3 +130,10 @@ export function validateAwsConfig(config: unknown, store: StoreIdentity): Config
 export function toAwsConfig(config: unknown): AwsConfig {
   return config as AwsConfig;
 }
+
+/** Without `auth`, the SDK's default chain: the operator's own AWS identity. */
+export function awsAmbientCredentials(config: unknown): string | undefined {
+  const auth = (config as AwsConfig | undefined)?.auth;
+  if (auth?.secretRef || auth?.jwt) return undefined;
+  return 'the AWS SDK default chain: environment, IRSA web identity, ECS task or EC2 instance role';
+}

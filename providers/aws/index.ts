@@ -2,8 +2,8 @@
 // store's credentials and returns a client over the real SDK.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { ConfigError, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
-import { toAwsConfig, validateAwsConfig, type AwsConfig } from './config.js';
+import { ConfigError, ambientCredentialsRefused, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
+import { awsAmbientCredentials, toAwsConfig, validateAwsConfig, type AwsConfig } from './config.js';
 import { buildCredentials } from './credentials.js';
 import { AwsSecretsManagerClient } from './client.js';
 import { mapAwsError } from './errors.js';
@@ -43,9 +43,12 @@ export function createAwsProvider(options: AwsProviderOptions = {}): Provider<Aw
         : sa ? `sa:${sa.namespace ?? store.namespace ?? ''}/${sa.name}` : 'default-chain';
       return `aws:${config.region}:${config.endpoint ?? ''}:${config.role ?? ''}:${source}`;
     },
+    ambientCredentials: awsAmbientCredentials,
     async connect(raw: AwsConfig, deps: ProviderDeps): Promise<ProviderClient> {
       const issues = validateAwsConfig(raw, deps.store);
       if (issues.length > 0) throw new ConfigError(`${issues[0]!.field}: ${issues[0]!.message}`, { reason: 'InvalidProviderConfig' });
+      const ambient = awsAmbientCredentials(raw);
+      if (ambient && !deps.allowAmbientCredentials) throw ambientCredentialsRefused('spec.provider.aws.auth', ambient);
       const config = toAwsConfig(raw);
       const region = config.region;
       const ca = config.caBundle ? Buffer.from(config.caBundle, 'base64').toString('utf8') : undefined;

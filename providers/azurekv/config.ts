@@ -179,3 +179,9 @@ export function vaultResourceFor(config: AzureKeyVaultConfig): string {
   const match = vaultResources.find(([suffix]) => host.endsWith(suffix));
   return match ? match[1] : environmentResources[config.environmentType ?? 'PublicCloud'];
 }
+
+/** `authType: ManagedIdentity` is the node's (or the operator Pod's) own Azure identity. */
+export function azureAmbientCredentials(config: unknown): string | undefined {
+  if ((config as AzureKeyVaultConfig | undefined)?.authType !== 'ManagedIdentity') return undefined;
+  return 'the Azure managed identity of the node the operator runs on (IMDS)';
+}

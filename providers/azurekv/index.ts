@@ -4,6 +4,7 @@ import { Agent } from 'node:https';
 import { SecretClient } from '@azure/keyvault-secrets';
 import {
   ConfigError,
+  ambientCredentialsRefused,
   readCaBundle,
   type ConfigIssue,
   type Provider,
@@ -11,7 +12,7 @@ import {
   type ProviderDeps,
   type StoreIdentity,
 } from '../contract/index.js';
-import { isPublicVaultHost, validateAzureKeyVaultConfig, vaultResourceFor, type AzureKeyVaultConfig } from './config.js';
+import { azureAmbientCredentials, isPublicVaultHost, validateAzureKeyVaultConfig, vaultResourceFor, type AzureKeyVaultConfig } from './config.js';
 import { buildCredential, observedCredential } from './credential.js';
 import { AzureKeyVaultClient } from './client.js';
 import { toProviderError } from './errors.js';
@@ -35,9 +36,13 @@ export const azureKeyVaultProvider: Provider<AzureKeyVaultConfig> = {
     return `azurekv:${url.protocol}//${url.host.toLowerCase()}`;
   },
 
+  ambientCredentials: azureAmbientCredentials,
+
   async connect(config: AzureKeyVaultConfig, deps: ProviderDeps): Promise<ProviderClient> {
     const issues = validateAzureKeyVaultConfig(config, deps.store.kind === 'ClusterSecretStore');
     if (issues.length > 0) throw new ConfigError(`${issues[0]!.field}: ${issues[0]!.message}`, { reason: 'InvalidProviderConfig' });
+    const ambient = azureAmbientCredentials(config);
+    if (ambient && !deps.allowAmbientCredentials) throw ambientCredentialsRefused('spec.provider.azurekv.authType', ambient);
     const warnings: string[] = [];
     const vaultUrl = config.vaultUrl;
     const plaintext = vaultUrl.startsWith('http:');

@@ -3,7 +3,7 @@
 // per-store client. Everything a provider needs from the outside arrives in
 // `ProviderDeps`, so a provider imports nothing but this contract and its SDK.
 import type { RemoteRef, RemoteSecret } from './remote-secret.js';
-import type { ProviderError } from './errors.js';
+import { ConfigError, type ProviderError } from './errors.js';
 
 export type ProviderName = 'aws' | 'gcpsm' | 'azurekv' | 'vault' | 'onepassword' | 'fake';
 
@@ -66,6 +66,15 @@ export interface ProviderObserver {
   observe(call: ProviderCallObservation): void;
 }
 
+/** The error a provider throws where its config would use ambient credentials it may not. */
+export function ambientCredentialsRefused(field: string, source: string): ConfigError {
+  return new ConfigError(
+    `${field}: no credentials are named, so this store would use the operator's own (${source}); a namespaced SecretStore may not. ` +
+      'Name credentials in the store, or ask a cluster admin for a ClusterSecretStore',
+    { reason: 'AmbientCredentialsNotAllowed' },
+  );
+}
+
 export interface MintedToken {
   token: string;
   expiresAt: Date;
@@ -73,6 +82,12 @@ export interface MintedToken {
 
 export interface ProviderDeps {
   store: StoreIdentity;
+  /**
+   * Whether this store may use the operator's own ambient credentials (see
+   * `Provider.ambientCredentials`). False for a namespaced SecretStore unless the operator
+   * allows it: a provider then refuses to fall back to its SDK's default chain.
+   */
+  allowAmbientCredentials: boolean;
   clock: Clock;
   logger: ProviderLogger;
   observer: ProviderObserver;
@@ -145,5 +160,12 @@ export interface Provider<Config = unknown> {
    * address+namespace, ...). Stores with the same identity share one rate budget.
    */
   endpointIdentity(config: Config, store: StoreIdentity): string;
+  /**
+   * The operator's own credentials this config would fall back to (the SDK's default chain:
+   * environment, IRSA, instance profile, managed identity, application default credentials),
+   * described for a condition; undefined when the config names credentials of its own. A
+   * namespaced SecretStore may not use them unless the operator allows it.
+   */
+  ambientCredentials(config: unknown): string | undefined;
   connect(config: Config, deps: ProviderDeps): Promise<ProviderClient>;
 }

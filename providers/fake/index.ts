@@ -14,6 +14,7 @@ export const fakeProvider: Provider<FakeConfig> = {
   validateConfig(config: unknown, _store: StoreIdentity): ConfigIssue[] {
     return validateFakeConfig(config);
   },
+  ambientCredentials: () => undefined,
   endpointIdentity(_config: FakeConfig, store: StoreIdentity): string {
     // Each fake store is its own "endpoint": there is no shared remote behind them.
     return `fake:${store.kind}/${store.namespace ?? ''}/${store.name}`;

@@ -110,3 +110,10 @@ export function defaultEndpoint(location: string | undefined, universeDomain: st
   const host = location ? `secretmanager.${location}.rep.${universeDomain}` : `secretmanager.${universeDomain}`;
   return { host, port: 443, insecure: false };
 }
+
+/** Without `auth`, application default credentials: the operator's own Google identity. */
+export function gcpAmbientCredentials(config: unknown): string | undefined {
+  const auth = (config as { auth?: { secretRef?: unknown; workloadIdentityFederation?: unknown } } | undefined)?.auth;
+  if (auth?.secretRef || auth?.workloadIdentityFederation) return undefined;
+  return 'Google application default credentials: GOOGLE_APPLICATION_CREDENTIALS or the GKE metadata server';
+}

@@ -6,6 +6,7 @@ import { v1 } from '@google-cloud/secret-manager';
 import {
   AuthError,
   ConfigError,
+  ambientCredentialsRefused,
   type ConfigIssue,
   type Provider,
   readCaBundle,
@@ -13,7 +14,7 @@ import {
   type ProviderDeps,
   type StoreIdentity,
 } from '../contract/index.js';
-import { defaultEndpoint, parseEndpoint, validateGcpConfig, type GcpSecretManagerConfig } from './config.js';
+import { defaultEndpoint, gcpAmbientCredentials, parseEndpoint, validateGcpConfig, type GcpSecretManagerConfig } from './config.js';
 import { buildCredentials } from './credentials.js';
 import { GcpSecretManagerClient } from './client.js';
 import { toProviderError } from './errors.js';
@@ -39,9 +40,13 @@ export const gcpSecretManagerProvider: Provider<GcpSecretManagerConfig> = {
     return `gcpsm:${config.endpoint ?? 'default'}:${config.projectID ?? 'credentials'}:${config.location ?? 'global'}`;
   },
 
+  ambientCredentials: gcpAmbientCredentials,
+
   async connect(config: GcpSecretManagerConfig, deps: ProviderDeps): Promise<ProviderClient> {
     const issues = validateGcpConfig(config, deps.store.kind === 'ClusterSecretStore');
     if (issues.length > 0) throw new ConfigError(`${issues[0]!.field}: ${issues[0]!.message}`, { reason: 'InvalidProviderConfig' });
+    const ambient = gcpAmbientCredentials(config);
+    if (ambient && !deps.allowAmbientCredentials) throw ambientCredentialsRefused('spec.provider.gcpsm.auth', ambient);
     const universeDomain = DEFAULT_UNIVERSE_DOMAIN;
     const endpoint = config.endpoint ? parseEndpoint(config.endpoint) : defaultEndpoint(config.location || undefined, universeDomain);
     const warnings: string[] = [];

@@ -28,6 +28,9 @@ export const onePasswordProvider: Provider<OnePasswordConfig> = {
     return validateOnePasswordConfig(config, store.kind === 'ClusterSecretStore');
   },
 
+  // A Connect token is always named.
+  ambientCredentials: () => undefined,
+
   endpointIdentity(config: OnePasswordConfig): string {
     const url = new URL(config.connectHost);
     return `onepassword:${url.protocol}//${url.host.toLowerCase()}${url.pathname.replace(/\/+$/, '')}`;

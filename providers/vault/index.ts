@@ -24,6 +24,8 @@ export function createVaultProvider(options: VaultProviderOptions = {}): Provide
     validateConfig(config: unknown, store: StoreIdentity): ConfigIssue[] {
       return validateVaultConfig(config, store);
     },
+    // Vault always names its auth method; there is no default chain to fall back to.
+    ambientCredentials: () => undefined,
     endpointIdentity(config: VaultConfig, _store: StoreIdentity): string {
       // Quotas apply per server and namespace (and mount); stores sharing them share a budget.
       return `vault:${config.server.replace(/\/+$/, '')}:${config.namespace ?? ''}:${config.path ?? ''}`;

@@ -14,6 +14,9 @@ interface LoginResult {
   renewable: boolean;
 }
 
+/** Audience of minted kubernetes-auth tokens when the store names none (set it as the Vault role's `audience`). */
+export const defaultKubernetesAuthAudience = 'vault';
+
 /** Renew once less than this share of a token's lifetime is left. */
 const renewAtRemainingShare = 1 / 3;
 const minRemainingMs = 5_000;
@@ -130,7 +133,10 @@ export class VaultSession {
       const k = auth.kubernetes;
       let jwt: string;
       if (k.serviceAccountRef) {
-        const minted = await this.deps.mintServiceAccountToken(k.serviceAccountRef, { audiences: k.serviceAccountRef.audiences, expirationSeconds: 600 });
+        // Never without an audience: that would be a token for the Kubernetes API server itself,
+        // sent to whatever server the store names. The role's `audience` must match.
+        const audiences = k.serviceAccountRef.audiences?.length ? k.serviceAccountRef.audiences : [defaultKubernetesAuthAudience];
+        const minted = await this.deps.mintServiceAccountToken(k.serviceAccountRef, { audiences, expirationSeconds: 600 });
         jwt = minted.token;
         this.remember(jwt);
       } else {

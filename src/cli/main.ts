@@ -2,6 +2,7 @@
 // This folder is the composition root: the only place that wires concrete parts together.
 import { Command, InvalidArgumentError } from 'commander';
 import { runOperator, shardIndexFromPodName, type RunOptions } from './run-command.js';
+import { parseLabelSelector } from '../controller/label-selector.js';
 // The dev cluster (schema validators, CEL) loads only for `keyferry dev`, not for `run`.
 import type { DevOptions } from './dev-command.js';
 
@@ -15,6 +16,10 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return n;
+}
+
+function commaList(value: string): string[] {
+  return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
 }
 
 function fetchMode(value: string): 'shared' | 'direct' {
@@ -47,8 +52,20 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--provider-qps <n>', 'cap on provider calls per second over all stores in this replica, above each store\'s rateLimit (default: none)', positiveNumber)
     .option('--provider-max-concurrent <n>', 'cap on provider calls in flight over all stores in this replica', positiveInt, 256)
     .option('--fetch-mode <mode>', 'shared: merge, cache and batch provider reads; direct: one provider call per ExternalSecret per refresh, as operators without a fetch path do (for comparisons)', fetchMode, 'shared')
+    .option('--allow-ambient-credentials-in-secretstores', 'let namespaced SecretStores without credentials of their own use the operator\'s (SDK default chains: IRSA, instance profile, managed identity, application default credentials); without it only ClusterSecretStores may', false)
+    .option('--api-audiences <list>', 'comma-separated audiences the Kubernetes API server accepts, besides its issuer (read at start); stores may not have tokens minted for them', commaList, [])
+    .option('--store-service-account-selector <selector>', 'only ServiceAccounts with these labels may be named by stores for minted tokens, e.g. keyferry.io/store-identity=true (default: any in the store\'s namespace)')
+    .option('--reconcile-timeout <seconds>', 'longest one reconcile holds a worker; what it waits on longer is given up and retried', positiveInt, 30)
+    .option('--shutdown-grace <seconds>', 'on SIGTERM, how long in-flight work may finish before the process exits anyway', positiveInt, 20)
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action((opts: RunOptions, command: Command) => {
+      if (opts.storeServiceAccountSelector !== undefined) {
+        try {
+          parseLabelSelector(opts.storeServiceAccountSelector);
+        } catch (e) {
+          command.error(`error: --store-service-account-selector: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       if (opts.shardCount < 1) command.error('error: --shard-count must be at least 1');
       if (opts.shardIndexFromPodName) {
         if (command.getOptionValueSource('shardIndex') === 'cli') command.error('error: give either --shard-index or --shard-index-from-pod-name, not both');

@@ -21,6 +21,8 @@ import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
 import type { Shard } from '../controller/shard.js';
 import { providerRegistry } from './provider-registry.js';
+import { storeTokenPolicy } from './store-token-policy.js';
+import type { LabelSelector } from '../controller/types.js';
 import { VERSION_KEY_SECRET_NAME, loadOrCreateVersionKey } from '../versioning/version-key.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { hostname } from 'node:os';
@@ -61,6 +63,16 @@ export interface OperatorConfig {
   versionKeyNamespace?: string;
   /** Called when the operator can no longer work (lease lost); the process should exit non-zero. */
   onFatal?: (reason: string) => void;
+  /** Let namespaced SecretStores use the operator's ambient credentials (default: only ClusterSecretStores). */
+  allowAmbientCredentialsInSecretStores?: boolean;
+  /** Audiences the API server accepts besides its issuer; never minted for a store. */
+  apiAudiences?: string[];
+  /** Only ServiceAccounts with these labels may be used for tokens minted for stores. */
+  storeServiceAccountSelector?: LabelSelector;
+  /** How long one reconcile may hold a worker (default 30 s). */
+  reconcileTimeoutMs?: number;
+  /** How long `stop` waits for in-flight reconciles before abandoning them (default: until they end). */
+  shutdownGraceMs?: number;
 }
 
 export interface RunningOperator {
@@ -122,6 +134,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const keyNamespace = config.versionKeyNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default';
   const versionKey = await loadOrCreateVersionKey(client, { namespace: keyNamespace });
   logger.info({ secret: `${keyNamespace}/${VERSION_KEY_SECRET_NAME}`, created: versionKey.created }, 'version key loaded');
+  const tokenPolicy = await storeTokenPolicy(client, { apiAudiences: config.apiAudiences ?? [], serviceAccountSelector: config.storeServiceAccountSelector }, logger.child({ part: 'token-policy' }));
   const controller = new Controller({
     caches: informers,
     api: new InstrumentedClusterApi(client, registry),
@@ -133,6 +146,9 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     concurrency: Math.max(1, config.concurrency),
     shard,
     versionKey: versionKey.key,
+    tokenPolicy,
+    allowAmbientCredentialsInSecretStores: config.allowAmbientCredentialsInSecretStores,
+    reconcileTimeoutMs: config.reconcileTimeoutMs,
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];
@@ -153,6 +169,8 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     const waiting = all.filter((i) => !i.synced).map((i) => i.name);
     // Ready means a leader is known: this replica, or another one that holds the Lease.
     if (elector && !elector.leader) waiting.push('leader election');
+    // Keys waiting and no reconcile finishing: every worker is held by something.
+    waiting.push(...controller.stalledQueues());
     return waiting;
   };
   const healthServer = await startHttpServer(config.healthAddr, healthRoutes({ notReady }));
@@ -174,7 +192,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     metricsAddress: metricsServer.address,
     healthAddress: healthServer.address,
     async stop() {
-      await controller.stop();
+      await controller.stop(config.shutdownGraceMs);
       await elector?.release();
       await fetchPath?.close();
       await Promise.all(all.map((i) => i.stop()));

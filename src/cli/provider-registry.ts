@@ -9,11 +9,11 @@
 // with a bad provider block is reported without loading anything.
 import type { ConfigIssue, Provider, ProviderName, RateLimit, StoreIdentity } from '../../providers/contract/index.js';
 import { validateFakeConfig } from '../../providers/fake/config.js';
-import { validateAzureKeyVaultConfig } from '../../providers/azurekv/config.js';
+import { azureAmbientCredentials, validateAzureKeyVaultConfig } from '../../providers/azurekv/config.js';
 import { validateOnePasswordConfig } from '../../providers/onepassword/config.js';
-import { validateAwsConfig } from '../../providers/aws/config.js';
+import { awsAmbientCredentials, validateAwsConfig } from '../../providers/aws/config.js';
 import { validateVaultConfig } from '../../providers/vault/config.js';
-import { validateGcpConfig } from '../../providers/gcpsm/config.js';
+import { gcpAmbientCredentials, validateGcpConfig } from '../../providers/gcpsm/config.js';
 
 /** A provider whose module is imported on first use; `load` resolves to the real one. */
 export interface DeferredProvider extends Provider {
@@ -30,6 +30,7 @@ export function deferredProvider(
   name: ProviderName,
   validateConfig: (config: unknown, store: StoreIdentity) => ConfigIssue[],
   importProvider: () => Promise<Provider>,
+  ambientCredentials: (config: unknown) => string | undefined = () => undefined,
 ): DeferredProvider {
   let loaded: Provider | undefined;
   let loading: Promise<Provider> | undefined;
@@ -54,6 +55,7 @@ export function deferredProvider(
       return required().defaultRateLimit;
     },
     validateConfig,
+    ambientCredentials,
     endpointIdentity: (config, store) => required().endpointIdentity(config, store),
     connect: async (config, deps) => (await load()).connect(config, deps),
     load,
@@ -62,9 +64,9 @@ export function deferredProvider(
 
 export const providerRegistry: Partial<Record<ProviderName, Provider>> = {
   fake: deferredProvider('fake', (c) => validateFakeConfig(c), async () => (await import('../../providers/fake/index.js')).fakeProvider as Provider),
-  azurekv: deferredProvider('azurekv', (c, s) => validateAzureKeyVaultConfig(c, s.kind === 'ClusterSecretStore'), async () => (await import('../../providers/azurekv/index.js')).azureKeyVaultProvider as Provider),
+  azurekv: deferredProvider('azurekv', (c, s) => validateAzureKeyVaultConfig(c, s.kind === 'ClusterSecretStore'), async () => (await import('../../providers/azurekv/index.js')).azureKeyVaultProvider as Provider, azureAmbientCredentials),
   onepassword: deferredProvider('onepassword', (c, s) => validateOnePasswordConfig(c, s.kind === 'ClusterSecretStore'), async () => (await import('../../providers/onepassword/index.js')).onePasswordProvider as Provider),
-  aws: deferredProvider('aws', validateAwsConfig, async () => (await import('../../providers/aws/index.js')).awsProvider as Provider),
+  aws: deferredProvider('aws', validateAwsConfig, async () => (await import('../../providers/aws/index.js')).awsProvider as Provider, awsAmbientCredentials),
   vault: deferredProvider('vault', validateVaultConfig, async () => (await import('../../providers/vault/index.js')).vaultProvider as Provider),
-  gcpsm: deferredProvider('gcpsm', (c, s) => validateGcpConfig(c, s.kind === 'ClusterSecretStore'), async () => (await import('../../providers/gcpsm/index.js')).gcpSecretManagerProvider as Provider),
+  gcpsm: deferredProvider('gcpsm', (c, s) => validateGcpConfig(c, s.kind === 'ClusterSecretStore'), async () => (await import('../../providers/gcpsm/index.js')).gcpSecretManagerProvider as Provider, gcpAmbientCredentials),
 };

@@ -1,6 +1,7 @@
 // `keyferry run`: starts the operator and keeps it running until SIGTERM/SIGINT, then drains
-// in-flight work and exits 0.
+// in-flight work and exits 0, within `--shutdown-grace` whatever is still in flight.
 import { createLogger } from '../logging/logger.js';
+import { parseLabelSelector } from '../controller/label-selector.js';
 import { startOperator } from './operator.js';
 
 export interface RunOptions {
@@ -22,6 +23,13 @@ export interface RunOptions {
   providerQps?: number;
   providerMaxConcurrent: number;
   logLevel: string;
+  allowAmbientCredentialsInSecretstores: boolean;
+  apiAudiences: string[];
+  storeServiceAccountSelector?: string;
+  /** Seconds. */
+  reconcileTimeout: number;
+  /** Seconds. */
+  shutdownGrace: number;
 }
 
 /**
@@ -57,6 +65,11 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       fetchMode: opts.fetchMode,
       providerCap: { requestsPerSecond: opts.providerQps, maxConcurrent: Math.max(1, opts.providerMaxConcurrent) },
       onFatal: (reason) => fatal(reason),
+      allowAmbientCredentialsInSecretStores: opts.allowAmbientCredentialsInSecretstores,
+      apiAudiences: opts.apiAudiences,
+      storeServiceAccountSelector: opts.storeServiceAccountSelector === undefined ? undefined : parseLabelSelector(opts.storeServiceAccountSelector),
+      reconcileTimeoutMs: opts.reconcileTimeout * 1000,
+      shutdownGraceMs: opts.shutdownGrace * 1000,
     });
   } catch (e) {
     logger.error({ error: e instanceof Error ? e.message : String(e) }, 'operator failed to start');
@@ -70,8 +83,17 @@ export async function runOperator(opts: RunOptions): Promise<number> {
     }),
     fatalReason.then((reason) => `fatal: ${reason}`),
   ]);
-  logger.info({ reason: stopBy }, 'draining in-flight work');
+  logger.info({ reason: stopBy, graceSeconds: opts.shutdownGrace }, 'draining in-flight work');
+  const code = stopBy.startsWith('fatal') ? 1 : 0;
+  // The controller gives up in-flight work at the grace time; closing connections and servers
+  // after that gets a few seconds more, then the process exits whatever still holds it.
+  const hardStop = setTimeout(() => {
+    logger.warn({ graceSeconds: opts.shutdownGrace }, 'shutdown grace time over; exiting with work still open');
+    process.exit(code);
+  }, opts.shutdownGrace * 1000 + 5_000);
+  hardStop.unref();
   await operator.stop();
+  clearTimeout(hardStop);
   logger.info({}, 'stopped');
-  return stopBy.startsWith('fatal') ? 1 : 0;
+  return code;
 }

@@ -10,7 +10,7 @@ import { objectKey, splitKey, type KubeObject, type SecretObject } from '../kube
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { runWorkers } from '../queue/workers.js';
-import type { Timers } from '../queue/timer.js';
+import { systemTimers, type Timers } from '../queue/timer.js';
 import type { InUseCheck } from '../versioning/retention.js';
 import { credentialRefs } from './credential-refs.js';
 import { EventRecorder } from './events.js';
@@ -18,6 +18,7 @@ import { ExternalSecretReconciler, RetryLater, type ControllerLogger } from './e
 import { ManagedSecretIndex, ownerKeyOf } from './managed-secret-index.js';
 import { StoreReconciler } from './store-reconciler.js';
 import { StoreRegistry } from './store-registry.js';
+import type { TokenMintPolicy } from './token-mint-policy.js';
 import { parseStoreKey, storeKey } from './store-resolver.js';
 import { remoteGroupKey } from './remote-group.js';
 import { ownsGroup, type Shard } from './shard.js';
@@ -55,6 +56,12 @@ export interface ControllerDeps {
   versionKey: Buffer;
   /** This replica's share of the ExternalSecrets; all of them when not given. */
   shard?: Shard;
+  /** How long one reconcile may hold a worker before what it waits on is given up (default 30 s). */
+  reconcileTimeoutMs?: number;
+  /** Let namespaced SecretStores use the operator's ambient credentials (default: only ClusterSecretStores). */
+  allowAmbientCredentialsInSecretStores?: boolean;
+  /** Which ServiceAccount tokens stores may have minted; without one, none. */
+  tokenPolicy?: TokenMintPolicy;
 }
 
 const specChanged = (obj: KubeObject, old: KubeObject | undefined): boolean =>
@@ -72,17 +79,24 @@ export class Controller {
   readonly externalSecrets: ExternalSecretReconciler;
   readonly storeReconciler: StoreReconciler;
   private running?: Promise<void>;
+  private get storeWorkers(): number {
+    return Math.max(1, Math.min(2, this.deps.concurrency));
+  }
 
   constructor(private readonly deps: ControllerDeps) {
     const { metrics } = deps;
-    const queueOptions = (queue: string) => ({
+    // Fair between namespaces (tenants): one namespace may hold at most half the workers while
+    // another has work waiting. Keys are `<namespace>/<name>` and `<Kind>/<namespace>/<name>`.
+    const queueOptions = (queue: string, workers: number, groupOf: (key: string) => string) => ({
       timers: deps.timers,
       baseDelayMs: deps.retryBaseMs ?? 1000,
       maxDelayMs: deps.retryMaxMs ?? 300_000,
       observer: { depth: (n: number) => metrics.queueDepth.set({ queue }, n), retry: () => metrics.queueRetries.inc({ queue }) },
+      groupOf,
+      maxInFlightPerGroup: Math.ceil(workers / 2),
     });
-    this.externalSecretQueue = new WorkQueue(queueOptions('externalsecrets'));
-    this.storeQueue = new WorkQueue(queueOptions('stores'));
+    this.externalSecretQueue = new WorkQueue(queueOptions('externalsecrets', deps.concurrency, (key) => splitKey(key).namespace ?? ''));
+    this.storeQueue = new WorkQueue(queueOptions('stores', this.storeWorkers, (key) => parseStoreKey(key).namespace ?? ''));
     const events = new EventRecorder(deps.api, deps.logger);
     const storeCaches = { secretStores: deps.caches.secretStores, clusterSecretStores: deps.caches.clusterSecretStores, namespaces: deps.caches.namespaces };
     this.externalSecrets = new ExternalSecretReconciler({
@@ -93,6 +107,7 @@ export class Controller {
       caches: storeCaches, credentialSecrets: deps.caches.credentialSecrets, api: deps.api, providers: deps.providers, stores: this.stores,
       fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger,
       onStoreChanged: (key) => this.enqueueDependents(key),
+      allowAmbientCredentialsInSecretStores: deps.allowAmbientCredentialsInSecretStores, tokenPolicy: deps.tokenPolicy,
     });
     this.wire();
     // A handle id is `<store key>#<spec hash>` (store reconciler).
@@ -192,18 +207,44 @@ export class Controller {
       if (error instanceof RetryLater) this.deps.logger.debug({ [kind]: key, retryInMs, reason: message }, 'will retry');
       else this.deps.logger.warn({ [kind]: key, retryInMs, error: message }, 'reconcile failed; will retry');
     };
-    const storeWorkers = Math.max(1, Math.min(2, this.deps.concurrency));
+    const worker = { deadlineMs: this.reconcileTimeoutMs, timers: this.deps.timers };
     this.running = Promise.all([
       // A spec change can move an ExternalSecret to another shard; its old owner drops it.
-      runWorkers(this.externalSecretQueue, this.deps.concurrency, (key) => (this.owns(key) ? this.externalSecrets.reconcile(key) : Promise.resolve(this.externalSecrets.forget(key))), { onError: log('externalSecret') }),
-      runWorkers(this.storeQueue, storeWorkers, (key) => this.storeReconciler.reconcile(key), { onError: log('store') }),
+      runWorkers(this.externalSecretQueue, this.deps.concurrency, (key, { signal }) => (this.owns(key) ? this.externalSecrets.reconcile(key, signal) : Promise.resolve(this.externalSecrets.forget(key))), { ...worker, onError: log('externalSecret') }),
+      runWorkers(this.storeQueue, this.storeWorkers, (key, { signal }) => this.storeReconciler.reconcile(key, signal), { ...worker, onError: log('store') }),
     ]).then(() => undefined);
   }
 
-  /** Stops taking work and resolves once in-flight reconciles are done; closes store clients. */
-  async stop(): Promise<void> {
-    await Promise.all([this.externalSecretQueue.shutDown(), this.storeQueue.shutDown()]);
-    await this.running;
+  private get reconcileTimeoutMs(): number {
+    return this.deps.reconcileTimeoutMs ?? 30_000;
+  }
+
+  /**
+   * Names of the work queues that have had keys waiting, with no reconcile finishing, for
+   * longer than `afterMs` (default: twice the reconcile timeout) while workers run: every
+   * worker is held by something that no deadline ends. For /readyz.
+   */
+  stalledQueues(afterMs = 2 * this.reconcileTimeoutMs): string[] {
+    if (!this.running) return [];
+    const queues: Array<[string, WorkQueue]> = [['externalsecrets', this.externalSecretQueue], ['stores', this.storeQueue]];
+    return queues.filter(([, q]) => q.stalledForMs() > afterMs).map(([name, q]) => `${name} work queue (${q.length} waiting, none finished in ${Math.round(q.stalledForMs() / 1000)} s)`);
+  }
+
+  /**
+   * Stops taking work and resolves once in-flight reconciles are done, or after `graceMs`
+   * (whichever is first: what is still running then is abandoned); closes store clients.
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const drained = Promise.all([this.externalSecretQueue.shutDown(), this.storeQueue.shutDown()]).then(() => this.running);
+    if (Number.isFinite(graceMs)) {
+      const timers = this.deps.timers ?? systemTimers;
+      let timer: unknown;
+      const graceOver = new Promise<void>((resolve) => { timer = timers.setTimeout(resolve, graceMs); });
+      await Promise.race([drained, graceOver]);
+      timers.clearTimeout(timer);
+    } else {
+      await drained;
+    }
     await this.storeReconciler.closeRetired();
     await Promise.all(this.stores.handles().map((h) => h.client.close().catch(() => undefined)));
   }

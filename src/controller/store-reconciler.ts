@@ -4,7 +4,7 @@
 // at once, so a store appearing does not wait for their backoff.
 import { createHash } from 'node:crypto';
 import {
-  ConfigError, isProviderError, scrubErrorText,
+  ConfigError, ambientCredentialsRefused, isProviderError, scrubErrorText,
   type Clock, type Provider, type ProviderDeps, type ProviderName, type SecretKeySelector,
 } from '../../providers/contract/index.js';
 import type { RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
@@ -19,6 +19,8 @@ import { Reasons, findCondition, readyCondition } from './conditions.js';
 import type { EventRecorder } from './events.js';
 import { RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
 import { parseStoreKey, type StoreCaches } from './store-resolver.js';
+import { TokenMintPolicy } from './token-mint-policy.js';
+import { PatternError, compileUserPattern, isAnchored } from './user-pattern.js';
 import { isDuration, parseDuration } from '../api/index.js';
 import type { StoreRegistry, StoreState } from './store-registry.js';
 import type { StoreResource } from './types.js';
@@ -40,6 +42,60 @@ export interface StoreReconcilerDeps {
   retireGraceMs?: number;
   /** Re-validation interval for a store whose `spec.refreshInterval` is empty or 0 (default 5 min, as ESO's). */
   defaultRefreshIntervalMs?: number;
+  /**
+   * Let namespaced SecretStores use the operator's own ambient credentials (SDK default
+   * chains); off by default, as anyone who may create a SecretStore would borrow them.
+   */
+  allowAmbientCredentialsInSecretStores?: boolean;
+  /** Which ServiceAccount tokens stores may have minted; without one, none (no TokenReview to check them). */
+  tokenPolicy?: TokenMintPolicy;
+}
+
+/** Refuses every mint: no TokenReview can tell whether the API server accepts a token. */
+const noTokenReview = new TokenMintPolicy({
+  apiAudiences: [],
+  review: () => Promise.reject(new Error('this operator has no TokenReview access configured')),
+});
+
+/** Resolves with `work`, or rejects with the signal's reason once it aborts; `late` gets a result that came too late. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, late: (value: T) => void): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      work.then(late, () => undefined);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => { if (!signal.aborted) { signal.removeEventListener('abort', onAbort); resolve(v); } },
+      (e: unknown) => { if (!signal.aborted) { signal.removeEventListener('abort', onAbort); reject(e); } },
+    );
+  });
+}
+
+/**
+ * Warnings about a ClusterSecretStore's namespaceRegexes: one RE2 refuses admits no
+ * namespace; one not anchored admits every namespace whose name merely contains a match
+ * (External Secrets Operator's meaning, kept for compatibility).
+ */
+function namespaceRegexWarnings(store: StoreResource): string[] {
+  const warnings: string[] = [];
+  (store.spec?.conditions ?? []).forEach((c, i) => (c.namespaceRegexes ?? []).forEach((source, j) => {
+    const field = `spec.conditions[${i}].namespaceRegexes[${j}]`;
+    try {
+      compileUserPattern(source);
+    } catch (e) {
+      if (e instanceof PatternError) warnings.push(`${field}: ${e.message}; it admits no namespace`);
+      return;
+    }
+    if (!isAnchored(source)) {
+      const example = /^[a-z0-9-]+$/.test(source) ? ` (for example "not${source}-x")` : '';
+      const core = source.replace(/^\^/, '').replace(/(^|[^\\])\$$/, '$1');
+      warnings.push(`${field} ${JSON.stringify(source)} is not anchored: it admits every namespace whose name contains a match${example}; write ${JSON.stringify(`^(${core})$`)} to admit only whole names`);
+    }
+  }));
+  return warnings;
 }
 
 /** The operator's default for `spec.refreshInterval`, as External Secrets Operator's `--store-requeue-interval`. */
@@ -61,7 +117,8 @@ export class StoreReconciler {
     this.stale.add(key);
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
+  /** `signal` aborts connecting and validating when the reconcile has run too long (the worker's deadline). */
+  async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const { kind, namespace, name } = parseStoreKey(key);
     const store = (kind === 'SecretStore' ? this.deps.caches.secretStores.get(name, namespace) : this.deps.caches.clusterSecretStores.get(name)) as StoreResource | undefined;
     if (!store || store.metadata?.deletionTimestamp) {
@@ -93,7 +150,7 @@ export class StoreReconciler {
       }
     }
     this.stale.delete(key);
-    const state = await this.evaluate(key, kind, store, specHash);
+    const state = await this.evaluate(key, kind, store, specHash, signal);
     const replaced = this.deps.stores.set(key, state);
     if (replaced) await this.release(replaced);
     this.deps.metrics.storeReady.set({ kind, namespace: namespace ?? '', name }, state.ready ? 1 : 0);
@@ -141,7 +198,7 @@ export class StoreReconciler {
     }));
   }
 
-  private async evaluate(key: string, kind: 'SecretStore' | 'ClusterSecretStore', store: StoreResource, specHash: string): Promise<StoreState> {
+  private async evaluate(key: string, kind: 'SecretStore' | 'ClusterSecretStore', store: StoreResource, specHash: string, signal?: AbortSignal): Promise<StoreState> {
     const invalid = (message: string): StoreState => ({ specHash, ready: false, reason: Reasons.InvalidProviderConfig, message });
     const blocks = Object.entries(store.spec?.provider ?? {}).filter(([, v]) => v !== undefined && v !== null);
     if (blocks.length !== 1) return invalid(`spec.provider: exactly one provider must be set, found ${blocks.length}`);
@@ -151,18 +208,29 @@ export class StoreReconciler {
     const identity = { kind, name: store.metadata!.name!, namespace: store.metadata?.namespace };
     const issues = provider.validateConfig(config, identity);
     if (issues.length > 0) return invalid(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+    const allowAmbient = kind === 'ClusterSecretStore' || this.deps.allowAmbientCredentialsInSecretStores === true;
+    const ambient = provider.ambientCredentials(config);
+    if (ambient && !allowAmbient) {
+      return invalid(`${ambientCredentialsRefused(`spec.provider.${providerName}`, ambient).message} (the operator flag --allow-ambient-credentials-in-secretstores allows it)`);
+    }
 
     const label = identity.namespace ? `${identity.namespace}/${identity.name}` : identity.name;
     const rl = store.spec?.rateLimit ?? {};
     let client;
     try {
-      client = await provider.connect(config, this.providerDeps(identity, provider.name, label));
-      const validation = await client.validate();
+      const deps = this.providerDeps(identity, provider.name, label, { resource: store, allowAmbient });
+      // Neither a slow endpoint nor a tarpit holds a store worker past the deadline; a client
+      // that connects too late is closed.
+      client = await untilAborted(provider.connect(config, deps), signal, (late) => void late.close().catch(() => undefined));
+      const validation = await client.validate({ signal });
+      const endpoint = provider.endpointIdentity(config, identity);
       const handle: StoreHandle = {
         id: `${key}#${specHash}`,
         label,
         provider: provider.name,
-        endpoint: provider.endpointIdentity(config, identity),
+        // A namespace's SecretStores share budgets with each other only: a tenant cannot set
+        // (or spend) the budget of an endpoint that another namespace's stores use.
+        endpoint: kind === 'SecretStore' ? `${identity.namespace}|${endpoint}` : endpoint,
         client,
         rateLimit: {
           requestsPerSecond: rl.requestsPerSecond ?? provider.defaultRateLimit.requestsPerSecond,
@@ -170,18 +238,20 @@ export class StoreReconciler {
           maxConcurrent: rl.maxConcurrent ?? provider.defaultRateLimit.maxConcurrent,
         },
       };
-      const warnings = validation.warnings.length ? `; warnings: ${validation.warnings.join('; ')}` : '';
+      const allWarnings = [...validation.warnings, ...namespaceRegexWarnings(store)];
+      const warnings = allWarnings.length ? `; warnings: ${allWarnings.join('; ')}` : '';
       return { specHash, ready: true, reason: Reasons.Valid, message: `store validated${warnings}`, handle, validatedAt: this.deps.clock.now() };
     } catch (e) {
       await client?.close().catch(() => undefined);
-      const message = isProviderError(e) ? `${e.kind}: ${e.message}` : scrubErrorText(e instanceof Error ? e.message : String(e));
+      const message = isProviderError(e) ? `${e.kind}: ${e.message}` : `validation failed: ${scrubErrorText(e instanceof Error ? e.message : String(e))}`;
       const reason = isProviderError(e) && e.kind === 'Config' ? Reasons.InvalidProviderConfig : Reasons.ValidationFailed;
       return { specHash, ready: false, reason, message };
     }
   }
 
-  private providerDeps(store: ProviderDeps['store'], provider: ProviderName, label: string): ProviderDeps {
+  private providerDeps(store: ProviderDeps['store'], provider: ProviderName, label: string, context: { resource: StoreResource; allowAmbient: boolean }): ProviderDeps {
     const { api, metrics, credentialSecrets, clock } = this.deps;
+    const tokenPolicy = this.deps.tokenPolicy ?? noTokenReview;
     const namespaceFor = (ref: SecretKeySelector): string => {
       if (store.kind === 'SecretStore') return store.namespace!;
       if (!ref.namespace) throw new ConfigError(`credential reference "${ref.name}" of a ClusterSecretStore must name a namespace`, { reason: 'MissingNamespace' });
@@ -189,6 +259,7 @@ export class StoreReconciler {
     };
     return {
       store,
+      allowAmbientCredentials: context.allowAmbient,
       clock,
       logger: this.deps.logger,
       observer: {
@@ -222,7 +293,14 @@ export class StoreReconciler {
       mintServiceAccountToken: async (ref, options) => {
         const namespace = store.kind === 'SecretStore' ? store.namespace! : ref.namespace;
         if (!namespace) throw new ConfigError(`serviceAccountRef "${ref.name}" of a ClusterSecretStore must name a namespace`, { reason: 'MissingNamespace' });
-        return api.createServiceAccountToken(namespace, ref.name, { audiences: options?.audiences ?? ref.audiences, expirationSeconds: options?.expirationSeconds });
+        const minted = await tokenPolicy.mint(
+          { namespace, name: ref.name, audiences: options?.audiences ?? ref.audiences, expirationSeconds: options?.expirationSeconds },
+          (ns, name, o) => api.createServiceAccountToken(ns, name, o),
+        );
+        // Every token minted for a store is on record where its owner looks.
+        this.deps.events.record(store.kind, context.resource, 'Normal', 'TokenMinted',
+          `minted a token for ServiceAccount "${namespace}/${ref.name}" with audiences ${JSON.stringify(minted.audiences)}, valid ${minted.expirationSeconds} s`);
+        return { token: minted.token, expiresAt: minted.expiresAt };
       },
     };
   }

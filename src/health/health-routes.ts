@@ -1,4 +1,4 @@
-// /healthz (the process serves) and /readyz (every informer has synced).
+// /healthz (the process serves) and /readyz (informers synced, a leader known, no work queue stalled).
 import type { Route } from '../metrics/http-server.js';
 
 export interface ReadinessSource {

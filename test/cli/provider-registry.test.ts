@@ -10,6 +10,7 @@ function fakeModule(): Provider {
     defaultRateLimit: { requestsPerSecond: 7, burst: 8, maxConcurrent: 9 },
     validateConfig: () => [],
     endpointIdentity: () => 'fake:endpoint',
+    ambientCredentials: () => undefined,
     connect: async () => ({ validate: async () => ({ warnings: [] }), fetch: async () => { throw new Error('unused'); }, close: async () => undefined }) as ProviderClient,
   };
 }

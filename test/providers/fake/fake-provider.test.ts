@@ -6,6 +6,7 @@ import { compileUserPattern } from '../../../src/controller/user-pattern.js';
 function deps(observed: ProviderCallObservation[] = []): ProviderDeps {
   return {
     store: { kind: 'SecretStore', name: 's', namespace: 'ns' },
+    allowAmbientCredentials: false,
     clock: { now: () => 1000 },
     logger: { debug() {}, info() {}, warn() {}, error() {} },
     observer: { observe: (c) => observed.push(c) },

@@ -27,6 +27,8 @@ export function makeTestDeps(options: {
   const namespaceOf = (ref: { namespace?: string }) => (store.kind === 'SecretStore' ? store.namespace! : ref.namespace!);
   return {
     store,
+    // As the operator's default: only a ClusterSecretStore may use ambient credentials.
+    allowAmbientCredentials: store.kind === 'ClusterSecretStore',
     observed,
     minted,
     secrets,

@@ -44,6 +44,8 @@ export function recordingDeps(options: RecordingDepsOptions = {}): RecordingDeps
   };
   return {
     store,
+    // As the operator's default: only a ClusterSecretStore may use ambient credentials.
+    allowAmbientCredentials: store.kind === 'ClusterSecretStore',
     clock: { now: options.now ?? (() => Date.now()) },
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     observer: { observe: (o) => void observations.push(o) },

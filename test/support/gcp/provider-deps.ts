@@ -35,6 +35,8 @@ export async function createServiceAccountIssuer(issuer = 'https://kubernetes.de
       const record = (level: string) => (obj: object, msg?: string) => logLines.push(`${level} ${msg ?? ''} ${JSON.stringify(obj)}`);
       const deps: GcpTestDeps = {
         store: { kind: 'SecretStore', name: 'gcp', namespace },
+        // As the operator's default for a SecretStore.
+        allowAmbientCredentials: false,
         clock: { now: () => Date.now() },
         logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
         observer: { observe: (call) => deps.observations.push(call) },
