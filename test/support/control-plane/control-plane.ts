@@ -35,6 +35,11 @@ export interface ControlPlane {
   readonly issuer: { issuer: string; discoveryUrl: string; jwksUri: string };
   /** Admin REST client. */
   readonly client: TestKubeClient;
+  /**
+   * The API server's audit log (JSON lines, Metadata level: who, verb, resource, response code;
+   * never a request or response body) for the users in ControlPlaneOptions.auditUsers.
+   */
+  readonly auditLogPath: string;
   /** Folder with the key material and each component's log. */
   readonly dir: string;
   readonly kubernetesVersion: string;
@@ -48,6 +53,8 @@ export interface ControlPlaneOptions {
   log?: (line: string) => void;
   /** How long to wait for the API server and controllers (default 120 s). */
   startTimeoutMs?: number;
+  /** Users whose requests the audit log records (default: keyferry's ServiceAccount). */
+  auditUsers?: string[];
 }
 
 /** The cached binaries' folder, building them when missing. */
@@ -177,6 +184,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       '--unsafe-no-fsync', '--log-level=warn',
     ]);
 
+    const auditPolicy = join(dir, 'audit-policy.yaml');
+    const auditLogPath = join(dir, 'audit.log');
+    await writeFile(auditPolicy, toYaml({
+      apiVersion: 'audit.k8s.io/v1', kind: 'Policy', omitStages: ['RequestReceived', 'ResponseStarted'],
+      rules: [{ level: 'Metadata', users: options.auditUsers ?? ['system:serviceaccount:keyferry-system:keyferry'] }, { level: 'None' }],
+    }));
+
     log('control plane: starting kube-apiserver');
     launch('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
@@ -185,9 +199,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-issuer=${issuer.issuer}`, `--service-account-key-file=${pki.serviceAccountPub}`,
       `--service-account-signing-key-file=${pki.serviceAccountKey}`, `--api-audiences=${issuer.issuer}`,
       '--authorization-mode=RBAC', '--service-cluster-ip-range=10.96.0.0/24', '--allow-privileged=true',
+      // As on hardened clusters: setting blockOwnerDeletion needs update on the owner's finalizers.
+      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
       // Nothing in the tests serves the kubernetes Service's endpoints; do not maintain them.
       '--endpoint-reconciler-type=none',
       `--cert-dir=${dir}`, '--profiling=false', '--v=1',
+      `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLogPath}`, '--audit-log-format=json',
     ]);
     const kubeconfigYaml = toYaml({
       apiVersion: 'v1',
@@ -223,6 +240,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       client,
       dir,
       kubernetesVersion: version.gitVersion,
+      auditLogPath,
       stop,
     };
   } catch (e) {
