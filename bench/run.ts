@@ -16,6 +16,7 @@ const scenarios: Record<string, string> = {
   'fetch-path': 'fetch-path.ts',
   'aws-operator': 'aws-operator.ts',
   'reference-cache': 'reference-cache.ts',
+  'user-patterns': 'user-patterns.ts',
 };
 
 const byDefault = ['aws-operator', 'devcluster'];

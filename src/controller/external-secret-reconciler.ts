@@ -194,7 +194,10 @@ export class ExternalSecretReconciler {
     const state = this.deps.stores.get(resolution.key);
     // Not validated yet since start: the store reconciler re-queues this key when it is.
     if (!state) return {};
-    if (!state.ready || !state.handle) return fail(Reasons.StoreNotReady, `${resolution.kind} "${resolution.store.metadata?.name}" is not ready: ${state.message}`, false);
+    // A ClusterSecretStore's message may name what its readers may not see (its credential
+    // Secret's namespace, say): they get its reason; its own status has the rest.
+    const why = resolution.kind === 'ClusterSecretStore' ? ` (${state.reason}; its status says why)` : `: ${state.message}`;
+    if (!state.ready || !state.handle) return fail(Reasons.StoreNotReady, `${resolution.kind} "${resolution.store.metadata?.name}" is not ready${why}`, false);
     const handle = state.handle;
 
     const policy = spec.refreshPolicy ?? 'Periodic';
