@@ -80,6 +80,39 @@ export function createHarness(options: HarnessOptions = {}) {
       h.syncManaged();
       return result;
     },
+    /** How often each ExternalSecret key has been reconciled since `countReconciles` was called. */
+    countReconciles(): Map<string, number> {
+      const counts = new Map<string, number>();
+      const reconciler = controller.externalSecrets;
+      const original = reconciler.reconcile.bind(reconciler);
+      reconciler.reconcile = (key: string, ...rest: unknown[]) => {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        return (original as (key: string, ...r: unknown[]) => ReturnType<typeof original>)(key, ...rest);
+      };
+      return counts;
+    },
+    /** Lets the running workers finish what the last clock step released, then mirrors Secrets into the cache. */
+    async settle() {
+      for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      h.syncManaged();
+      for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    },
+    /** Runs the started controller for `ms` of fake time, in steps. */
+    async runFor(ms: number, stepMs = 250) {
+      for (let t = 0; t < ms; t += stepMs) {
+        timers.advance(stepMs);
+        await h.settle();
+      }
+    },
+    /** Runs until `done()` holds or `ms` of fake time passed; returns the fake time it took. */
+    async runUntil(done: () => boolean, ms: number, stepMs = 250): Promise<number> {
+      const start = timers.now();
+      while (!done() && timers.now() - start < ms) {
+        timers.advance(stepMs);
+        await h.settle();
+      }
+      return timers.now() - start;
+    },
   };
   return h;
 }

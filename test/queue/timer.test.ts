@@ -65,3 +65,18 @@ describe('timers', () => {
     assert.equal(fired, false);
   });
 });
+
+describe('the work queue over chained timers', () => {
+  it('asks the platform for no delay beyond what it honours when a key is requeued 720h out', async () => {
+    const { WorkQueue } = await import('../../src/queue/work-queue.js');
+    const platform = new RecordingPlatform();
+    const queue = new WorkQueue({ timers: chainedTimers(platform, () => 0) });
+    queue.addAfter('ns/app', 720 * HOUR);
+    const links = Math.ceil((720 * HOUR) / MAX_TIMER_DELAY_MS);
+    for (let i = 0; i < links - 1; i++) platform.fire();
+    assert.equal(queue.length, 0, 'not due before the last link');
+    platform.fire();
+    assert.equal(queue.length, 1);
+    assert.ok(platform.asked.every((ms) => ms <= MAX_TIMER_DELAY_MS));
+  });
+});
