@@ -75,7 +75,7 @@ describe('kustomize base (manifests/)', function () {
     it('grants its own API and status, and leaves review APIs and leases to their own roles', () => {
       const rs = rules('ClusterRole', 'keyferry-controller');
       for (const plural of ['externalsecrets', 'secretstores', 'clustersecretstores']) {
-        assert.deepEqual([...verbsOn(rs, 'keyferry.io', plural)].sort(), ['get', 'list', 'watch'], plural);
+        assert.deepEqual([...verbsOn(rs, 'keyferry.io', plural)].sort(), ['list', 'watch'], plural);
         assert.ok(verbsOn(rs, 'keyferry.io', `${plural}/status`).has('patch'), `${plural}/status`);
       }
       assert.equal(verbsOn(rs, 'authentication.k8s.io', 'tokenreviews').size, 0, 'TokenReview is granted with secure metrics only');
