@@ -81,6 +81,14 @@ export const EXTERNAL_SECRET_REASONS = {
   NameConflict: 'NameConflict',
   /** Another ExternalSecret of the namespace writes the same target.name. */
   TargetConflict: 'TargetConflict',
+  /** deletionPolicy Delete: every remote secret is gone, and so are the versions nothing references. */
+  SecretDeleted: 'SecretDeleted',
+  /** alias: a Secret named target.name exists that is not this ExternalSecret's alias; never taken over. */
+  AliasConflict: 'AliasConflict',
+  /** alias: the alias cannot be updated (the optional RBAC in manifests/optional/alias-mode is not applied). */
+  AliasForbidden: 'AliasForbidden',
+  /** alias: the alias could not be written for another reason. */
+  AliasFailed: 'AliasFailed',
 } as const;
 export type ExternalSecretReason = keyof typeof EXTERNAL_SECRET_REASONS;
 

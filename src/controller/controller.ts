@@ -24,6 +24,11 @@ import { remoteGroupKey } from './remote-group.js';
 import { ownsGroup, type Shard } from './shard.js';
 import { findCondition } from './conditions.js';
 import type { ExternalSecretResource, StoreResource } from './types.js';
+import { VersionConsumers } from '../workloads/version-consumers.js';
+import { WorkloadMetrics } from '../workloads/workload-metrics.js';
+import { aliasOwnerKey } from '../workloads/alias-secret.js';
+import type { DebounceOptions } from '../workloads/debouncer.js';
+import type { ReferencingKindName, ReferencingObject } from '../workloads/referencing-kinds.js';
 
 export interface WatchedStore<T extends KubeObject> extends ObjectStore<T> {
   on(handlers: InformerHandlers<T>): void;
@@ -36,6 +41,8 @@ export interface ControllerCaches {
   managedSecrets: WatchedStore<SecretObject>;
   credentialSecrets: WatchedStore<SecretObject>;
   namespaces: WatchedStore<KubeObject>;
+  /** Pods, workloads and ControllerRevisions reduced to the Secret names they reference (retention, rollouts). */
+  referencing?: Partial<Record<ReferencingKindName, WatchedStore<ReferencingObject>>>;
 }
 
 export interface ControllerDeps {
@@ -52,6 +59,8 @@ export interface ControllerDeps {
   retryBaseMs?: number;
   retryMaxMs?: number;
   inUse?: (namespace: string) => InUseCheck;
+  /** How long a burst of new versions may last and still roll a workload, or publish, once (default 2 s quiet, 10 s at most). */
+  rolloutDebounce?: DebounceOptions;
   /** The key version names are an HMAC under (versioning/version-key.ts). */
   versionKey: Buffer;
   /** This replica's share of the ExternalSecrets; all of them when not given. */
@@ -78,6 +87,8 @@ export class Controller {
   readonly stores = new StoreRegistry();
   readonly externalSecrets: ExternalSecretReconciler;
   readonly storeReconciler: StoreReconciler;
+  /** How workloads consume versions: what is in use, the alias, rollouts, publishing (src/workloads). */
+  readonly consumers: VersionConsumers;
   private running?: Promise<void>;
   private get storeWorkers(): number {
     return Math.max(1, Math.min(2, this.deps.concurrency));
@@ -98,10 +109,15 @@ export class Controller {
     this.externalSecretQueue = new WorkQueue(queueOptions('externalsecrets', deps.concurrency, (key) => splitKey(key).namespace ?? ''));
     this.storeQueue = new WorkQueue(queueOptions('stores', this.storeWorkers, (key) => parseStoreKey(key).namespace ?? ''));
     const events = new EventRecorder(deps.api, deps.logger);
+    this.consumers = new VersionConsumers({
+      api: deps.api, externalSecrets: deps.caches.externalSecrets, managedSecrets: deps.caches.managedSecrets, referencing: deps.caches.referencing ?? {},
+      events: { record: (ns, name, type, reason, message) => { const es = deps.caches.externalSecrets.get(name, ns); if (es) events.record('ExternalSecret', es, type, reason, message); } },
+      logger: deps.logger, metrics: new WorkloadMetrics(metrics.registry), timers: deps.timers ?? systemTimers, debounce: deps.rolloutDebounce,
+    });
     const storeCaches = { secretStores: deps.caches.secretStores, clusterSecretStores: deps.caches.clusterSecretStores, namespaces: deps.caches.namespaces };
     this.externalSecrets = new ExternalSecretReconciler({
       externalSecrets: deps.caches.externalSecrets, storeCaches, managed: this.managed, stores: this.stores, api: deps.api,
-      fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger, inUse: deps.inUse, versionKey: deps.versionKey,
+      fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger, inUse: deps.inUse ?? ((ns) => this.consumers.inUse(ns)), consumers: this.consumers, versionKey: deps.versionKey,
     });
     this.storeReconciler = new StoreReconciler({
       caches: storeCaches, credentialSecrets: deps.caches.credentialSecrets, api: deps.api, providers: deps.providers, stores: this.stores,
@@ -168,9 +184,16 @@ export class Controller {
       // A version deleted behind keyferry's back may have been the current one.
       delete: (s) => {
         this.managed.remove(s);
-        const owner = ownerKeyOf(s);
+        // An alias deleted behind keyferry's back is written again.
+        const owner = ownerKeyOf(s) ?? aliasOwnerKey(s);
         if (owner) this.enqueueExternalSecret(owner);
       },
+    });
+    // The last reference to a version went away: its ExternalSecret prunes it now, not at its next refresh.
+    this.consumers.onReleased((namespace, secretName) => {
+      const secret = caches.managedSecrets.get(secretName, namespace);
+      const owner = secret && ownerKeyOf(secret);
+      if (owner) this.enqueueExternalSecret(owner);
     });
     const credentialChanged = (s: SecretObject) => this.credentialSecretChanged(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
     caches.credentialSecrets.on({ add: credentialChanged, update: credentialChanged, delete: credentialChanged });
@@ -245,6 +268,7 @@ export class Controller {
     } else {
       await drained;
     }
+    await this.consumers.stop();
     await this.storeReconciler.closeRetired();
     await Promise.all(this.stores.handles().map((h) => h.client.close().catch(() => undefined)));
   }

@@ -5,6 +5,11 @@
 // written only when the current version exists and is ours, whatever the API server said.
 import { createHash } from 'node:crypto';
 import { isInvalidData, isProviderError, isThrottled, isUnavailable, scrubErrorText, type Clock } from '../../providers/contract/index.js';
+import { ALIAS_REASONS } from '../workloads/alias-secret.js';
+import type { ConsumerProblem, SettleRequest } from '../workloads/version-consumers.js';
+import { ANNOTATION_MAX_AGE_PERIOD } from '../workloads/annotations.js';
+import { nextExpiryTransition, withExpiryConditions } from '../versioning/expiry.js';
+import { MIN_MAX_AGE_MS, maxAgePeriod } from '../versioning/max-age.js';
 import { CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, type RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
@@ -16,7 +21,8 @@ import { ItemBackoff } from '../queue/backoff.js';
 import type { ReconcileResult } from '../queue/workers.js';
 import {
   ANNOTATION_CONTENT_HASH, ANNOTATION_FORCE_SYNC, ANNOTATION_REMOTE_VERSIONS,
-  buildVersionedSecret, checkOwnership, forgetData, looksLikeVersionOf, newestFirst, secretProblems, targetNameOf, versionsToPrune, type InUseCheck,
+  buildVersionedSecret, checkOwnership, forgetData, looksLikeVersionOf, newestFirst, nextPruneAt, secretProblems, targetNameOf, versionsToPrune,
+  type InUseCheck, type RetentionPolicy, type StoredVersion,
 } from '../versioning/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { Reasons, findCondition, readyCondition } from './conditions.js';
@@ -74,11 +80,28 @@ export interface ExternalSecretReconcilerDeps {
   metrics: OperatorMetrics;
   clock: Clock;
   logger: ControllerLogger;
-  /** Whether a Pod or ReplicaSet still references a version; later work plugs in here. */
+  /** Whether a Pod, pod template or ControllerRevision still references a version (src/workloads). */
   inUse?: (namespace: string) => InUseCheck;
+  /** What follows a reconcile that found the current version: alias, rollouts, publishing (src/workloads). */
+  consumers?: ReconcileConsumers;
   /** The key version names are an HMAC under (versioning/version-key.ts). */
   versionKey: Buffer;
 }
+
+/** The part of VersionConsumers (src/workloads/version-consumers.ts) the reconciler calls. */
+export interface ReconcileConsumers {
+  settle(req: SettleRequest): Promise<ConsumerProblem | undefined>;
+  forget(namespace: string, name: string): void;
+}
+
+/** The soonest of `requeueAfter` delays; none when each is infinite or missing. */
+function soonest(...delays: Array<number | undefined>): ReconcileResult {
+  const finite = delays.filter((d): d is number => d !== undefined && Number.isFinite(d));
+  return finite.length ? { requeueAfter: Math.max(0, Math.min(...finite)) } : {};
+}
+
+const storedVersions = (versions: readonly SecretObject[]): StoredVersion[] =>
+  versions.map((v) => ({ name: v.metadata!.name!, createdAt: creationTime(v), sequence: Number(v.metadata?.resourceVersion) || 0 }));
 
 interface LastSync {
   at: number;
@@ -150,6 +173,7 @@ export class ExternalSecretReconciler {
     this.raced.delete(key);
     this.remoteDataBackoff.forget(key);
     this.deps.metrics.externalSecrets.forget(name, namespace ?? '');
+    this.deps.consumers?.forget(namespace ?? '', name);
     return {};
   }
 
@@ -212,11 +236,23 @@ export class ExternalSecretReconciler {
     const phaseKey = remoteGroupKey(es);
     const dueAt = last ? nextRefreshAt(last.at, intervalMs, phaseKey) : now;
 
-    // Whether anything calls for a fetch now.
-    if (currentExists && specUnchanged) {
-      if (once) return {};
-      if (policy === 'OnChange' && storeUnchanged) return {};
-      if (policy === 'Periodic' && storeUnchanged && now < dueAt) return { requeueAfter: dueAt - now };
+    // maxAge: a version from an earlier maxAge period is renewed (read fresh, written anew), whatever the schedule says.
+    const maxAgeText = spec.target?.versioning?.maxAge;
+    const versionMaxAgeMs = maxAgeText === undefined ? 0 : Math.round(durationMs(maxAgeText) ?? 0);
+    if (versionMaxAgeMs > 0 && versionMaxAgeMs < MIN_MAX_AGE_MS) return fail(Reasons.InvalidSpec, `spec.target.versioning.maxAge: "${maxAgeText}" is below the minimum of 1m; use 0 for no maximum age`, false);
+    const period = versionMaxAgeMs > 0 ? maxAgePeriod(versionMaxAgeMs, now, key) : undefined;
+    const currentPeriod = versions.find((v) => v.metadata?.name === current)?.metadata?.annotations?.[ANNOTATION_MAX_AGE_PERIOD];
+    const renew = period !== undefined && currentExists && currentPeriod !== period.startedAt;
+    const owner = (spec.target?.creationPolicy ?? 'Owner') === 'Owner'
+      ? { apiVersion: API_VERSION, kind: 'ExternalSecret', name, uid: es.metadata!.uid! }
+      : undefined;
+
+    // Whether anything calls for a fetch now; if not, what needs none still moves (idle).
+    if (currentExists && specUnchanged && !renew) {
+      const idle = (waitMs: number) => this.idle(es, versions, { current: current!, targetName, owner }, { retain, minRetentionMs }, soonest(waitMs, period && period.endsAt - now));
+      if (once) return idle(Number.POSITIVE_INFINITY);
+      if (policy === 'OnChange' && storeUnchanged) return idle(Number.POSITIVE_INFINITY);
+      if (policy === 'Periodic' && storeUnchanged && now < dueAt) return idle(dueAt - now);
     }
 
     /**
@@ -231,17 +267,23 @@ export class ExternalSecretReconciler {
 
     let rendered;
     let fetched;
+    const deleteWhenGone = spec.target?.deletionPolicy === 'Delete';
     fetchedFrom.provider = handle.provider;
     try {
       const storeTtl = resolution.store.spec?.cache?.latestTTL;
       const ttl = storeTtl === undefined ? undefined : durationMs(storeTtl);
       const maxAgeMs = ttl === undefined ? latestMaxAgeMs(intervalMs) : Math.round(ttl);
-      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced, maxAgeMs, signal });
+      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced || renew, maxAgeMs, signal }, { skipMissing: deleteWhenGone });
     } catch (e) {
       if (isRemoteDataError(e) || isInvalidData(e)) return remoteDataFailed(isProviderError(e) ? `${e.kind}: ${e.message}` : e.message);
       if (isSpecError(e)) return fail(Reasons.InvalidSpec, e.message, false);
       const message = isProviderError(e) ? `${e.kind}: ${e.message}` : `fetch failed: ${e instanceof Error ? e.message : String(e)}`;
       return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, message, retryAfterFetchError(e));
+    }
+    // deletionPolicy Delete, as ESO: when every remote secret is gone, so are the versions (those still in use wait).
+    if (deleteWhenGone && Object.keys(fetched.data).length === 0) {
+      this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
+      return this.remoteGone(es, versions, fetched.missing, once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now);
     }
     try {
       rendered = renderTemplate(spec, fetched.data);
@@ -253,12 +295,11 @@ export class ExternalSecretReconciler {
       return remoteDataFailed(`${e instanceof Error ? e.message : String(e)} (with the data the store returned)`);
     }
 
-    const owner = (spec.target?.creationPolicy ?? 'Owner') === 'Owner'
-      ? { apiVersion: API_VERSION, kind: 'ExternalSecret', name, uid: es.metadata!.uid! }
-      : undefined;
+    // Under maxAge the period is part of the content, so a new period makes a new version.
+    const templateAnnotations = period ? { ...rendered.annotations, [ANNOTATION_MAX_AGE_PERIOD]: period.startedAt } : rendered.annotations;
     const { hash, secret } = buildVersionedSecret({
       namespace, externalSecretName: name, targetName, type: rendered.type, data: rendered.data,
-      templateLabels: rendered.labels, templateAnnotations: rendered.annotations, remoteVersions: fetched.remoteVersions, owner,
+      templateLabels: rendered.labels, templateAnnotations, remoteVersions: fetched.remoteVersions, owner,
       key: this.deps.versionKey,
     });
     // Never send what the API server would refuse: say which part, and by whose doing.
@@ -318,24 +359,19 @@ export class ExternalSecretReconciler {
 
     // Prune what retention lets go of.
     const inUse = this.deps.inUse?.(namespace);
-    const stored = versions.map((v) => ({ name: v.metadata!.name!, createdAt: creationTime(v), sequence: Number(v.metadata?.resourceVersion) || 0 }));
-    const pruned: string[] = [];
-    for (const victim of versionsToPrune(stored, newName, { retain, minRetentionMs }, now, inUse)) {
-      try {
-        await this.deps.api.deleteSecret(namespace, victim);
-        pruned.push(victim);
-        const obj = versions.find((v) => v.metadata?.name === victim)!;
-        this.deps.managed.remove(obj);
-      } catch (e) {
-        this.deps.logger.warn({ namespace, externalSecret: name, secretName: victim, error: describeKubeError(e) }, 'could not delete old version; will retry at next sync');
-      }
-    }
+    const stored = storedVersions(versions);
+    const pruned = await this.prune(es, versions, versionsToPrune(stored, newName, { retain, minRetentionMs }, now, inUse));
     const kept = newestFirst(stored.filter((s) => !pruned.includes(s.name)));
     const byName = new Map(versions.map((v) => [v.metadata!.name!, v]));
-    const message = `Secret synced to "${newName}"${once ? `; ${policy === 'CreatedOnce' ? 'refreshPolicy CreatedOnce' : 'refreshInterval 0'}: read once, not refreshed` : ''}`;
+    const consumerProblem = await this.deps.consumers?.settle({ externalSecret: es, target: targetName, current: newName, owner });
+    const renewal = period ? `; maxAge ${maxAgeText}: renewed from ${new Date(period.endsAt).toISOString()}` : '';
+    const message = `Secret synced to "${newName}"${once ? `; ${policy === 'CreatedOnce' ? 'refreshPolicy CreatedOnce' : 'refreshInterval 0'}: read once, not refreshed` : ''}${renewal}`;
+    const readyNow = consumerProblem
+      ? readyCondition(false, consumerProblem.reason, scrubErrorText(consumerProblem.message), findCondition(es.status?.conditions), new Date(now), generation)
+      : readyCondition(true, Reasons.SecretSynced, message, findCondition(es.status?.conditions), new Date(now), generation);
     const status: ExternalSecretStatus = {
       ...(es.status ?? {}),
-      conditions: [readyCondition(true, Reasons.SecretSynced, message, findCondition(es.status?.conditions), new Date(now), generation)],
+      conditions: [readyNow],
       syncedGeneration: generation,
       currentSecretName: newName,
       versions: kept.slice(0, MAX_LISTED_VERSIONS).map((k) => versionStatus(byName.get(k.name)!)),
@@ -355,15 +391,113 @@ export class ExternalSecretReconciler {
       this.deps.logger.info({ namespace, externalSecret: name, secretName: newName, hash, pruned }, created ? 'created version' : 'pruned versions');
     }
 
-    metrics.externalSecrets.setCondition(name, namespace, 'True', Reasons.SecretSynced);
+    metrics.externalSecrets.setCondition(name, namespace, consumerProblem ? 'False' : 'True', consumerProblem?.reason ?? Reasons.SecretSynced);
     metrics.externalSecrets.setVersionsRetained(name, namespace, kept.length);
     const currentObj = byName.get(newName);
     if (currentObj) metrics.externalSecrets.setSecretAge(name, namespace, Math.max(0, (now - creationTime(currentObj).getTime()) / 1000));
     if (fetched.expiresAt) metrics.externalSecrets.setSecretExpiry(name, namespace, fetched.expiresAt.getTime() / 1000);
 
     this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
-    if (policy !== 'Periodic' || intervalMs === 0) return {};
-    return { requeueAfter: nextRefreshAt(now, intervalMs, phaseKey) - now };
+    // The alias could not be written: the versions are fine, so retry with backoff until it can.
+    if (consumerProblem) throw new RetryLater(consumerProblem.message);
+    const refresh = policy !== 'Periodic' || intervalMs === 0 ? undefined : nextRefreshAt(now, intervalMs, phaseKey) - now;
+    return soonest(refresh, period && period.endsAt - now, this.timedWork(status, kept, newName, { retain, minRetentionMs }, now, inUse));
+  }
+
+  /** Deletes the versions retention let go of; returns those deleted. */
+  private async prune(es: ExternalSecretResource, versions: SecretObject[], victims: string[]): Promise<string[]> {
+    const namespace = es.metadata!.namespace!;
+    const pruned: string[] = [];
+    for (const victim of victims) {
+      try {
+        await this.deps.api.deleteSecret(namespace, victim);
+        pruned.push(victim);
+        const obj = versions.find((v) => v.metadata?.name === victim)!;
+        this.deps.managed.remove(obj);
+      } catch (e) {
+        this.deps.logger.warn({ namespace, externalSecret: es.metadata!.name!, secretName: victim, error: describeKubeError(e) }, 'could not delete old version; will retry at next sync');
+      }
+    }
+    return pruned;
+  }
+
+  /** Milliseconds until something changes with time alone: an expiry condition, or a version passing minRetention. */
+  private timedWork(status: ExternalSecretStatus | undefined, stored: StoredVersion[], current: string, retention: RetentionPolicy, now: number, inUse?: InUseCheck): number | undefined {
+    const next = Math.min(nextExpiryTransition(status?.expiresAt, now) ?? Number.POSITIVE_INFINITY, nextPruneAt(stored, current, retention, now, inUse) ?? Number.POSITIVE_INFINITY);
+    return Number.isFinite(next) ? next - now : undefined;
+  }
+
+  /**
+   * No fetch is due: what needs none still follows the cluster and the clock. Versions whose
+   * last reference went away are pruned, the consumers are kept in step (the alias may have
+   * been removed, or its RBAC granted), and the expiry conditions turn when their time comes.
+   */
+  private async idle(
+    es: ExternalSecretResource, versions: SecretObject[], target: { current: string; targetName: string; owner?: SettleRequest['owner'] },
+    retention: RetentionPolicy, wait: ReconcileResult,
+  ): Promise<ReconcileResult> {
+    const now = this.deps.clock.now();
+    const namespace = es.metadata!.namespace!;
+    const name = es.metadata!.name!;
+    const inUse = this.deps.inUse?.(namespace);
+    const stored = storedVersions(versions);
+    const pruned = await this.prune(es, versions, versionsToPrune(stored, target.current, retention, now, inUse));
+    const problem = await this.deps.consumers?.settle({ externalSecret: es, target: target.targetName, current: target.current, owner: target.owner });
+    const ready = findCondition(es.status?.conditions);
+    const generation = es.metadata?.generation ?? 0;
+    let conditions = es.status?.conditions ?? [];
+    // Ready moves here only for the consumers: False when one fails, True again once it is served.
+    if (problem) conditions = [readyCondition(false, problem.reason, scrubErrorText(problem.message), ready, new Date(now), generation), ...conditions.filter((c) => c !== ready)];
+    else if (ready?.status === 'False' && (ALIAS_REASONS as readonly string[]).includes(ready.reason ?? '')) {
+      conditions = [readyCondition(true, Reasons.SecretSynced, `Secret synced to "${target.current}"`, ready, new Date(now), generation), ...conditions.filter((c) => c !== ready)];
+    }
+    const kept = newestFirst(stored.filter((s) => !pruned.includes(s.name)));
+    const status: ExternalSecretStatus = { ...(es.status ?? {}), conditions };
+    if (pruned.length) {
+      const byName = new Map(versions.map((v) => [v.metadata!.name!, v]));
+      status.versions = kept.slice(0, MAX_LISTED_VERSIONS).map((k) => versionStatus(byName.get(k.name)!));
+      status.versionCount = kept.length;
+      this.deps.metrics.externalSecrets.setVersionsRetained(name, namespace, kept.length);
+      this.deps.events.record('ExternalSecret', es, 'Normal', 'VersionsPruned', `deleted ${pruned.map((p) => `"${p}"`).join(', ')}, no longer referenced`);
+      this.deps.logger.info({ namespace, externalSecret: name, pruned }, 'pruned versions');
+    }
+    await this.writeStatus(es, status, undefined);
+    const readyAfter = findCondition(status.conditions);
+    if (readyAfter) this.deps.metrics.externalSecrets.setCondition(name, namespace, readyAfter.status === 'True' ? 'True' : 'False', readyAfter.reason ?? '');
+    if (problem) throw new RetryLater(problem.message);
+    return soonest(wait.requeueAfter, this.timedWork(status, kept, target.current, retention, now, inUse));
+  }
+
+  /**
+   * deletionPolicy Delete and every remote secret is gone (ESO's semantics): the versions are
+   * deleted, except those a Pod, pod template or ControllerRevision still references, which go
+   * once released. Checked again at the next refresh, in case the remote secret comes back.
+   */
+  private async remoteGone(es: ExternalSecretResource, versions: SecretObject[], missing: string[], untilRefreshMs: number): Promise<ReconcileResult> {
+    const now = this.deps.clock.now();
+    const namespace = es.metadata!.namespace!;
+    const name = es.metadata!.name!;
+    const inUse = this.deps.inUse?.(namespace);
+    const stored = storedVersions(versions);
+    const pruned = await this.prune(es, versions, stored.filter((v) => !inUse?.(v.name)).map((v) => v.name));
+    const kept = newestFirst(stored.filter((s) => !pruned.includes(s.name)));
+    const byName = new Map(versions.map((v) => [v.metadata!.name!, v]));
+    this.deps.consumers?.forget(namespace, name);
+    const still = kept.length ? `; ${kept.length} still referenced, deleted once released` : '';
+    const message = `the remote secret is gone (${missing.map((k) => `"${k}"`).join(', ') || 'nothing found'}); deletionPolicy Delete deleted its versions${still}`;
+    const status: ExternalSecretStatus = {
+      ...(es.status ?? {}),
+      conditions: [readyCondition(false, Reasons.SecretDeleted, message, findCondition(es.status?.conditions), new Date(now), es.metadata?.generation ?? 0)],
+      versions: kept.slice(0, MAX_LISTED_VERSIONS).map((k) => versionStatus(byName.get(k.name)!)),
+      versionCount: kept.length,
+    };
+    delete status.currentSecretName;
+    delete status.expiresAt;
+    await this.writeStatus(es, status, undefined);
+    if (pruned.length) this.deps.events.record('ExternalSecret', es, 'Normal', 'VersionsDeleted', `deleted ${pruned.map((p) => `"${p}"`).join(', ')}: the remote secret is gone (deletionPolicy Delete)`);
+    this.deps.metrics.externalSecrets.setCondition(name, namespace, 'False', Reasons.SecretDeleted);
+    this.deps.metrics.externalSecrets.setVersionsRetained(name, namespace, kept.length);
+    return soonest(untilRefreshMs);
   }
 
   /** A Secret read by name with its data; undefined when it does not exist, 'failed' when the read failed. */
@@ -383,6 +517,8 @@ export class ExternalSecretReconciler {
    */
   private async writeStatus(es: ExternalSecretResource, status: ExternalSecretStatus, refreshTime: string | undefined): Promise<void> {
     const key = `${es.metadata!.namespace}/${es.metadata!.name}`;
+    // Expired / ExpiringSoon follow status.expiresAt and the clock, whichever path writes.
+    status = { ...status, conditions: withExpiryConditions(status.conditions ?? [], status.expiresAt, this.deps.clock.now(), es.metadata?.generation) };
     const wanted = comparable(status);
     // A digest of what was written is enough to compare with, and 10 000 of them stay small.
     const digest = createHash('sha256').update(wanted).digest('base64url').slice(0, 22);

@@ -1,6 +1,6 @@
 // Turns an ExternalSecret's `data`/`dataFrom` into Secret data, reading remote secrets
 // through the RemoteFetcher and properties through the contract's selectProperty/extractAll.
-import { extractAll, isProviderError, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
+import { extractAll, isNotFound, isProviderError, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
 import type { FetchOptions, RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
 import { RemoteDataError } from './remote-data-error.js';
@@ -13,6 +13,13 @@ export interface FetchedData {
   remoteVersions: Record<string, string>;
   /** Earliest remote expiry among the secrets read. */
   expiresAt?: Date;
+  /** Remote keys that did not exist and were left out (only with `skipMissing`). */
+  missing: string[];
+}
+
+export interface DataPolicy {
+  /** deletionPolicy Delete, as ESO: a remote secret that does not exist is left out instead of failing the sync. */
+  skipMissing?: boolean;
 }
 
 function decode(value: Buffer, strategy: RemoteRefSpec['decodingStrategy'], field: string): Buffer {
@@ -83,7 +90,7 @@ function extractedEntries(extracted: Record<string, Buffer>, key: string, field:
   return Object.entries(extracted);
 }
 
-export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, options: FetchOptions = {}): Promise<FetchedData> {
+export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, options: FetchOptions = {}, policy: DataPolicy = {}): Promise<FetchedData> {
   checkPatterns(spec);
   const data = keyMap<Buffer>();
   const remoteVersions = keyMap<string>();
@@ -91,8 +98,18 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
   const noteVersion = (target: string, secret: RemoteSecret) => {
     if (secret.versionId) remoteVersions[target] = secret.versionId;
   };
-  const read = async (key: string, version: string | undefined): Promise<RemoteSecret> => {
-    const secret = await fetcher.fetch(store, { key, version }, options);
+  const missing: string[] = [];
+  const read = async (key: string, version: string | undefined): Promise<RemoteSecret | undefined> => {
+    let secret: RemoteSecret;
+    try {
+      secret = await fetcher.fetch(store, { key, version }, options);
+    } catch (e) {
+      if (policy.skipMissing && isNotFound(e)) {
+        missing.push(key);
+        return undefined;
+      }
+      throw e;
+    }
     if (secret.expiresAt && (!expiresAt || secret.expiresAt < expiresAt)) expiresAt = secret.expiresAt;
     return secret;
   };
@@ -103,6 +120,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     if (from.extract) {
       if (!from.extract.key) throw new SpecError(`${field}.extract.key is required`);
       const secret = await read(from.extract.key, from.extract.version);
+      if (!secret) continue;
       for (const [k, v] of extractedEntries(extractAll(secret, from.extract.key, from.extract.property), from.extract.key, field)) {
         const target = applyRewrites(k, from.rewrite, field);
         data[target] = decode(v, from.extract.decodingStrategy, `${field}.extract`);
@@ -114,6 +132,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       const keys = await fetcher.find(store, { name, tags: from.find.tags, path: from.find.path }, options);
       for (const key of keys) {
         const secret = await read(key, undefined);
+        if (!secret) continue;
         const target = secretKeyFrom(applyRewrites(key, from.rewrite, field));
         data[target] = decode(readValue(secret, key), from.find.decodingStrategy, `${field}.find`);
         noteVersion(target, secret);
@@ -129,6 +148,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     const ref = entry.remoteRef;
     if (!ref?.key) throw new SpecError(`${field}.remoteRef.key is required`);
     const secret = await read(ref.key, ref.version);
+    if (!secret) continue;
     let value: Buffer;
     try {
       value = ref.property ? selectProperty(secret, ref.key, ref.property) : readValue(secret, ref.key);
@@ -140,5 +160,5 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     data[entry.secretKey] = decode(value, ref.decodingStrategy, `${field}.remoteRef`);
     noteVersion(entry.secretKey, secret);
   }
-  return { data, remoteVersions, expiresAt };
+  return { data, remoteVersions, expiresAt, missing };
 }

@@ -6,6 +6,9 @@
 // The same content within one period still gives the same name, so a retry never duplicates.
 import { createHash } from 'node:crypto';
 
+/** The shortest maxAge: below it renewals would churn versions and rollouts. */
+export const MIN_MAX_AGE_MS = 60_000;
+
 export interface MaxAgePeriod {
   /** When the period began (ISO), the annotation value. */
   startedAt: string;

@@ -1,7 +1,8 @@
 // Which versions of a target to delete (DESIGN §2): keep the current one, the `retain`
 // newest previous ones, anything still in use, and what is younger than `minRetention`
 // (at most `maxYoung` of those).
-// Pure; the "in use" check is a hook so the Pod/ReplicaSet reference scan can plug in.
+// Pure; "in use" comes from the index of Secret names that Pods, pod templates and
+// ControllerRevisions reference (src/workloads/secret-reference-index.ts).
 
 export interface StoredVersion {
   name: string;
@@ -60,4 +61,29 @@ export function versionsToPrune(
     prune.push(v.name);
   }
   return prune.reverse();
+}
+
+/**
+ * When the next version that retention keeps only for its age may go (it is beyond `retain`
+ * and nothing references it): a reconcile then prunes it without waiting for the next refresh.
+ */
+export function nextPruneAt(
+  versions: readonly StoredVersion[],
+  currentName: string,
+  policy: RetentionPolicy,
+  nowMs: number,
+  inUse: InUseCheck = () => false,
+): number | undefined {
+  let kept = 0;
+  let next: number | undefined;
+  for (const v of newestFirst(versions)) {
+    if (v.name === currentName) continue;
+    if (kept < policy.retain) {
+      kept++;
+      continue;
+    }
+    const at = v.createdAt.getTime() + policy.minRetentionMs;
+    if (at > nowMs && !inUse(v.name)) next = next === undefined ? at : Math.min(next, at);
+  }
+  return next;
 }

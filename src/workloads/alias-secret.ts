@@ -4,6 +4,7 @@
 // immutable. Updating needs the optional RBAC in manifests/optional/alias-mode: it is checked
 // with a dry-run update as soon as the alias exists, so a missing rule shows in the
 // ExternalSecret's condition at once, not at the first rotation.
+import { EXTERNAL_SECRET_REASONS } from '../api/constants.js';
 import { describeKubeError, httpStatusOf } from '../kube/api-error.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
@@ -12,6 +13,9 @@ import { LABEL_MANAGED } from '../versioning/labels.js';
 import type { OwnerRef } from '../versioning/versioned-secret.js';
 import { ANNOTATION_ALIAS_OF, ANNOTATION_VERSION, LABEL_ALIAS } from './annotations.js';
 import type { WorkloadMetrics } from './workload-metrics.js';
+
+/** The Ready reasons an alias that cannot be written gives. */
+export const ALIAS_REASONS = [EXTERNAL_SECRET_REASONS.AliasConflict, EXTERNAL_SECRET_REASONS.AliasForbidden, EXTERNAL_SECRET_REASONS.AliasFailed] as const;
 
 export const ALIAS_RBAC_HINT = 'alias mode needs update on Secrets: kubectl apply -k manifests/optional/alias-mode';
 
@@ -27,7 +31,7 @@ export interface AliasRequest {
 
 export type AliasOutcome =
   | { ok: true; changed: boolean }
-  | { ok: false; reason: 'AliasConflict' | 'AliasForbidden' | 'AliasFailed'; message: string };
+  | { ok: false; reason: (typeof ALIAS_REASONS)[number]; message: string };
 
 export interface AliasSecretsDeps {
   api: ClusterApi;
@@ -39,6 +43,12 @@ export interface AliasSecretsDeps {
 /** Whether `secret` is the alias that ExternalSecret `externalSecret` keeps. */
 export function isAliasOf(secret: SecretObject | undefined, externalSecret: string): boolean {
   return secret?.metadata?.labels?.[LABEL_ALIAS] === 'true' && secret.metadata.annotations?.[ANNOTATION_ALIAS_OF] === externalSecret;
+}
+
+/** `namespace/name` of the ExternalSecret whose alias `secret` is, if it is one. */
+export function aliasOwnerKey(secret: SecretObject): string | undefined {
+  const es = secret.metadata?.labels?.[LABEL_ALIAS] === 'true' ? secret.metadata.annotations?.[ANNOTATION_ALIAS_OF] : undefined;
+  return es ? `${secret.metadata!.namespace}/${es}` : undefined;
 }
 
 const MAX_CONFLICTS = 3;
@@ -121,18 +131,14 @@ export class AliasSecrets {
   }
 
   private aliasSecret(req: AliasRequest, version: SecretObject): SecretObject & { type: string } {
-    return {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name: req.target,
-        namespace: req.namespace,
-        labels: { [LABEL_MANAGED]: 'true', [LABEL_ALIAS]: 'true' },
-        annotations: { [ANNOTATION_ALIAS_OF]: req.externalSecret, [ANNOTATION_VERSION]: req.current },
-        ...(req.owner ? { ownerReferences: [{ ...req.owner, controller: true, blockOwnerDeletion: true }] } : {}),
-      },
-      type: version.type ?? 'Opaque',
-      data: version.data,
+    // ObjectMeta types only what is read; blockOwnerDeletion is written, as on the versions.
+    const metadata = {
+      name: req.target,
+      namespace: req.namespace,
+      labels: { [LABEL_MANAGED]: 'true', [LABEL_ALIAS]: 'true' },
+      annotations: { [ANNOTATION_ALIAS_OF]: req.externalSecret, [ANNOTATION_VERSION]: req.current },
+      ...(req.owner ? { ownerReferences: [{ ...req.owner, controller: true, blockOwnerDeletion: true }] } : {}),
     };
+    return { apiVersion: 'v1', kind: 'Secret', metadata: metadata as SecretObject['metadata'], type: version.type ?? 'Opaque', data: version.data };
   }
 }

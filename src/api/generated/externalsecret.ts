@@ -123,7 +123,7 @@ export interface ExternalSecretTarget {
    */
   creationPolicy?: 'Owner' | 'Orphan';
   /**
-   * What to do when the remote secret is gone: Retain keeps the last good version; Delete removes the versions (except those still referenced by Pods or ReplicaSets).
+   * What to do when the remote secret is gone (as External Secrets Operator): Retain keeps the last good version and reports the error; Delete leaves out remote secrets that do not exist, and when none is left deletes the versions and the alias (Ready=False, reason SecretDeleted), except versions still referenced by a Pod, a pod template or a ControllerRevision, which go once released.
    * Default: `"Retain"`.
    */
   deletionPolicy?: 'Retain' | 'Delete';
@@ -160,7 +160,7 @@ export interface SecretTemplateMetadata {
  */
 export interface Versioning {
   /**
-   * Previous versions kept besides the current one (versions younger than minRetention, or referenced by a Pod or ReplicaSet, are kept too).
+   * Previous versions kept besides the current one (versions younger than minRetention, and versions referenced by a Pod, a pod template of a workload or a ControllerRevision in the namespace, are kept too).
    * Default: `2`.
    */
   retain?: number;
@@ -170,16 +170,16 @@ export interface Versioning {
    */
   minRetention?: string;
   /**
-   * How workloads move to a new version: None; Patch (rewrite references in workloads annotated keyferry.io/follow); Publish (ConfigMap keyferry-versions for Flux postBuild.substituteFrom).
+   * How workloads move to a new version: None; Patch (Deployments, StatefulSets and DaemonSets annotated keyferry.io/follow get the references in their pod template to target.name or an older version rewritten to the current version, a normal rolling update; references a server-side apply manager owns are left to it); Publish (ConfigMap keyferry-versions maps the target, as a Flux postBuild.substituteFrom variable, to the current version).
    * Default: `"None"`.
    */
   rollout?: 'None' | 'Patch' | 'Publish';
   /**
-   * Also keep a mutable Secret named target.name with the current data, and stamp a restart annotation on followers.
+   * Also keep a mutable Secret named target.name with the current data, updated in place and annotated keyferry.io/version; with rollout Patch, followers that reference it get their pod template annotated so their Pods restart. Needs the optional RBAC in manifests/optional/alias-mode (Ready=False, reason AliasForbidden, without it).
    * Default: `false`.
    */
   alias?: boolean;
-  /** Maximum age of the remote value (Go duration); beyond it the ExternalSecret reports Stale. */
+  /** Maximum age of a version (Go duration, at least 1m; 0 for none). Time is cut into maxAge periods; the first sync of a new period reads the remote again, bypassing caches, and writes a new version even if the value is unchanged (for stores that rotate by time). The Ready message says when the next renewal is due. */
   maxAge?: string;
   /** With rollout Publish: a Flux Kustomization to ask to reconcile after a new version (reconcile.fluxcd.io/requestedAt). */
   fluxKustomization?: FluxKustomizationRef;
@@ -195,7 +195,7 @@ export interface FluxKustomizationRef {
 
 /** Observed state of the ExternalSecret. */
 export interface ExternalSecretStatus {
-  /** Ready: True with reason SecretSynced (the current version exists and is keyferry's); False with SecretSyncedError (a sync failed and no version exists yet), Stale (refreshes fail or maxAge has passed; the last good version keeps serving), InvalidRemoteData (the remote values cannot make a valid Secret; retried, the last good version keeps serving), StoreNotReady, StoreNotAllowed (a SecretStore outside the namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), NameConflict (a Secret that is not this version holds its name; never adopted) or TargetConflict (another ExternalSecret of the namespace writes the same target.name). */
+  /** Ready: True with reason SecretSynced (the current version exists and is keyferry's); False with SecretSyncedError (a sync failed and no version exists yet), Stale (refreshes fail or maxAge has passed; the last good version keeps serving), InvalidRemoteData (the remote values cannot make a valid Secret; retried, the last good version keeps serving), StoreNotReady, StoreNotAllowed (a SecretStore outside the namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), NameConflict (a Secret that is not this version holds its name; never adopted) or TargetConflict (another ExternalSecret of the namespace writes the same target.name), SecretDeleted (deletionPolicy Delete and the remote secret is gone), AliasConflict (a Secret named target.name is not this alias), AliasForbidden (the alias cannot be updated: apply manifests/optional/alias-mode) or AliasFailed. With a remote expiry also Expired (True once it has passed) and ExpiringSoon (True within 7 days of it). */
   conditions?: Condition[];
   /**
    * When the remote values were last read successfully, to within ten refresh intervals or an hour, whichever is longer (a refresh that changes nothing writes it only once it is that old).
@@ -211,7 +211,7 @@ export interface ExternalSecretStatus {
   /** Versioned Secrets that exist, newest first (at most 20; versionCount says how many there are). */
   versions?: SecretVersion[];
   /**
-   * Earliest expiry of the remote values used, where the store reports one, or refreshTime + maxAge.
+   * Earliest expiry of the remote values used, where the store reports one; conditions Expired and ExpiringSoon follow it.
    * RFC 3339 timestamp.
    */
   expiresAt?: string;
