@@ -12,6 +12,8 @@ import { fakeProvider } from '../../providers/fake/index.js';
 import type { Provider } from '../../providers/contract/index.js';
 import { FakeTimers } from '../queue/fake-timers.js';
 import { FakeClusterApi, FakeInformer } from './fakes.js';
+import { REFERENCING_KINDS, type ReferencingKindName, type ReferencingObject } from '../../src/workloads/referencing-kinds.js';
+import type { DebounceOptions } from '../../src/workloads/debouncer.js';
 
 export const API = 'keyferry.io/v1alpha1';
 
@@ -20,6 +22,8 @@ export interface HarnessOptions {
   shard?: Shard;
   /** The version key; a fixed test key by default. */
   versionKey?: Buffer;
+  /** Debounce of rollouts and publishing (the controller's default otherwise). */
+  rolloutDebounce?: DebounceOptions;
 }
 
 export const TEST_VERSION_KEY = Buffer.alloc(32, 7);
@@ -34,6 +38,8 @@ export function createHarness(options: HarnessOptions = {}) {
     managedSecrets: new FakeInformer<SecretObject>(),
     credentialSecrets: new FakeInformer<SecretObject>(),
     namespaces: new FakeInformer<KubeObject>(),
+    /** Pods, workloads and ControllerRevisions as the referencing informers cache them (workloads/referencing-kinds.ts). */
+    referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, new FakeInformer<ReferencingObject>()])) as Record<ReferencingKindName, FakeInformer<ReferencingObject>>,
   };
   const api = new FakeClusterApi((ref, status) => {
     const cache = ref.kind === 'ExternalSecret' ? caches.externalSecrets : ref.kind === 'SecretStore' ? caches.secretStores : caches.clusterSecretStores;
@@ -47,7 +53,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const metrics = new OperatorMetrics(registry);
   const controller = new Controller({
     caches, api, providers: { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
-    clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard,
+    clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
     versionKey: options.versionKey ?? TEST_VERSION_KEY,
   });
   let uid = 0;
