@@ -7,6 +7,7 @@
 // own token (retries count against the budget) and an open circuit fails fast without
 // spending one. Merging, caching and batching can each be switched off; with all three
 // off this is one provider call per fetch, as operators without a fetch path do.
+import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import {
   isProviderError,
@@ -234,6 +235,8 @@ export class FetchPath implements RemoteFetcher {
     let controller = this.storeAborts.get(storeId);
     if (!controller) {
       controller = new AbortController();
+      // Every call of the store in flight listens to it: thousands at a cold start are expected.
+      setMaxListeners(0, controller.signal);
       this.storeAborts.set(storeId, controller);
     }
     return controller.signal;

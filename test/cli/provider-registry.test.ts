@@ -56,4 +56,28 @@ describe('provider registry', () => {
       assert.deepEqual(entry.defaultRateLimit, loaded.defaultRateLimit, name);
     }
   });
+
+  it('every provider says which configs use the operator\'s ambient credentials, and refuses them at connect where they are not allowed', async () => {
+    // Per provider, a config naming no credentials of its own (none exists for Vault and 1Password).
+    const withoutCredentials: Record<string, unknown> = {
+      aws: { region: 'us-east-1' },
+      gcpsm: { projectID: 'p' },
+      azurekv: { vaultUrl: 'https://example.vault.azure.net', authType: 'ManagedIdentity' },
+      vault: { server: 'http://127.0.0.1:1', auth: { tokenSecretRef: { name: 't', key: 'k' } } },
+      onepassword: { connectHost: 'http://127.0.0.1:1', vaults: { v: 1 }, auth: { secretRef: { connectTokenSecretRef: { name: 't', key: 'k' } } } },
+      fake: { data: [] },
+    };
+    const ambient: string[] = [];
+    for (const [name, entry] of Object.entries(providerRegistry)) {
+      assert.ok(name in withoutCredentials, `add a config without credentials for provider "${name}" to this test`);
+      const config = withoutCredentials[name];
+      const loaded = await (entry as DeferredProvider).load();
+      assert.equal(entry.ambientCredentials(config), loaded.ambientCredentials(config), name);
+      if (!loaded.ambientCredentials(config)) continue;
+      ambient.push(name);
+      const deps = { store, allowAmbientCredentials: false } as never;
+      await assert.rejects(loaded.connect(config, deps), (e: unknown) => (e as { reason?: string }).reason === 'AmbientCredentialsNotAllowed' && /the operator's own/.test((e as Error).message), name);
+    }
+    assert.deepEqual(ambient.sort(), ['aws', 'azurekv', 'gcpsm']);
+  });
 });

@@ -59,4 +59,11 @@ describe('keyferry run options', () => {
     assert.equal(result.started, false);
     assert.match(result.error!, /expected "shared" or "direct", got "fast"/);
   });
+
+  it('takes the tenant-isolation flags and refuses a selector it cannot read', async () => {
+    assert.equal((await parseRun(['--allow-ambient-credentials-in-secretstores', '--api-audiences', 'a,b', '--store-service-account-selector', 'keyferry.io/store-identity=true', '--reconcile-timeout', '10', '--shutdown-grace', '5', '--kubeconfig', '/nonexistent'])).error, undefined);
+    const bad = await parseRun(['--store-service-account-selector', 'a=1,=2']);
+    assert.equal(bad.started, false);
+    assert.match(bad.error!, /--store-service-account-selector: "=2" is not a label selector term/);
+  });
 });

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { Registry } from 'prom-client';
 import { ThrottledError, UnavailableError, isNotFound, isUnavailable } from '../../providers/contract/index.js';
 import { FetchPath, type FetchPathSwitches } from '../../src/fetch/fetch-path.js';
-import type { StoreHandle } from '../../src/fetch/remote-fetcher.js';
+import { STORE_REMOVED_REASON, type StoreHandle } from '../../src/fetch/remote-fetcher.js';
 import { countingClient, type CountingClient } from './support/counting-client.js';
 import { compileUserPattern } from '../../src/controller/user-pattern.js';
 
@@ -198,5 +198,22 @@ describe('FetchPath', () => {
     assert.equal(queries, 1);
     assert.match(await registry.metrics(), /externalsecret_provider_api_calls_count\{provider="aws",call="FindSecrets",status="success"\} 1/);
     assert.deepEqual(await path.find(storeOf(countingClient(), 'SecretStore/ns/other'), {}), []);
+  });
+
+  it('a store forgotten (deleted or changed) stops the calls waiting in its limiter at once, with StoreRemoved', async () => {
+    const path = new FetchPath({ registry: new Registry(), switches: { cache: false, merge: false, batch: false }, maxLimiterWaitMs: 60_000 });
+    paths.push(path);
+    const client = countingClient();
+    client.values.set('a', '1');
+    client.values.set('b', '2');
+    // One call a second, burst 1: the second call waits for its token.
+    const slow = { ...storeOf(client, 'SecretStore/attacker/slow'), endpoint: 'slow', rateLimit: { requestsPerSecond: 1, burst: 1, maxConcurrent: 1 } };
+    await path.fetch(slow, { key: 'a' });
+    const waiting = path.fetch(slow, { key: 'b' }).then(() => undefined, (e: unknown) => e);
+    await new Promise((r) => setImmediate(r));
+    path.forgetStore(slow.id);
+    const error = await waiting;
+    assert.ok(isUnavailable(error) && error.reason === STORE_REMOVED_REASON, String(error));
+    assert.deepEqual(client.fetchCalls.map((r) => r.key), ['a'], 'the waiting call was never made');
   });
 });

@@ -141,3 +141,76 @@ describe('runWorkers', () => {
     await running;
   });
 });
+
+describe('WorkQueue fairness between namespaces', () => {
+  const byNamespace = (key: string) => key.split('/')[0]!;
+
+  it('takes from the namespaces in turn, so one namespace\'s thousand keys do not queue ahead of another\'s one', async () => {
+    const q = new WorkQueue({ timers: new FakeTimers(), groupOf: byNamespace });
+    for (let i = 0; i < 1000; i++) q.add(`noisy/es-${i}`);
+    q.add('quiet/db');
+    const first = [await q.get(), await q.get()];
+    assert.deepEqual(first, ['noisy/es-0', 'quiet/db']);
+    assert.equal(q.length, 999);
+  });
+
+  it('gives a namespace at its cap no further worker while another namespace waits, and every worker while none does', async () => {
+    const q = new WorkQueue({ timers: new FakeTimers(), groupOf: byNamespace, maxInFlightPerGroup: 2 });
+    for (let i = 0; i < 6; i++) q.add(`slow/es-${i}`);
+    // Nobody else waits: the slow namespace may use every worker (work-conserving).
+    const held = [await q.get(), await q.get(), await q.get()];
+    assert.deepEqual(held, ['slow/es-0', 'slow/es-1', 'slow/es-2']);
+    q.add('other/db');
+    q.done(held[0]!);
+    // A freed worker goes to the namespace under its cap.
+    assert.equal(await q.get(), 'other/db');
+    // slow holds 2 (its cap) and comes first in turn; other's next key goes first anyway.
+    q.add('other/api');
+    q.done('other/db');
+    assert.equal(await q.get(), 'other/api');
+    q.done('other/api');
+    assert.equal(await q.get(), 'slow/es-3', 'with nobody else waiting, slow gets the worker again');
+  });
+});
+
+describe('WorkQueue stall detection', () => {
+  it('counts time only while keys wait and none finishes', async () => {
+    const timers = new FakeTimers();
+    const q = new WorkQueue({ timers });
+    assert.equal(q.stalledForMs(), 0);
+    q.add('a');
+    q.add('b');
+    const a = await q.get();
+    timers.advance(30_000);
+    assert.equal(q.stalledForMs(), 30_000, 'b has waited 30 s and nothing finished');
+    q.done(a!);
+    assert.equal(q.stalledForMs(), 0, 'a key finished: progress');
+    await q.get();
+    assert.equal(q.stalledForMs(), 0, 'nothing waits');
+  });
+});
+
+describe('runWorkers deadline', () => {
+  it('aborts a reconcile\'s signal at the deadline, so whatever it waits on ends and the worker is free', async () => {
+    const timers = new FakeTimers();
+    const q = new WorkQueue({ timers });
+    const seen: string[] = [];
+    const running = runWorkers(q, 1, async (key, { signal }) => {
+      if (key === 'tarpit') {
+        // Waits for a provider that never answers, until the signal gives up.
+        await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+      }
+      seen.push(key);
+    }, { deadlineMs: 30_000, timers, onError: (key, error) => seen.push(`${key}: ${(error as Error).message}`) });
+    q.add('tarpit');
+    q.add('next');
+    await tick();
+    assert.deepEqual(seen, []);
+    timers.advance(30_000);
+    await tick();
+    await tick();
+    assert.deepEqual(seen, ['tarpit: no answer within 30 s; given up for now', 'next']);
+    await q.shutDown();
+    await running;
+  });
+});
