@@ -122,7 +122,7 @@ describe('kustomize base (manifests/)', function () {
       assert.equal(binding.roleRef.name, 'keyferry-version-key');
     });
 
-    it('keeps update/patch on Secrets for alias mode in a separate, optional build', async () => {
+    it('keeps update on Secrets for alias mode in a separate, optional build', async () => {
       const alias = await kustomize('manifests/optional/alias-mode');
       const role = alias.find((o) => o.kind === 'ClusterRole')!;
       assert.ok((role.rules as PolicyRule[]).some((r) => r.resources?.includes('secrets') && r.verbs.includes('update')));
