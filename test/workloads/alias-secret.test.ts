@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { FakeClusterApi, FakeInformer } from '../controller/fakes.js';
 import { AliasSecrets } from '../../src/workloads/alias-secret.js';
@@ -78,5 +81,22 @@ describe('AliasSecrets (alias: true)', () => {
     t.sync();
     assert.equal(await t.aliases.remove('ns', 'db-es', 'db'), true);
     assert.equal(t.api.secrets.has('ns/db'), false);
+  });
+});
+
+describe('Secret updates in the code base', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
+  it('the alias is the only code that updates a Secret, and nothing patches one', () => {
+    const where = (pattern: RegExp) => [...files(join(root, 'src')), ...files(join(root, 'providers'))]
+      .filter((f) => !f.includes(`${join('src', 'devcluster')}`) && pattern.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f)).sort();
+    // Callers of ClusterApi.updateSecret, besides the interface, the client and its instrumentation.
+    assert.deepEqual(where(/\.updateSecret\(/), ['src/kube/instrumented-cluster-api.ts', 'src/workloads/alias-secret.ts']);
+    assert.deepEqual(where(/replaceNamespacedSecret\(/), ['src/kube/kube-client.ts'], 'only inside KubeClient.updateSecret');
+    assert.deepEqual(where(/patchNamespacedSecret|PatchNamespacedSecret/), []);
   });
 });
