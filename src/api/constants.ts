@@ -68,8 +68,6 @@ export const EXTERNAL_SECRET_REASONS = {
   SecretSynced: 'SecretSynced',
   SecretSyncedError: 'SecretSyncedError',
   StoreNotReady: 'StoreNotReady',
-  /** The ExternalSecret names a SecretStore outside its own namespace. */
-  StoreNotAllowed: 'StoreNotAllowed',
   /** A ClusterSecretStore's `conditions` exclude the ExternalSecret's namespace. */
   NamespaceNotAllowed: 'NamespaceNotAllowed',
   /** The ExternalSecret's own spec is wrong in a way the schema cannot say; retried when it changes. */

@@ -1,19 +1,36 @@
-// Finds the Secret references (`{name, key[, namespace]}`) anywhere in a store's provider
-// block, without knowing the provider: used to re-trigger a store when a credential Secret appears.
+// Finds the references to Secrets, ConfigMaps and ServiceAccounts (`{name, key?, namespace?}`)
+// anywhere in a store's provider block, without knowing the provider: used to re-trigger a
+// store when a credential Secret appears, and to refuse references a SecretStore may not use.
 export interface CredentialRef {
   name: string;
   namespace?: string;
+  /** Where it is, e.g. `spec.provider.aws.auth.secretRef.accessKeyIDSecretRef`. */
+  field: string;
 }
 
-export function credentialRefs(provider: unknown, out: CredentialRef[] = []): CredentialRef[] {
-  if (Array.isArray(provider)) {
-    for (const item of provider) credentialRefs(item, out);
-  } else if (provider && typeof provider === 'object') {
-    const o = provider as Record<string, unknown>;
-    if (typeof o.name === 'string' && typeof o.key === 'string') {
-      out.push({ name: o.name, namespace: typeof o.namespace === 'string' ? o.namespace : undefined });
-    }
-    for (const v of Object.values(o)) if (v && typeof v === 'object') credentialRefs(v, out);
+function walk(node: unknown, field: string, out: CredentialRef[], isRef: (o: Record<string, unknown>) => boolean): void {
+  if (Array.isArray(node)) {
+    node.forEach((item, i) => walk(item, `${field}[${i}]`, out, isRef));
+  } else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (isRef(o)) out.push({ name: o.name as string, namespace: typeof o.namespace === 'string' ? o.namespace : undefined, field });
+    for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object') walk(v, `${field}.${k}`, out, isRef);
   }
+}
+
+/** Secret key references (`{name, key}`) in a provider block. */
+export function credentialRefs(provider: unknown, out: CredentialRef[] = []): CredentialRef[] {
+  walk(provider, 'spec.provider', out, (o) => typeof o.name === 'string' && typeof o.key === 'string');
   return out;
+}
+
+/**
+ * The `namespace` fields of a SecretStore's references that name another namespace. A
+ * SecretStore's references resolve only in its own namespace, so such a field would be
+ * ignored; the store is refused instead, naming each field.
+ */
+export function refsOutsideNamespace(provider: unknown, storeNamespace: string): string[] {
+  const refs: CredentialRef[] = [];
+  walk(provider, 'spec.provider', refs, (o) => typeof o.name === 'string' && typeof o.namespace === 'string');
+  return refs.filter((r) => r.namespace !== storeNamespace).map((r) => `${r.field}.namespace`);
 }

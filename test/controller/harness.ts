@@ -99,9 +99,9 @@ export function createHarness(options: HarnessOptions = {}) {
     },
     /** Lets the running workers finish what the last clock step released, then mirrors Secrets into the cache. */
     async settle() {
-      for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 12; i++) await new Promise<void>((resolve) => setImmediate(resolve));
       h.syncManaged();
-      for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 12; i++) await new Promise<void>((resolve) => setImmediate(resolve));
     },
     /** Runs the started controller for `ms` of fake time, in steps. */
     async runFor(ms: number, stepMs = 250) {

@@ -94,7 +94,7 @@ describe('store resolution and helpers', () => {
   });
 
   it('finds credential references anywhere in a provider block', () => {
-    assert.deepEqual(credentialRefs({ aws: { auth: { secretRef: { accessKeyIDSecretRef: { name: 'a', key: 'id' }, secretAccessKeySecretRef: { name: 'b', key: 'k', namespace: 'n' } } } } }),
+    assert.deepEqual(credentialRefs({ aws: { auth: { secretRef: { accessKeyIDSecretRef: { name: 'a', key: 'id' }, secretAccessKeySecretRef: { name: 'b', key: 'k', namespace: 'n' } } } } }).map(({ name, namespace }) => ({ name, namespace })),
       [{ name: 'a', namespace: undefined }, { name: 'b', namespace: 'n' }]);
   });
 });
