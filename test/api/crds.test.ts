@@ -219,6 +219,21 @@ describe('CRDs (manifests/crds)', () => {
       assert.match(errors[0]!, /^spec\.provider: spec\.provider must set exactly one of/);
     });
 
+    it('a rateLimit outside its bounds (the tenant attack of one call per 10 000 s), in both store kinds', () => {
+      const store = (kind: 'SecretStore' | 'ClusterSecretStore') => ({ ...fakeStore(), kind, metadata: kind === 'SecretStore' ? { name: 's', namespace: 'n' } : { name: 's' } });
+      for (const kind of ['SecretStore', 'ClusterSecretStore'] as const) {
+        for (const [rateLimit, field] of [
+          [{ requestsPerSecond: 0.0001 }, 'requestsPerSecond'], [{ requestsPerSecond: 20_000 }, 'requestsPerSecond'],
+          [{ burst: 0 }, 'burst'], [{ burst: 50_000 }, 'burst'], [{ maxConcurrent: 1000 }, 'maxConcurrent'],
+        ] as const) {
+          const s = { ...store(kind), spec: { ...fakeStore().spec, rateLimit } };
+          assert.match(v(kind).validate(s).errors.join('\n'), new RegExp(`^spec\\.rateLimit\\.${field}`), `${kind} ${JSON.stringify(rateLimit)}`);
+        }
+        const least = { ...store(kind), spec: { ...fakeStore().spec, rateLimit: { requestsPerSecond: 0.001, burst: 1, maxConcurrent: 1 } } };
+        assert.deepEqual(v(kind).validate(least).errors, [], kind);
+      }
+    });
+
     it('a store with no provider', () => {
       const s = fakeStore();
       s.spec.provider = {} as typeof s.spec.provider;

@@ -26,7 +26,7 @@ export interface ClusterSecretStoreCondition {
   namespaces?: string[];
   /** A Kubernetes label selector. */
   namespaceSelector?: LabelSelector;
-  /** Regular expressions matched against the namespace name. */
+  /** Regular expressions (RE2) matched against the namespace name. As in External Secrets Operator, a pattern matches anywhere in the name unless anchored - "prod" admits "notprod-attacker"; write "^prod$". The store's Ready message warns about every unanchored pattern and every pattern RE2 refuses (which admits no namespace). */
   namespaceRegexes?: string[];
 }
 

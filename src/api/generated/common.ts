@@ -39,7 +39,7 @@ export interface AwsProvider {
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
   caProvider?: CAProvider;
-  /** How to authenticate. Without it the AWS SDK default credential chain is used. */
+  /** How to authenticate. Without it the AWS SDK default credential chain is used (the operator's own identity, such as IRSA or an instance role), only in a ClusterSecretStore, or in a SecretStore when the operator runs with --allow-ambient-credentials-in-secretstores. */
   auth?: AwsAuth;
 }
 
@@ -55,7 +55,7 @@ export interface CAProvider {
   namespace?: string;
 }
 
-/** How to authenticate. Without it the AWS SDK default credential chain is used. */
+/** How to authenticate. Without it the AWS SDK default credential chain is used (the operator's own identity, such as IRSA or an instance role), only in a ClusterSecretStore, or in a SecretStore when the operator runs with --allow-ambient-credentials-in-secretstores. */
 export interface AwsAuth {
   /** Static access keys read from Secrets. */
   secretRef?: AwsAuthSecretRef;
@@ -98,7 +98,7 @@ export interface ServiceAccountSelector {
   name: string;
   /** Namespace of the ServiceAccount. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
   namespace?: string;
-  /** Audiences of the token minted with the TokenRequest API; the provider's default audience when empty. */
+  /** Audiences of the token minted with the TokenRequest API (valid 10 minutes); the provider's default audience when empty (Vault kubernetes auth - vault). An audience the Kubernetes API server accepts is refused. */
   audiences?: string[];
 }
 
@@ -117,11 +117,11 @@ export interface GcpsmProvider {
   caBundle?: string;
   /** Certificate authorities read from a Secret or ConfigMap key (PEM), as an alternative to caBundle. */
   caProvider?: CAProvider;
-  /** How to authenticate. Without it, application default credentials are used. */
+  /** How to authenticate. Without it, application default credentials are used (the operator's own identity), only in a ClusterSecretStore, or in a SecretStore when the operator runs with --allow-ambient-credentials-in-secretstores. */
   auth?: GcpsmAuth;
 }
 
-/** How to authenticate. Without it, application default credentials are used. */
+/** How to authenticate. Without it, application default credentials are used (the operator's own identity), only in a ClusterSecretStore, or in a SecretStore when the operator runs with --allow-ambient-credentials-in-secretstores. */
 export interface GcpsmAuth {
   /** A service account key (JSON) read from a Secret. */
   secretRef?: GcpsmAuthSecretRef;
@@ -148,7 +148,7 @@ export interface GcpsmWorkloadIdentityFederation {
 /** Azure Key Vault. */
 export interface AzureKvProvider {
   /**
-   * Authentication method.
+   * Authentication method. ManagedIdentity is the identity of the node the operator runs on, only in a ClusterSecretStore, or in a SecretStore when the operator runs with --allow-ambient-credentials-in-secretstores.
    * Default: `"ServicePrincipal"`.
    */
   authType?: 'ServicePrincipal' | 'ManagedIdentity' | 'WorkloadIdentity';
@@ -299,11 +299,11 @@ export interface FakeProviderData {
 
 /** Rate limit for calls to this store's endpoint (under the operator's global cap). Sharded replicas divide it by the shard count unless they share it through Redis. */
 export interface RateLimit {
-  /** Sustained requests per second. */
+  /** Sustained requests per second, from 0.001 (one every 1 000 s) to 10 000. A call the budget cannot start within 5 s is not waited for; its ExternalSecret is tried again when the budget allows. */
   requestsPerSecond?: number;
-  /** Requests that may start at once above the sustained rate. */
+  /** Requests that may start at once above the sustained rate (1 to 20 000). */
   burst?: number;
-  /** Requests in flight at once. */
+  /** Requests in flight at once (1 to 256). */
   maxConcurrent?: number;
 }
 
