@@ -78,6 +78,14 @@ export async function printDevInstructions(o: {
     console.log(`  kubectl --kubeconfig ${rel} get externalsecrets -n demo`);
     console.log(`  kubectl --kubeconfig ${rel} get secrets -n demo -l keyferry.io/managed=true`);
     console.log(`  kubectl --kubeconfig ${rel} describe externalsecret db -n demo`);
+    if (o.demo) {
+      // The demo's Deployment follows `db` (rollout: Patch); rotating the fake value moves it to a new version.
+      const ref = `kubectl --kubeconfig ${rel} -n demo get deployment web -o jsonpath='{.spec.template.spec.containers[0].envFrom[0].secretRef.name}{"\\n"}'`;
+      console.log('  # Deployment web follows ExternalSecret db: rotate the fake value, then see web reference the new version');
+      console.log(`  ${ref}`);
+      console.log(`  kubectl --kubeconfig ${rel} -n demo patch secretstore demo-store --type json -p '[{"op":"replace","path":"/spec/provider/fake/data/0/value","value":"{\\"username\\":\\"app\\",\\"password\\":\\"demo-db-password-v2\\",\\"host\\":\\"db.demo.svc\\"}"}]'`);
+      console.log(`  ${ref}`);
+    }
   }
   console.log(`${o.what} listening on ${o.cluster.url}`);
   console.log(`CRDs: ${o.crds.length ? o.crds.join(', ') : '(none found in manifests/crds)'}`);

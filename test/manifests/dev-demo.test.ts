@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,5 +70,31 @@ describe('dev demo (manifests/examples/dev)', function () {
 
     const table = await k('get', 'es', '-n', 'demo');
     assert.match(table, /^NAME\s+STORE\s+REFRESH\s+STATUS\s+CURRENT\s+AGE/);
+  });
+
+  it('has the Deployment follow a rotation made with the commands README.md gives', async () => {
+    // README's commands, as written, pointed at this cluster's kubeconfig.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const lines = readme.split('\n').filter((l) => l.startsWith('.tools/kubectl/kubectl --kubeconfig .keyferry/kubeconfig -n demo '));
+    const rotate = lines.find((l) => l.includes('patch secretstore demo-store'));
+    const show = lines.find((l) => l.includes('get deployment web'));
+    assert.ok(rotate && show, 'README gives the rotation and the command that shows the reference');
+    const sh = async (line: string) => (await promisify(execFile)('bash', ['-c', line.replace('.keyferry/kubeconfig', join(dir, 'kubeconfig'))], { cwd: root, timeout: 30_000 })).stdout.trim();
+    const current = () => (cluster!.get('keyferry.io/v1alpha1', 'ExternalSecret', 'db', 'demo') as unknown as Es).status?.currentSecretName;
+    const until = async (probe: () => Promise<boolean> | boolean, what: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!(await probe())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const before = current()!;
+    await until(async () => (await sh(show)) === before, 'web to reference the current version of db');
+    await sh(rotate);
+    await until(() => current() !== before, 'a new version of db');
+    await until(async () => (await sh(show)) === current(), 'web to follow the new version');
+    const secret = cluster!.get('v1', 'Secret', current()!, 'demo') as unknown as Secret;
+    assert.equal(Buffer.from(secret.data!.password!, 'base64').toString(), 'demo-db-password-v2');
+    assert.ok(cluster!.get('v1', 'Secret', before, 'demo'), 'the previous version is kept (retain 2)');
   });
 });
