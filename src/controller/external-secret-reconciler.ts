@@ -155,6 +155,8 @@ export class ExternalSecretReconciler {
     if (!es || es.metadata?.deletionTimestamp) return this.forget(key);
     const started = process.hrtime.bigint();
     this.deps.metrics.externalSecrets.syncCall(name, namespace ?? '');
+    // The namespace's counter exists from its first reconcile, so its first version is an increase.
+    this.deps.metrics.versionsCreated.inc({ namespace: namespace ?? '' }, 0);
     const fetchedFrom: { provider?: string } = {};
     try {
       return await this.sync(key, es, fetchedFrom, signal);
