@@ -4,12 +4,14 @@
 // `DevCluster.apply()` both call this.
 import { randomUUID } from 'node:crypto';
 import {
-  ApiError, alreadyExists, badRequest, conflict, fieldForbidden, fieldInvalid, forbidden, invalid, notFound,
+  ApiError, alreadyExists, badRequest, conflict, fieldForbidden, forbidden, invalid, notFound,
 } from './api-error.js';
 import type { FieldError, KubeObject } from './resource-type.js';
 import type { Entry, ObjectStore } from './object-store.js';
 import type { ResourceRegistry, ServedResource } from './registry.js';
-import { deepEqual, meta, nameSuffix, specChanged, timestamp, validateName, type Meta } from './object-meta.js';
+import { deepEqual, meta, nameSuffix, specChanged, timestamp, type Meta } from './object-meta.js';
+import { dedupOwnerReferences, validateObjectMeta } from './validation/object-meta.js';
+import { subdomainName } from './validation/name-rules.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { matchAll, type Matcher } from './selectors.js';
 import { copyOut } from './views.js';
@@ -121,24 +123,26 @@ export class ApiCore {
     let obj = this.checkTypeMeta(r, body);
     const m = meta(obj);
     const ns = this.checkNamespace(r, namespace, m);
-    if (!m.name && m.generateName) m.name = `${m.generateName}${nameSuffix()}`;
-    this.validateOrThrow(r, obj, validateName(m.name, r.storageKey === NS_KEY));
+    r.type.checkEncoding?.(obj);
+    // As kube-apiserver: a missing namespace (admission) before validation, validation before AlreadyExists (storage).
     if (ns) this.requireNamespaceForCreate(ns);
+    if (!m.name && m.generateName) m.name = `${m.generateName}${nameSuffix()}`;
     if (r.toStorage) obj = r.toStorage(obj);
     const sm = meta(obj);
-    if (this.store.get(r.storageKey, ns, sm.name!)) throw alreadyExists(r.type, sm.name!);
 
     sm.uid = randomUUID();
     sm.creationTimestamp = timestamp(this.now());
-    sm.generation = 1;
+    if (r.type.generation === false) delete sm.generation; else sm.generation = 1;
     delete sm.resourceVersion;
     delete sm.deletionTimestamp;
     delete sm.deletionGracePeriodSeconds;
     delete sm.managedFields;
     if (ns) sm.namespace = ns; else delete sm.namespace;
     if (r.type.subresources.includes('status')) delete obj.status;
+    dedupOwnerReferences(sm);
     prepareBuiltin(r, obj, undefined);
     this.defaultAndValidate(r, obj, undefined);
+    if (this.store.get(r.storageKey, ns, sm.name!)) throw alreadyExists(r.type, sm.name!);
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, undefined);
     if (opts.dryRun) return { obj, json: JSON.stringify(obj), rv: this.store.resourceVersion };
     const entry = this.store.put(r.storageKey, obj);
@@ -187,9 +191,11 @@ export class ApiCore {
         throw invalid(r.type.group, r.type.kind, name, [fieldForbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted')]);
       }
     }
+    r.type.checkEncoding?.(obj);
+    dedupOwnerReferences(nm);
     prepareBuiltin(r, obj, old);
     this.defaultAndValidate(r, obj, old);
-    if (specChanged(old, obj, hasStatus)) nm.generation = (Number(oldMeta.generation) || 0) + 1;
+    if (r.type.generation !== false && specChanged(old, obj, hasStatus)) nm.generation = (Number(oldMeta.generation) || 0) + 1;
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, old);
 
     // A no-op update is not a write: no new resourceVersion, no event.
@@ -399,7 +405,8 @@ export class ApiCore {
 
   private defaultAndValidate(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): void {
     r.type.applyDefaults?.(obj);
-    const errors = [...builtinValidation(r, obj, old), ...(r.type.validate?.(obj, old) ?? [])];
+    const metaErrors = validateObjectMeta(meta(obj), { name: r.type.nameRule ?? subdomainName, kubeFinalizers: r.type.builtin === true });
+    const errors = r.type.validate ? r.type.validate(obj, old, metaErrors) : metaErrors;
     this.validateOrThrow(r, obj, errors);
   }
 }
@@ -407,8 +414,6 @@ export class ApiCore {
 function nsOf(r: ServedResource, namespace: string): string {
   return r.type.namespaced ? namespace : '';
 }
-
-const IMMUTABLE = 'field is immutable when `immutable` is set';
 
 /** Server-side defaulting of built-in kinds (the parts clients rely on). */
 function prepareBuiltin(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): void {
@@ -437,22 +442,3 @@ function prepareBuiltin(r: ServedResource, obj: KubeObject, old: KubeObject | un
       break;
   }
 }
-
-function builtinValidation(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): FieldError[] {
-  const errors: FieldError[] = [];
-  if (r.storageKey === '/secrets' || r.storageKey === '/configmaps') {
-    if (r.storageKey === '/secrets' && obj.data !== undefined) {
-      for (const [k, v] of Object.entries((obj.data ?? {}) as Record<string, unknown>)) {
-        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errors.push(fieldInvalid(`data[${k}]`, '<secret contents redacted>', 'illegal base64 data'));
-      }
-    }
-    if (old?.immutable === true) {
-      if (!deepEqual(obj.data ?? {}, old.data ?? {})) errors.push(fieldForbidden('data', IMMUTABLE));
-      if (!deepEqual(obj.binaryData ?? {}, old.binaryData ?? {})) errors.push(fieldForbidden('binaryData', IMMUTABLE));
-      if (obj.immutable !== true) errors.push(fieldForbidden('immutable', IMMUTABLE));
-    }
-    if (r.storageKey === '/secrets' && old && obj.type !== old.type) errors.push(fieldInvalid('type', obj.type, 'field is immutable'));
-  }
-  return errors;
-}
-

@@ -113,6 +113,8 @@ export const fieldForbidden = (field: string, detail: string): FieldError => ({ 
 export const fieldRequired = (field: string, detail = ''): FieldError => ({ field, type: 'FieldValueRequired', message: `Required value${detail ? `: ${detail}` : ''}` });
 export const fieldInvalid = (field: string, value: unknown, detail: string): FieldError =>
   ({ field, type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}` });
+export const fieldTooLong = (field: string, maxBytes: number): FieldError =>
+  ({ field, type: 'FieldValueTooLong', message: `Too long: may not be more than ${maxBytes} bytes` });
 
 function detailsOf(r: ResourceRef, name: string): StatusDetails {
   const d: StatusDetails = { name, kind: r.plural };

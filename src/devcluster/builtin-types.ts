@@ -1,6 +1,8 @@
 // The built-in kinds the dev cluster serves, declared in the shared `ResourceType` shape.
 import type { KubeObject, PrinterColumn, ResourceType } from './resource-type.js';
 import { served, type ServedResource } from './registry.js';
+import { checkConfigMapEncoding, checkSecretEncoding, validateConfigMap, validateCronJob, validatePod, validateSecret } from './validation/builtin-kinds.js';
+import { anyName, labelName } from './validation/name-rules.js';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -12,6 +14,7 @@ function builtin(
     group, version, kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), namespaced,
     shortNames: [], categories: [], verbs: ALL_VERBS, subresources: [], printerColumns: [],
     schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    builtin: true, generation: false,
     ...more,
   };
 }
@@ -19,45 +22,47 @@ function builtin(
 const col = (name: string, type: string, jsonPath: string, priority = 0): PrinterColumn => ({ name, type, jsonPath, priority });
 
 export const NAMESPACES = builtin('', 'v1', 'Namespace', 'namespaces', false, {
-  shortNames: ['ns'], subresources: ['status', 'finalize'], printerColumns: [col('Status', 'string', '.status.phase')],
+  shortNames: ['ns'], nameRule: labelName, subresources: ['status', 'finalize'], printerColumns: [col('Status', 'string', '.status.phase')],
 });
-export const SECRETS = builtin('', 'v1', 'Secret', 'secrets', true, { printerColumns: [col('Type', 'string', '.type')] });
-export const CONFIGMAPS = builtin('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] });
+export const SECRETS = builtin('', 'v1', 'Secret', 'secrets', true, {
+  printerColumns: [col('Type', 'string', '.type')], validate: validateSecret, checkEncoding: checkSecretEncoding,
+});
+export const CONFIGMAPS = builtin('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'], validate: validateConfigMap, checkEncoding: checkConfigMapEncoding });
 export const PODS = builtin('', 'v1', 'Pod', 'pods', true, {
-  shortNames: ['po'], categories: ['all'], subresources: ['status'],
+  shortNames: ['po'], generation: true, validate: validatePod, categories: ['all'], subresources: ['status'],
   printerColumns: [col('Status', 'string', '.status.phase'), col('Node', 'string', '.spec.nodeName', 1)],
 });
 export const SERVICEACCOUNTS = builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'], subresources: ['token'] });
 export const EVENTS = builtin('', 'v1', 'Event', 'events', true, {
-  shortNames: ['ev'],
+  shortNames: ['ev'], nameRule: anyName,
   printerColumns: [col('Last Seen', 'string', '.lastTimestamp'), col('Type', 'string', '.type'), col('Reason', 'string', '.reason'),
     col('Object', 'string', '.involvedObject.name'), col('Message', 'string', '.message')],
 });
 export const EVENTS_V1 = builtin('events.k8s.io', 'v1', 'Event', 'events', true, {
-  shortNames: ['ev'],
+  shortNames: ['ev'], nameRule: anyName,
   printerColumns: [col('Type', 'string', '.type'), col('Reason', 'string', '.reason'), col('Object', 'string', '.regarding.name'), col('Note', 'string', '.note')],
 });
 const workload = (kind: string, plural: string, shortNames: string[]): ResourceType => builtin('apps', 'v1', kind, plural, true, {
-  shortNames, categories: ['all'], subresources: ['status'],
+  shortNames, categories: ['all'], subresources: ['status'], generation: true,
   printerColumns: [col('Ready', 'integer', '.status.readyReplicas'), col('Replicas', 'integer', '.spec.replicas')],
 });
 export const DEPLOYMENTS = workload('Deployment', 'deployments', ['deploy']);
-export const STATEFULSETS = workload('StatefulSet', 'statefulsets', ['sts']);
+export const STATEFULSETS = { ...workload('StatefulSet', 'statefulsets', ['sts']), nameRule: labelName };
 export const DAEMONSETS = { ...workload('DaemonSet', 'daemonsets', ['ds']), printerColumns: [col('Desired', 'integer', '.status.desiredNumberScheduled'), col('Ready', 'integer', '.status.numberReady')] };
 export const REPLICASETS = workload('ReplicaSet', 'replicasets', ['rs']);
 export const CONTROLLERREVISIONS = builtin('apps', 'v1', 'ControllerRevision', 'controllerrevisions', true, {
   printerColumns: [col('Revision', 'integer', '.revision')],
 });
 export const JOBS = builtin('batch', 'v1', 'Job', 'jobs', true, {
-  categories: ['all'], subresources: ['status'], printerColumns: [col('Completions', 'integer', '.spec.completions')],
+  categories: ['all'], subresources: ['status'], generation: true, printerColumns: [col('Completions', 'integer', '.spec.completions')],
 });
 export const CRONJOBS = builtin('batch', 'v1', 'CronJob', 'cronjobs', true, {
-  shortNames: ['cj'], categories: ['all'], subresources: ['status'], printerColumns: [col('Schedule', 'string', '.spec.schedule')],
+  shortNames: ['cj'], categories: ['all'], subresources: ['status'], generation: true, validate: validateCronJob, printerColumns: [col('Schedule', 'string', '.spec.schedule')],
 });
 export const LEASES = builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true, { printerColumns: [col('Holder', 'string', '.spec.holderIdentity')] });
 export const TOKENREVIEWS = builtin('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: ['create'] });
 export const CRDS = builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
-  shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'],
+  shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], generation: true,
   printerColumns: [col('Created At', 'string', '.metadata.creationTimestamp')],
 });
 

@@ -1,8 +1,6 @@
-// Small pure helpers on object metadata: timestamps, names, equality, generation.
+// Small pure helpers on object metadata: timestamps, generated names, equality, generation.
 import { randomBytes } from 'node:crypto';
 import type { KubeObject } from './resource-type.js';
-import type { FieldError } from './resource-type.js';
-import { fieldInvalid, fieldRequired } from './api-error.js';
 
 export type Meta = Record<string, unknown> & {
   name?: string; namespace?: string; uid?: string; resourceVersion?: string; generation?: number;
@@ -27,21 +25,6 @@ export function nameSuffix(): string {
   let s = '';
   for (const b of bytes) s += SUFFIX_ALPHABET[b % SUFFIX_ALPHABET.length];
   return s;
-}
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-export function validateName(name: string | undefined, label: boolean): FieldError[] {
-  if (!name) return [fieldRequired('metadata.name', 'name or generateName is required')];
-  if (label) {
-    if (name.length > 63 || !DNS1123_LABEL.test(name)) {
-      return [fieldInvalid('metadata.name', name, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')")];
-    }
-  } else if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    return [fieldInvalid('metadata.name', name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")];
-  }
-  return [];
 }
 
 /** Structural equality of JSON values (key order ignored). */

@@ -1,6 +1,7 @@
 // What the dev cluster knows about one served resource (one group/version/plural).
 // Built-in kinds are declared in code; CRDs are compiled into the same shape, so
 // routing, discovery, OpenAPI and Table printing treat both alike.
+import type { NameRule } from './validation/name-rules.js';
 
 /** One field error, reported as a cause in a Kubernetes `Invalid` (422) Status. */
 export interface FieldError {
@@ -43,10 +44,19 @@ export interface ResourceType {
   /** Subresources served besides the main resource, e.g. `status`, `token` (serviceaccounts). */
   subresources: string[];
   /**
-   * Validates a create (old undefined) or an update, after defaults are applied.
-   * Returns field errors; an empty list means valid.
+   * Validates a create (old undefined) or an update, after defaults are applied, and returns every
+   * field error in the API server's order, given those of the object's metadata (which most kinds
+   * report first). Without it, the metadata errors are all.
    */
-  validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  validate?(obj: KubeObject, old: KubeObject | undefined, metaErrors: FieldError[]): FieldError[];
+  /** Throws a 400 for a body the API server could not even decode into this kind (bad base64 in a Secret). */
+  checkEncoding?(obj: KubeObject): void;
+  /** How metadata.name is checked (default: a DNS subdomain). */
+  nameRule?: NameRule;
+  /** False for kinds without metadata.generation (Secrets, ConfigMaps, Namespaces…); CRDs' objects have one. */
+  generation?: boolean;
+  /** A kind of Kubernetes itself (its metadata checks include the core finalizer-name rule). */
+  builtin?: boolean;
   /** Applies schema defaults in place (CRD `default`). */
   applyDefaults?(obj: KubeObject): void;
   /** Columns for server-side `kubectl get` Tables; Name (and Age) are always added. */

@@ -10,6 +10,21 @@ import { validateCrd } from './validate-crd.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
+/** Schema errors after which kube-apiserver does not evaluate CEL rules. */
+const BLOCKING = new Set(['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid']);
+const RULES_NOT_CHECKED: FieldError = {
+  field: '<nil>', type: 'FieldValueInvalid',
+  message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+
+function hasValidationRules(s: JSONSchemaProps | undefined): boolean {
+  if (!s) return false;
+  if ((s['x-kubernetes-validations'] ?? []).length > 0) return true;
+  if (Object.values(s.properties ?? {}).some(hasValidationRules)) return true;
+  if (hasValidationRules(s.items)) return true;
+  return typeof s.additionalProperties === 'object' && hasValidationRules(s.additionalProperties);
+}
+
 function validationFor(schema: JSONSchemaProps, ajv: ReturnType<typeof newAjv>): Pick<ResourceType, 'validate' | 'applyDefaults'> {
   const structural = schemaValidator(ajv, schema);
   const rules = new Map<JSONSchemaProps, CompiledRule[]>();
@@ -21,18 +36,21 @@ function validationFor(schema: JSONSchemaProps, ajv: ReturnType<typeof newAjv>):
   // The API server defaults, prunes and validates in one pass; remember that pass's result so
   // validate() after applyDefaults() does not run ajv twice.
   const pending = new WeakMap<object, FieldError[]>();
+  const hasRules = hasValidationRules(schema);
   return {
     applyDefaults(obj) {
       pending.set(obj, structural.run(obj));
     },
-    validate(obj, old) {
+    validate(obj, old, metaErrors) {
       const schemaErrors = pending.get(obj) ?? structural.run(obj);
       pending.delete(obj);
-      // CEL rules assume a schema-valid object, as in kube-apiserver.
-      if (schemaErrors.length) return schemaErrors;
-      const errors: FieldError[] = [];
-      evaluateRules(schema, obj, old, '', rulesOf, errors);
-      return errors.filter((e) => !e.field.startsWith('metadata'));
+      const errors = [...metaErrors, ...schemaErrors];
+      if (!hasRules) return errors;
+      // As kube-apiserver: CEL rules run on an object whose shape is sound; otherwise they are skipped, and said to be.
+      if (errors.some((e) => BLOCKING.has(e.type))) return [...errors, RULES_NOT_CHECKED];
+      const ruleErrors: FieldError[] = [];
+      evaluateRules(schema, obj, old, '', rulesOf, ruleErrors);
+      return [...errors, ...ruleErrors.filter((e) => !e.field.startsWith('metadata'))];
     },
   };
 }
