@@ -49,7 +49,7 @@ describe('Helm chart (charts/keyferry)', function () {
         if (o.kind === 'ServiceMonitor') new ServiceMonitor(o as never).validate();
         if (o.kind === 'PrometheusRule') new PrometheusRule(o as never).validate();
       }
-      const clusterScoped = new Set(['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']);
+      const clusterScoped = new Set(['CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
       for (const o of objects.filter((x) => !clusterScoped.has(x.kind))) {
         assert.ok(o.metadata.namespace === RELEASE.namespace || (name === 'namespace-scoped' && o.metadata.namespace === 'team-a'), `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`);
       }
