@@ -23,6 +23,7 @@ COPY bin ./bin
 COPY manifests/crds ./manifests/crds
 # Numeric, so the kubelet can check runAsNonRoot; matches the Deployment's runAsUser.
 USER 65532:65532
-EXPOSE 8080 8081
+# /metrics: 8443 with --metrics-secure (as the manifests run it), 8080 plain; 8081 health.
+EXPOSE 8443 8080 8081
 ENTRYPOINT ["node", "bin/keyferry.js"]
 CMD ["run"]
