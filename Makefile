@@ -4,7 +4,7 @@ NPM_STAMP := node_modules/.keyferry-installed
 KUBECTL := .tools/kubectl/kubectl
 export PATH := $(CURDIR)/.tools/kubectl:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: dev test build lint typecheck bench clean tools controlplane
+.PHONY: dev test build lint typecheck bench clean tools controlplane fuzz
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -44,6 +44,11 @@ lint: $(NPM_STAMP)
 # Type check and lint first: a suite that passes on code that does not compile is not green.
 test: tools typecheck lint controlplane
 	npx mocha --reporter spec --reporter-option maxDiffSize=2048 'test/**/*.test.ts'
+
+# The long fuzz run: 10 000 cases per suite (make test runs a short one). The seed is printed;
+# FUZZ_SEED=<seed> replays a run, FUZZ_RUNS=<n> sets its size.
+fuzz: tools controlplane
+	FUZZ_RUNS=$${FUZZ_RUNS:-10000} npx mocha --reporter spec --timeout 0 'test/fuzz/*.test.ts'
 
 bench: tools build
 	node --import tsx bench/run.ts $(BENCH)

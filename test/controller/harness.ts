@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Controller } from '../../src/controller/controller.js';
+import type { ControllerLogger } from '../../src/controller/external-secret-reconciler.js';
 import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
 import type { RemoteFetcher } from '../../src/fetch/remote-fetcher.js';
 import type { Shard } from '../../src/controller/shard.js';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   versionKey?: Buffer;
   /** Debounce of rollouts and publishing (the controller's default otherwise). */
   rolloutDebounce?: DebounceOptions;
+  /** The controller's logger; silent by default. */
+  logger?: ControllerLogger;
 }
 
 export const TEST_VERSION_KEY = Buffer.alloc(32, 7);
@@ -53,7 +56,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const metrics = new OperatorMetrics(registry);
   const controller = new Controller({
     caches, api, providers: { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
-    clock: { now: () => timers.now() }, logger: pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
+    clock: { now: () => timers.now() }, logger: options.logger ?? pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
     versionKey: options.versionKey ?? TEST_VERSION_KEY,
   });
   let uid = 0;

@@ -24,6 +24,13 @@ export class FakeTimers implements Timers {
     return this.pending.size;
   }
 
+  /** When the earliest pending timer fires, if any. */
+  nextAt(): number | undefined {
+    let next: number | undefined;
+    for (const { at } of this.pending.values()) if (next === undefined || at < next) next = at;
+    return next;
+  }
+
   advance(ms: number): void {
     const until = this.time + ms;
     for (;;) {
