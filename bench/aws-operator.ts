@@ -1,9 +1,16 @@
-// The operator process over AWS Secrets Manager, scenario by scenario. The dev cluster holds
-// N ExternalSecrets (default 10 000) in K namespaces (default 100) over M distinct remote
-// secrets (default 2 000, 20 % JSON read by `property`), all of one ClusterSecretStore that
-// points at the local AWS wire server. The server enforces a token bucket of R calls/s
-// (default 100; ThrottlingException past it), adds a latency to every call (default 20 ms)
-// and counts what it receives; the dev cluster counts Kubernetes writes.
+// The operator process over AWS Secrets Manager, scenario by scenario. The cluster holds N
+// ExternalSecrets (default 10 000) in K namespaces (default 100) over M distinct remote secrets
+// (default 2 000, 20 % JSON read by `property`), all of one ClusterSecretStore that points at
+// the local AWS wire server. The server enforces a token bucket of R calls/s (default 100;
+// ThrottlingException past it), adds a latency to every call (default 20 ms) and counts what it
+// receives; the cluster counts Kubernetes writes.
+//
+// `--cluster dev` (default): the embedded dev cluster, in this process; writes are its request
+// stats. `--cluster real`: a real control plane (test/support/control-plane: etcd,
+// kube-apiserver, kube-controller-manager on 127.0.0.1); the benchmark creates objects over
+// HTTPS, follows them with watches, and counts writes from the API server's
+// apiserver_request_total less its own; the operator runs as its ServiceAccount, bound to
+// exactly manifests/rbac/. Real objects carry managedFields, so they are bigger.
 //
 // Each mode runs the same scenarios in one operator world: `shared` (the fetch path as built)
 // and `direct` (`--fetch-mode direct`: merging, caching and batching off, one provider call per
@@ -23,26 +30,28 @@
 //
 // Lower bound of a scenario: the larger of provider calls needed ÷ R (distinct remote secrets
 // involved ÷ 20, AWS batches) and Kubernetes writes needed ÷ client QPS (a Secret and a status
-// write per ExternalSecret that changes). Prints a table, writes bench/results/aws-operator.json.
+// write per ExternalSecret that changes). Prints a table, writes
+// bench/results/aws-operator.json (dev) or aws-operator-real.json (real).
 //
-//   node --import tsx bench/aws-operator.ts [--count 10000] [--namespaces 100] [--distinct 2000]
-//     [--rate 100] [--latency 20] [--qps 1000] [--concurrency 64] [--outage 60] [--rotate 100]
-//     [--replica-rate 10] [--modes shared,direct] [--no-replicas] [--sources] [--cold-only]
-//     [--node-args "<node flags for the operator>"]
+//   node --import tsx bench/aws-operator.ts [--cluster dev|real] [--count 10000] [--namespaces 100]
+//     [--distinct 2000] [--rate 100] [--latency 20] [--qps 1000] [--concurrency 64] [--outage 60]
+//     [--rotate 100] [--replica-rate 10] [--modes shared,direct] [--no-replicas] [--sources]
+//     [--cold-only] [--create-concurrency 32] [--node-args "<node flags for the operator>"]
 // The operator runs from dist/ when it is built (`make bench` builds it first), else, or with
 // --sources, from the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { startDevCluster, type DevCluster, type KubeObject } from '../src/devcluster/dev-cluster.js';
-import { applyCrdDirectory } from '../src/cli/dev-command.js';
 import { AwsTestServer } from '../test/support/aws/aws-server.js';
 import { startOperatorProcess, sumMetric, type OperatorProcess } from '../test/support/operator-process.js';
 import { redisServerAvailable, startRedisServer } from '../test/fetch/support/redis-server.js';
+import type { BenchCluster, BenchObject, ClusterKind, NewObject } from './support/bench-cluster.js';
 import { numberArg, textArg } from './support/command-line.js';
+import { DevBenchCluster } from './support/dev-bench-cluster.js';
 import { printMarkdownTable } from './support/markdown-table.js';
 import { cpuSeconds, peakRss } from './support/process-figures.js';
+import { RealBenchCluster } from './support/real-bench-cluster.js';
 
 const root = join(import.meta.dirname, '..');
 const API = 'keyferry.io/v1alpha1';
@@ -50,6 +59,8 @@ const BATCH = 20;
 const HOUR_MS = 3_600_000;
 
 
+const CLUSTER = textArg('cluster', 'dev') as ClusterKind;
+if (CLUSTER !== 'dev' && CLUSTER !== 'real') throw new Error(`--cluster ${String(CLUSTER)}: dev or real`);
 const COUNT = numberArg('count', 10_000);
 const NAMESPACES = numberArg('namespaces', 100);
 const DISTINCT = numberArg('distinct', 2_000);
@@ -57,6 +68,7 @@ const RATE = numberArg('rate', 100);
 const LATENCY_MS = numberArg('latency', 20);
 const QPS = numberArg('qps', 1_000);
 const CONCURRENCY = numberArg('concurrency', 64);
+const CREATE_CONCURRENCY = numberArg('create-concurrency', 32);
 const OUTAGE_S = numberArg('outage', 60);
 const ROTATED = Math.min(numberArg('rotate', 100), DISTINCT);
 const REPLICA_RATE = numberArg('replica-rate', 10);
@@ -71,8 +83,10 @@ const secretAccessKey = 'benchSecretAccessKey/keyferry/0000000002';
 const keyOf = (i: number) => `bench/app-${i % DISTINCT}`;
 const isJson = (i: number) => i % DISTINCT < DISTINCT / 5;
 const valueOf = (i: number, round: number) => (isJson(i) ? JSON.stringify({ user: `u${i}`, password: `p-${i}-${round}` }) : `value-${i}-${round}`);
+const namespaceOf = (i: number) => `team-${i % NAMESPACES}`;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const progress = (line: string) => console.error(`  [${CLUSTER}] ${line}`);
 
 interface Row {
   mode: string;
@@ -86,6 +100,10 @@ interface Row {
   statusWrites: number;
   eventWrites: number;
   kubernetesWrites: number;
+  /** Real cluster: the writes the audit log attributes to the operator's ServiceAccount. */
+  operatorAccountWrites: number | null;
+  /** Every writer but the benchmark, by resource (and subresource). */
+  writesByResource: Record<string, number>;
   note: string;
 }
 
@@ -94,58 +112,67 @@ async function processFigures(pid: number): Promise<{ cpuSeconds: number; peakRs
   return { cpuSeconds: (await cpuSeconds(pid)) ?? 0, peakRssMiB: round2(((await peakRss(pid)) ?? 0) / 1048576) };
 }
 
-/** A dev cluster and an AWS wire server holding the benchmark's data. */
+/** A cluster and an AWS wire server holding the benchmark's data. */
 class World {
-  private constructor(readonly cluster: DevCluster, readonly aws: AwsTestServer, readonly dir: string, readonly kubeconfigPath: string) {}
+  private constructor(readonly cluster: BenchCluster, readonly aws: AwsTestServer) {}
 
   static async start(rate: number): Promise<World> {
-    const cluster = await startDevCluster({ port: 0, watchHistorySize: Math.max(10_000, COUNT * 4) });
+    const started = Date.now();
+    const cluster = CLUSTER === 'real'
+      ? await RealBenchCluster.start({ concurrency: CREATE_CONCURRENCY, log: progress })
+      : await DevBenchCluster.start({ watchHistorySize: Math.max(10_000, COUNT * 4), crdDir: join(root, 'manifests', 'crds') });
     const aws = new AwsTestServer({ users: [{ accessKeyId, secretAccessKey }], throttle: { requestsPerSecond: rate }, latencyMs: LATENCY_MS });
-    await aws.start();
-    const dir = await mkdtemp(join(tmpdir(), 'keyferry-bench-'));
-    const world = new World(cluster, aws, dir, join(dir, 'kubeconfig'));
-    for (let i = 0; i < DISTINCT; i++) aws.store.put(keyOf(i), valueOf(i, 0));
-    await applyCrdDirectory(cluster, join(root, 'manifests', 'crds'));
-    await cluster.writeKubeconfig(world.kubeconfigPath);
-    const ref = (key: string) => ({ name: 'aws-creds', namespace: 'keyferry-system', key });
-    await cluster.apply([
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'keyferry-system' } },
-      ...Array.from({ length: NAMESPACES }, (_, n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `team-${n}` } })),
-      {
-        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aws-creds', namespace: 'keyferry-system' },
-        data: { id: Buffer.from(accessKeyId).toString('base64'), secret: Buffer.from(secretAccessKey).toString('base64') },
-      },
-      {
-        apiVersion: API, kind: 'ClusterSecretStore', metadata: { name: 'aws' },
-        spec: {
-          rateLimit: { requestsPerSecond: rate, burst: rate, maxConcurrent: 50 },
-          provider: { aws: { region: 'us-east-1', endpoint: aws.url, auth: { secretRef: { accessKeyIDSecretRef: ref('id'), secretAccessKeySecretRef: ref('secret') } } } },
+    try {
+      await aws.start();
+      for (let i = 0; i < DISTINCT; i++) aws.store.put(keyOf(i), valueOf(i, 0));
+      const ref = (key: string) => ({ name: 'aws-creds', namespace: 'keyferry-system', key });
+      await cluster.create(Array.from({ length: NAMESPACES }, (_, n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `team-${n}` } })));
+      await cluster.create([
+        {
+          apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aws-creds', namespace: 'keyferry-system' },
+          data: { id: Buffer.from(accessKeyId).toString('base64'), secret: Buffer.from(secretAccessKey).toString('base64') },
         },
-      },
-    ]);
-    for (let start = 0; start < COUNT; start += 1000) {
-      await cluster.apply(Array.from({ length: Math.min(1000, COUNT - start) }, (_, j) => {
-        const i = start + j;
-        return {
-          apiVersion: API, kind: 'ExternalSecret', metadata: { name: `es-${i}`, namespace: `team-${i % NAMESPACES}` },
+        {
+          apiVersion: API, kind: 'ClusterSecretStore', metadata: { name: 'aws' },
           spec: {
-            secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws' }, refreshInterval: '1h',
-            data: [{ secretKey: 'value', remoteRef: isJson(i) ? { key: keyOf(i), property: 'password' } : { key: keyOf(i) } }],
+            rateLimit: { requestsPerSecond: rate, burst: rate, maxConcurrent: 50 },
+            provider: { aws: { region: 'us-east-1', endpoint: aws.url, auth: { secretRef: { accessKeyIDSecretRef: ref('id'), secretAccessKeySecretRef: ref('secret') } } } },
           },
-        };
-      }));
+        },
+      ]);
+      const creating = Date.now();
+      await cluster.create(Array.from({ length: COUNT }, (_, i): NewObject => ({
+        apiVersion: API, kind: 'ExternalSecret', metadata: { name: `es-${i}`, namespace: namespaceOf(i) },
+        spec: {
+          secretStoreRef: { kind: 'ClusterSecretStore', name: 'aws' }, refreshInterval: '1h',
+          data: [{ secretKey: 'value', remoteRef: isJson(i) ? { key: keyOf(i), property: 'password' } : { key: keyOf(i) } }],
+        },
+      })));
+      const created = Date.now();
+      await cluster.settled();
+      // Only the benchmark creates Namespaces and ExternalSecrets: any counted as someone else's
+      // mean its own writes are not being taken out of the cluster's counts.
+      const others = (await cluster.writes()).byResource;
+      if (others.namespaces || others.externalsecrets) throw new Error(`the benchmark's own writes were counted as others': ${JSON.stringify(others)}`);
+      progress(`${cluster.description}: ${COUNT} ExternalSecrets created in ${round2((created - creating) / 1000)} s, world ready in ${round2((Date.now() - started) / 1000)} s`);
+      return new World(cluster, aws);
+    } catch (e) {
+      await aws.close();
+      await cluster.stop();
+      throw e;
     }
-    return world;
   }
 
-  externalSecret(i: number): BenchObject {
-    return this.cluster.server.store.get('keyferry.io/externalsecrets', `team-${i % NAMESPACES}`, `es-${i}`)!.obj as BenchObject;
+  externalSecret(i: number): BenchObject | undefined {
+    return this.cluster.externalSecret(namespaceOf(i), `es-${i}`);
   }
 
+  /** ExternalSecrets not Ready, those the cluster does not show yet included. */
   notReady(): number {
     let n = 0;
-    for (let ns = 0; ns < NAMESPACES; ns++) {
-      for (const e of this.cluster.server.store.entries('keyferry.io/externalsecrets', `team-${ns}`)) if (!isReady(e.obj as BenchObject)) n++;
+    for (let i = 0; i < COUNT; i++) {
+      const es = this.externalSecret(i);
+      if (!es || !isReady(es)) n++;
     }
     return n;
   }
@@ -153,49 +180,49 @@ class World {
   /** Managed Secrets by namespace/name → resourceVersion. */
   managedSecrets(): Map<string, string> {
     const out = new Map<string, string>();
-    for (let ns = 0; ns < NAMESPACES; ns++) {
-      for (const e of this.cluster.server.store.entries('secrets', `team-${ns}`)) {
-        const m = (e.obj as BenchObject).metadata;
-        if (m.labels?.['keyferry.io/external-secret']) out.set(`${m.namespace}/${m.name}`, String(m.resourceVersion));
-      }
-    }
+    for (const s of this.cluster.managedSecrets()) out.set(`${s.metadata.namespace}/${s.metadata.name}`, String(s.metadata.resourceVersion));
     return out;
   }
 
-  counters() {
-    const { aws, cluster } = this;
+  /** Serialized size of one ExternalSecret and one managed Secret as the cluster stores them, and their managedFields entries. */
+  objectSizes(): Record<string, number> {
+    const es = this.externalSecret(0);
+    const secret = [...this.cluster.managedSecrets()][0];
+    return {
+      externalSecretBytes: es ? JSON.stringify(es).length : 0,
+      externalSecretManagedFields: es?.metadata.managedFields?.length ?? 0,
+      managedSecretBytes: secret ? JSON.stringify(secret).length : 0,
+      managedSecretManagedFields: secret?.metadata.managedFields?.length ?? 0,
+    };
+  }
+
+  async counters() {
+    const writes = await this.cluster.writes();
+    const { aws } = this;
     return {
       at: Date.now(),
       calls: (aws.calls.GetSecretValue ?? 0) + (aws.calls.BatchGetSecretValue ?? 0),
       throttles: aws.throttledCalls,
-      secretWrites: cluster.stats.writes('secrets'),
-      statusWrites: cluster.stats.writes('externalsecrets/status'),
-      eventWrites: cluster.stats.writes('events'),
-      writes: cluster.stats.writes(),
+      secretWrites: writes.byResource.secrets ?? 0,
+      statusWrites: writes.byResource['externalsecrets/status'] ?? 0,
+      eventWrites: writes.byResource.events ?? 0,
+      writes: writes.total,
+      byResource: writes.byResource,
+      operatorAccountWrites: writes.byOperatorAccount,
     };
   }
 
   async stop(): Promise<void> {
     await this.aws.close();
     await this.cluster.stop();
-    await rm(this.dir, { recursive: true, force: true });
   }
-}
-
-/** The fields of stored objects the benchmark reads. */
-interface BenchObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: unknown;
-  status?: { currentSecretName?: string; refreshTime?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
 function isReady(o: BenchObject): boolean {
   return (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-type Counters = ReturnType<World['counters']>;
+type Counters = Awaited<ReturnType<World['counters']>>;
 
 /** Operator processes of one mode, with their peak RSS and CPU summed over restarts. */
 class Operators {
@@ -206,9 +233,9 @@ class Operators {
 
   async start(extra: string[] = []): Promise<OperatorProcess> {
     const op = await startOperatorProcess({
-      kubeconfigPath: this.world.kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000,
+      kubeconfigPath: this.world.cluster.operator.kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000,
       // The compiled operator, as the image runs it (tsx's loader thread adds 30-40 MiB), when built.
-      env: COMPILED ? { KEYFERRY_COMPILED: '1' } : undefined,
+      env: { ...this.world.cluster.operator.env, ...(COMPILED ? { KEYFERRY_COMPILED: '1' } : {}) },
       nodeArgs: NODE_ARGS,
       args: ['--client-qps', String(QPS), '--client-burst', String(2 * QPS), '--concurrency', String(CONCURRENCY), ...this.args, ...extra],
     });
@@ -253,13 +280,25 @@ function row(mode: string, scenario: string, from: Counters, to: Counters, wallM
     ratio: wallSeconds === null || !bound ? null : round2(wallSeconds / bound),
     providerCalls: to.calls - from.calls, throttles: to.throttles - from.throttles,
     secretWrites: to.secretWrites - from.secretWrites, statusWrites: to.statusWrites - from.statusWrites,
-    eventWrites: to.eventWrites - from.eventWrites, kubernetesWrites: to.writes - from.writes, note,
+    eventWrites: to.eventWrites - from.eventWrites, kubernetesWrites: to.writes - from.writes,
+    operatorAccountWrites: to.operatorAccountWrites === undefined || from.operatorAccountWrites === undefined ? null : to.operatorAccountWrites - from.operatorAccountWrites,
+    writesByResource: Object.fromEntries(Object.entries(to.byResource).map(([k, n]) => [k, n - (from.byResource[k] ?? 0)]).filter(([, n]) => n !== 0)),
+    note,
   };
 }
 
 const boundFor = (distinctRemote: number, writes: number, rate = RATE, qps = QPS) => round2(Math.max(Math.ceil(distinctRemote / BATCH) / rate, writes / qps));
 
-async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRssMiB: number; cpuSeconds: number; fetchPath: Record<string, number | null> }> {
+interface ModeResult {
+  rows: Row[];
+  peakRssMiB: number;
+  cpuSeconds: number;
+  fetchPath: Record<string, number | null>;
+  objectSizes: Record<string, number>;
+  server?: Record<string, { cpuSeconds: number; peakRssMiB: number }>;
+}
+
+async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
   const world = await World.start(RATE);
   const ops = new Operators(world, ['--fetch-mode', mode]);
   const rows: Row[] = [];
@@ -267,12 +306,11 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
   const minutes = (n: number) => n * 60_000;
   try {
     // Cold start.
-    world.cluster.stats.reset();
     world.aws.resetCounters();
-    let from = world.counters();
+    let from = await world.counters();
     let op = await ops.start();
     const readyAt = await waitFor(() => world.notReady() === 0, ops, minutes(15));
-    rows.push(row(mode, 'cold start', from, world.counters(), readyAt && readyAt - from.at, boundFor(DISTINCT, 2 * COUNT),
+    rows.push(row(mode, 'cold start', from, await world.counters(), readyAt && readyAt - from.at, boundFor(DISTINCT, 2 * COUNT),
       readyAt ? `${world.notReady()} not Ready` : `${world.notReady()} still not Ready after 15 min`));
     const metrics = await op.metrics();
     const avg = (h: string) => { const c = sumMetric(metrics, `${h}_count`); return c ? round2(((sumMetric(metrics, `${h}_sum`) ?? 0) / c) * 1000) : null; };
@@ -289,24 +327,19 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
       peakRssMiBInMetrics: round2((sumMetric(metrics, 'keyferry_process_peak_resident_memory_bytes') ?? 0) / 1048576),
       cpuSecondsInMetrics: round2(sumMetric(metrics, 'process_cpu_seconds_total') ?? 0),
     };
-    if (!readyAt || COLD_ONLY) {
+    const objectSizes = world.objectSizes();
+    const finish = async (): Promise<ModeResult> => {
       await ops.stopAll();
-      return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath };
-    }
+      return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath, objectSizes, server: await world.cluster.serverFigures() };
+    };
+    if (!readyAt || COLD_ONLY) return await finish();
 
     // Steady: every refresh due at once after a restart, as after one interval.
     await ops.stopAll();
     const rewound = new Date(Date.now() - HOUR_MS - 1000).toISOString();
-    for (let start = 0; start < COUNT; start += 1000) {
-      await world.cluster.apply(Array.from({ length: Math.min(1000, COUNT - start) }, (_, j) => {
-        const es = structuredClone(world.externalSecret(start + j));
-        delete es.metadata.resourceVersion;
-        return { ...es, status: { ...es.status, refreshTime: rewound } } as unknown as KubeObject;
-      }));
-    }
-    world.cluster.stats.reset();
+    await world.cluster.patchExternalSecrets(Array.from({ length: COUNT }, (_, i) => ({ namespace: namespaceOf(i), name: `es-${i}`, status: { refreshTime: rewound } })));
     world.aws.resetCounters();
-    from = world.counters();
+    from = await world.counters();
     op = await ops.start();
     const expectedReads = mode === 'shared' ? DISTINCT : COUNT;
     const servedAll = () => (mode === 'shared' ? world.aws.valuesServed.size : [...world.aws.valuesServed.values()].reduce((a, b) => a + b, 0)) >= expectedReads;
@@ -318,33 +351,26 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
     }, ops, minutes(10));
     const syncedLine = op.logs().find((l) => l.msg === 'caches synced; starting workers');
     const workersAt = syncedLine ? Date.parse(String(syncedLine.time)) : NaN;
-    rows.push(row(mode, 'steady: one full refresh, all due at once', from, world.counters(), refreshedAt && refreshedAt - from.at, boundFor(DISTINCT, 0),
+    rows.push(row(mode, 'steady: one full refresh, all due at once', from, await world.counters(), refreshedAt && refreshedAt - from.at, boundFor(DISTINCT, 0),
       `${synced} reconciles; ${world.notReady()} not Ready; wall from process start${refreshedAt && workersAt ? `, ${round2((refreshedAt - workersAt) / 1000)} s after caches synced` : ''}`));
 
     // Rotation: new values for ROTATED remote secrets, force-sync on their readers.
     const readers = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % DISTINCT < ROTATED);
-    const before = new Map(readers.map((i) => [i, world.externalSecret(i).status?.currentSecretName]));
+    const before = new Map(readers.map((i) => [i, world.externalSecret(i)?.status?.currentSecretName]));
     for (let k = 0; k < ROTATED; k++) world.aws.store.put(keyOf(k), valueOf(k, 1));
-    from = world.counters();
-    for (let start = 0; start < readers.length; start += 500) {
-      await world.cluster.apply(readers.slice(start, start + 500).map((i) => {
-        const es = structuredClone(world.externalSecret(i));
-        delete es.metadata.resourceVersion;
-        delete es.status;
-        es.metadata.annotations = { ...es.metadata.annotations, 'keyferry.io/force-sync': 'rotation-1' };
-        return es as unknown as KubeObject;
-      }));
-    }
-    const rotatedAt = await waitFor(() => readers.every((i) => {
+    from = await world.counters();
+    await world.cluster.patchExternalSecrets(readers.map((i) => ({ namespace: namespaceOf(i), name: `es-${i}`, annotations: { 'keyferry.io/force-sync': 'rotation-1' } })));
+    const rotated = (i: number) => {
       const es = world.externalSecret(i);
-      return isReady(es) && es.status?.currentSecretName !== before.get(i);
-    }), ops, minutes(5));
-    rows.push(row(mode, `rotation: ${ROTATED} secrets, ${readers.length} force-synced`, from, world.counters(), rotatedAt && rotatedAt - from.at, boundFor(ROTATED, 2 * readers.length),
-      `${readers.filter((i) => world.externalSecret(i).status?.currentSecretName !== before.get(i)).length}/${readers.length} on the new version`));
+      return !!es && isReady(es) && es.status?.currentSecretName !== before.get(i);
+    };
+    const rotatedAt = await waitFor(() => readers.every(rotated), ops, minutes(5));
+    rows.push(row(mode, `rotation: ${ROTATED} secrets, ${readers.length} force-synced`, from, await world.counters(), rotatedAt && rotatedAt - from.at, boundFor(ROTATED, 2 * readers.length),
+      `${readers.filter(rotated).length}/${readers.length} on the new version`));
 
     // Outage: 503s for OUTAGE_S while refreshes come due (their slots), then recovery.
     const secretsBefore = world.managedSecrets();
-    from = world.counters();
+    from = await world.counters();
     world.aws.unavailable = true;
     let maxNotReady = 0;
     await waitFor(() => {
@@ -357,10 +383,9 @@ async function runMode(mode: 'shared' | 'direct'): Promise<{ rows: Row[]; peakRs
     const secretsAfter = world.managedSecrets();
     const deleted = [...secretsBefore.keys()].filter((k) => !secretsAfter.has(k)).length;
     const changed = [...secretsBefore].filter(([k, rv]) => secretsAfter.has(k) && secretsAfter.get(k) !== rv).length;
-    rows.push(row(mode, `outage: ${OUTAGE_S} s of 503s, then recovery`, from, world.counters(), backAt && backAt - recoveredAt, null,
-      `${maxNotReady} went Stale; all Ready ${backAt ? round2((backAt - recoveredAt) / 1000) : '>600'} s after recovery; Secrets deleted ${deleted}, changed ${changed}, created ${secretsAfter.size - (secretsBefore.size - deleted)}`));
-    await ops.stopAll();
-    return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath };
+    rows.push(row(mode, `outage: ${OUTAGE_S} s of 503s, then recovery`, from, await world.counters(), backAt && backAt - recoveredAt, null,
+      `${maxNotReady} went Stale; all Ready ${backAt ? round2((backAt - recoveredAt) / 1000) : '>600'} s after recovery; Secrets deleted ${deleted}, changed ${changed}, created ${secretsAfter.size - (secretsBefore.size - deleted)} (of ${secretsBefore.size} before)`));
+    return await finish();
   } finally {
     await ops.killAll();
     await world.stop();
@@ -372,12 +397,11 @@ async function runReplicas(label: string, extra: string[]): Promise<Row & { peak
   const world = await World.start(REPLICA_RATE);
   const ops = new Operators(world, ['--fetch-mode', 'shared', ...extra]);
   try {
-    world.cluster.stats.reset();
     world.aws.resetCounters();
-    const from = world.counters();
+    const from = await world.counters();
     await Promise.all([0, 1].map((i) => ops.start(['--shard-index', String(i), '--shard-count', '2'])));
     const readyAt = await waitFor(() => world.notReady() === 0, ops, 15 * 60_000);
-    const to = world.counters();
+    const to = await world.counters();
     const times = world.aws.callTimes;
     const span = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : 0;
     const peak = world.aws.peakCalls(from.at);
@@ -395,11 +419,14 @@ async function runReplicas(label: string, extra: string[]): Promise<Row & { peak
 function printTable(rows: Row[]): void {
   printMarkdownTable(['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'K8s writes (Secret/status/Event)', 'note'],
     rows.map((r) => [r.mode, r.scenario, r.wallSeconds, r.lowerBoundSeconds ?? '-', r.ratio ?? '-', r.providerCalls, r.throttles,
-      `${r.kubernetesWrites} (${r.secretWrites}/${r.statusWrites}/${r.eventWrites})`, r.note]));
+      `${r.kubernetesWrites} (${r.secretWrites}/${r.statusWrites}/${r.eventWrites})`,
+      r.operatorAccountWrites === null ? r.note : `${r.note}; audit log: ${r.operatorAccountWrites} writes by the operator's ServiceAccount`]));
 }
 
 const started = Date.now();
-const load = loadavg()[0]!;
+// The machine may be shared: the load when the run began goes into the result.
+const load = loadavg();
+console.log(`cluster: ${CLUSTER}; load average at start ${load.map(round2).join(' ')} on ${cpus().length} CPUs`);
 const modes: Record<string, Awaited<ReturnType<typeof runMode>>> = {};
 for (const mode of MODES) modes[mode] = await runMode(mode);
 const replicas: Array<Awaited<ReturnType<typeof runReplicas>>> = [];
@@ -420,6 +447,7 @@ const rows = [...Object.values(modes).flatMap((m) => m.rows), ...replicas];
 printTable(rows);
 for (const [mode, m] of Object.entries(modes)) {
   console.log(`${mode}: operator peak RSS ${m.peakRssMiB} MiB, ${round2(m.cpuSeconds)} CPU s; fetch path at cold start (from /metrics): ${JSON.stringify(m.fetchPath)}`);
+  console.log(`${mode}: objects as stored ${JSON.stringify(m.objectSizes)}${m.server ? `; control plane ${JSON.stringify(m.server)}` : ''}`);
 }
 const comparison = modes.shared && modes.direct ? modes.shared.rows.map((r, i) => {
   const d = modes.direct!.rows[i];
@@ -434,17 +462,25 @@ if (comparison.length) {
   for (const c of comparison) console.log(`  ${c!.scenario}: ${c!.callsRatio}× calls, ${c!.wallRatio}× wall time`);
 }
 const result = {
+  cluster: CLUSTER,
+  clusterDescription: CLUSTER === 'real' ? 'kube-apiserver, etcd and kube-controller-manager from test/support/control-plane' : 'embedded dev cluster',
   operatorBuild: COMPILED ? 'compiled (dist/)' : 'sources through tsx',
-  parameters: { count: COUNT, namespaces: NAMESPACES, distinct: DISTINCT, rate: RATE, latencyMs: LATENCY_MS, clientQps: QPS, concurrency: CONCURRENCY, outageSeconds: OUTAGE_S, rotated: ROTATED, replicaRate: REPLICA_RATE },
+  parameters: {
+    count: COUNT, namespaces: NAMESPACES, distinct: DISTINCT, rate: RATE, latencyMs: LATENCY_MS, clientQps: QPS, concurrency: CONCURRENCY, outageSeconds: OUTAGE_S,
+    rotated: ROTATED, replicaRate: REPLICA_RATE, modes: MODES, coldOnly: COLD_ONLY, replicas: REPLICAS, createConcurrency: CREATE_CONCURRENCY,
+  },
   rows,
-  operators: Object.fromEntries(Object.entries(modes).map(([k, m]) => [k, { peakRssMiB: m.peakRssMiB, cpuSeconds: round2(m.cpuSeconds), fetchPathAtColdStart: m.fetchPath }])),
+  operators: Object.fromEntries(Object.entries(modes).map(([k, m]) => [k, {
+    peakRssMiB: m.peakRssMiB, cpuSeconds: round2(m.cpuSeconds), fetchPathAtColdStart: m.fetchPath, objectSizes: m.objectSizes, controlPlane: m.server,
+  }])),
   replicas: replicas.map((r) => ({ scenario: r.scenario, peakCallsPerSecond: r.peakCallsPerSecond, meanCallsPerSecond: r.meanCallsPerSecond, peakRssMiB: r.peakRssMiB })),
   comparison,
-  machine: { cpus: cpus().length, loadAverage1mAtStart: round2(load) },
+  machine: { cpus: cpus().length, loadAverage1mAtStart: round2(load[0]!), loadAverage5mAtStart: round2(load[1]!), loadAverage15mAtStart: round2(load[2]!) },
   totalSeconds: Math.round((Date.now() - started) / 1000),
   date: new Date().toISOString(),
 };
+const resultFile = CLUSTER === 'real' ? 'aws-operator-real.json' : 'aws-operator.json';
 await mkdir(join(root, 'bench', 'results'), { recursive: true });
-await writeFile(join(root, 'bench', 'results', 'aws-operator.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`\n${result.totalSeconds} s in all; bench/results/aws-operator.json written`);
+await writeFile(join(root, 'bench', 'results', resultFile), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\n${result.totalSeconds} s in all; bench/results/${resultFile} written`);
 if (rows.some((r) => r.wallSeconds === null)) process.exitCode = 1;
