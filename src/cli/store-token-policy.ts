@@ -1,6 +1,9 @@
 // Builds the policy for tokens minted for stores (controller/token-mint-policy.ts) from the
-// cluster: the API server's audiences are its issuer, read from service-account issuer
-// discovery at start, plus `--api-audiences`; every minted token is checked with a TokenReview.
+// cluster. The API server's audiences are read at start from what is at hand: the audiences of
+// the operator's own ServiceAccount token (issued for the API server, so it carries exactly
+// them), the issuer from service-account issuer discovery (not served by every API server),
+// and `--api-audiences`. Every minted token is also checked with a TokenReview.
+import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { httpStatusOf } from '../kube/api-error.js';
@@ -15,15 +18,37 @@ export interface StoreTokenPolicyOptions {
   serviceAccountSelector?: LabelSelector;
 }
 
+/** The `aud` claim of the JWT the operator authenticates with, if it uses one (unverified: it is our own). */
+function ownTokenAudiences(config: k8s.KubeConfig): string[] {
+  const user = config.getCurrentUser();
+  let token = user?.token;
+  if (!token && user?.authProvider === undefined) {
+    const file = (user as { tokenFile?: string } | null)?.tokenFile ?? (config.getCurrentCluster()?.server && process.env.KUBERNETES_SERVICE_HOST ? '/var/run/secrets/kubernetes.io/serviceaccount/token' : undefined);
+    try {
+      if (file) token = readFileSync(file, 'utf8').trim();
+    } catch {
+      return [];
+    }
+  }
+  const payload = token?.split('.')[1];
+  if (!payload) return [];
+  try {
+    const aud = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud?: unknown }).aud;
+    return (Array.isArray(aud) ? aud : [aud]).filter((a): a is string => typeof a === 'string' && a !== '');
+  } catch {
+    return [];
+  }
+}
+
 export async function storeTokenPolicy(client: KubeClient, options: StoreTokenPolicyOptions, logger: Logger): Promise<TokenMintPolicy> {
-  const apiAudiences = [...options.apiAudiences];
+  const apiAudiences = [...new Set([...options.apiAudiences, ...ownTokenAudiences(client.config)])];
   try {
     const text = await client.call(() => client.config.makeApiClient(k8s.WellKnownApi).getServiceAccountIssuerOpenIDConfiguration());
     const issuer = (typeof text === 'string' ? JSON.parse(text) : text) as { issuer?: unknown };
-    if (typeof issuer.issuer === 'string' && issuer.issuer !== '') apiAudiences.push(issuer.issuer);
+    if (typeof issuer.issuer === 'string' && issuer.issuer !== '' && !apiAudiences.includes(issuer.issuer)) apiAudiences.push(issuer.issuer);
   } catch (error) {
     // Not fatal: every minted token is still checked with a TokenReview.
-    logger.warn({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) }, 'could not read the service-account issuer; only --api-audiences are refused before minting');
+    logger.info({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) }, 'service-account issuer discovery not served');
   }
   logger.info({ apiAudiences }, 'audiences refused for store tokens');
   const authn = client.config.makeApiClient(k8s.AuthenticationV1Api);

@@ -135,14 +135,20 @@ export class EndpointLimiters {
     const entry = this.entry(endpoint, rateLimit);
     // A weight above the bucket's size or the concurrency would never run.
     const weight = entry.slowedUntil === undefined ? 1 : Math.min(2, entry.bucket.reservoirIncreaseMaximum, entry.bucket.maxConcurrent);
+    // Counted before the reservoir is read, so calls arriving together see each other.
+    entry.waiting++;
     if (options.maxWaitMs !== undefined) {
-      const expected = await this.expectedWaitMs(entry, weight);
-      if (expected > options.maxWaitMs) throw this.busy(expected);
-      options.signal?.throwIfAborted();
+      try {
+        const expected = await this.expectedWaitMs(entry, weight);
+        if (expected > options.maxWaitMs) throw this.busy(expected);
+        options.signal?.throwIfAborted();
+      } catch (error) {
+        entry.waiting--;
+        throw error;
+      }
     }
     const queuedAt = this.options.clock.now();
     this.options.onQueue?.(endpoint, 1);
-    entry.waiting++;
     return new Promise<T>((resolve, reject) => {
       // Set once the call starts or its caller gives up; whichever is first decides.
       let decided = false;
@@ -187,10 +193,10 @@ export class EndpointLimiters {
     });
   }
 
-  /** How long a call of `weight` queued now would wait for tokens, from the reservoir and the calls ahead of it. */
+  /** How long the last of the calls waiting (each of `weight`) would wait for tokens, from the reservoir. */
   private async expectedWaitMs(entry: EndpointEntry, weight: number): Promise<number> {
     const reservoir = (await entry.limiter.currentReservoir()) ?? Number.POSITIVE_INFINITY;
-    const deficit = entry.waiting * weight + weight - reservoir;
+    const deficit = entry.waiting * weight - reservoir;
     if (deficit <= 0) return 0;
     const tokensPerMs = entry.bucket.reservoirIncreaseAmount / entry.bucket.reservoirIncreaseInterval;
     return Math.ceil(deficit / tokensPerMs);
