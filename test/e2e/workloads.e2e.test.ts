@@ -311,6 +311,22 @@ forEachCluster('workloads follow versions through their controllers', function (
     await noDangling('the StatefulSet history went');
   });
 
+  it('a reference that Flux applies with server-side apply is left to Flux, and the Event says why', async () => {
+    await rotate('gitops', PLANTED[0]!);
+    await fx.cluster.apply(es('gitops', 'gitops', { rollout: 'Patch' }));
+    const v1 = await waitNew('gitops', []);
+    const manifest = deployment('gitops', ns, 'gitops', [v1]);
+    await kubectl(fx.adminKubeconfigPath, ['apply', '--server-side', '--field-manager=kustomize-controller', '-f', '-'], JSON.stringify(manifest));
+    await rotate('gitops', PLANTED[1]!);
+    const v2 = await waitNew('gitops', [v1]);
+    const blocked = await eventually(async () => (await fx.cluster.list('v1', 'Event', ns))
+      .find((e) => e.reason === 'RolloutBlocked' && (e.involvedObject as { name?: string }).name === 'gitops'), 30_000 * fx.slow, 'RolloutBlocked');
+    assert.match(String(blocked.message), /managed by kustomize-controller through server-side apply/);
+    const tpl = ((await fx.cluster.get('apps/v1', 'Deployment', 'gitops', ns))?.spec as { template: Template }).template;
+    assert.deepEqual(referencedSecretNames(tpl.spec), [v1], `Flux's field is not taken over (the current version is ${v2})`);
+    assert.ok(await fx.cluster.get('v1', 'Secret', v1, ns), 'and the version it names is kept');
+  });
+
   it('alias with rollout Patch: the alias changes in place, and a follower of the alias gets a new ReplicaSet per version', async () => {
     const aliasRbac = aliasModeObjects();
     await fx.cluster.apply(aliasRbac);
