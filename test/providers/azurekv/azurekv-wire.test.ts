@@ -427,10 +427,19 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
     it('validates and connects without contacting anything (the identity endpoint only exists on Azure compute)', async () => {
       const config: AzureKeyVaultConfig = { authType: 'ManagedIdentity', vaultUrl: 'https://example.vault.azure.net', identityId: '00000000-0000-0000-0000-000000000001' };
       assert.deepEqual(azureKeyVaultProvider.validateConfig(config, { kind: 'SecretStore', name: 's', namespace: 'default' }), []);
-      const d = deps();
+      // The node's identity is the operator's own: a ClusterSecretStore's (or one the operator allows).
+      const d = { ...deps(), allowAmbientCredentials: true };
       const client = await azureKeyVaultProvider.connect(config, d);
       await client.close();
       assert.deepEqual(d.secretReads, []);
+    });
+
+    it('is refused for a namespaced SecretStore unless the operator allows it, before anything is read', async () => {
+      const config: AzureKeyVaultConfig = { authType: 'ManagedIdentity', vaultUrl: 'https://example.vault.azure.net' };
+      const d = deps();
+      const e = await fails(azureKeyVaultProvider.connect(config, d));
+      assert.equal(e.reason, 'AmbientCredentialsNotAllowed');
+      assert.match(e.message, /the Azure managed identity of the node the operator runs on/);
     });
   });
 

@@ -257,8 +257,18 @@ describe('vault provider (wire)', function () {
       const e = await failure(stranger.fetch({ key: 'app/api' }));
       assert.ok(isAuthError(e));
       assertClean(e, d);
-      const noAudience = await connect(config({ kubernetes: { role: 'reader', serviceAccountRef: { name: 'puller' } } }), d);
-      assert.ok(isAuthError(await failure(noAudience.fetch({ key: 'app/api' }))));
+      const otherAudience = await connect(config({ kubernetes: { role: 'reader', serviceAccountRef: { name: 'puller', audiences: ['elsewhere'] } } }), d);
+      assert.ok(isAuthError(await failure(otherAudience.fetch({ key: 'app/api' }))));
+    });
+
+    it('never asks for a token without an audience (that would be one for the API server): "vault" when the store names none', async () => {
+      const d = deps();
+      const audiences: Array<string[] | undefined> = [];
+      const mint = d.mintServiceAccountToken.bind(d);
+      d.mintServiceAccountToken = (ref, opts) => { audiences.push(opts?.audiences); return mint(ref, opts); };
+      const client = await connect(config({ kubernetes: { role: 'reader', serviceAccountRef: { name: 'puller' } } }), d);
+      assert.equal((await client.fetch({ key: 'app/api' })).value.length > 0, true);
+      assert.deepEqual(audiences, [['vault']]);
     });
   });
 
