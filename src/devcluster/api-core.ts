@@ -15,6 +15,7 @@ import { subdomainName } from './validation/name-rules.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { matchAll, type Matcher } from './selectors.js';
 import { copyOut } from './views.js';
+import { applyBuiltinDefaults } from './builtin-defaults.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -140,7 +141,7 @@ export class ApiCore {
     if (ns) sm.namespace = ns; else delete sm.namespace;
     if (r.type.subresources.includes('status')) delete obj.status;
     dedupOwnerReferences(sm);
-    prepareBuiltin(r, obj, undefined);
+    applyBuiltinDefaults(r.storageKey, obj, undefined);
     this.defaultAndValidate(r, obj, undefined);
     if (this.store.get(r.storageKey, ns, sm.name!)) throw alreadyExists(r.type, sm.name!);
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, undefined);
@@ -193,7 +194,7 @@ export class ApiCore {
     }
     r.type.checkEncoding?.(obj);
     dedupOwnerReferences(nm);
-    prepareBuiltin(r, obj, old);
+    applyBuiltinDefaults(r.storageKey, obj, old);
     this.defaultAndValidate(r, obj, old);
     if (r.type.generation !== false && specChanged(old, obj, hasStatus)) nm.generation = (Number(oldMeta.generation) || 0) + 1;
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, old);
@@ -413,32 +414,4 @@ export class ApiCore {
 
 function nsOf(r: ServedResource, namespace: string): string {
   return r.type.namespaced ? namespace : '';
-}
-
-/** Server-side defaulting of built-in kinds (the parts clients rely on). */
-function prepareBuiltin(r: ServedResource, obj: KubeObject, old: KubeObject | undefined): void {
-  switch (r.storageKey) {
-    case '/secrets': {
-      if (obj.stringData && typeof obj.stringData === 'object') {
-        const data = { ...(obj.data as Record<string, string> | undefined) };
-        for (const [k, v] of Object.entries(obj.stringData as Record<string, unknown>)) data[k] = Buffer.from(String(v)).toString('base64');
-        obj.data = data;
-      }
-      delete obj.stringData;
-      if (!obj.type) obj.type = 'Opaque';
-      break;
-    }
-    case '/namespaces': {
-      const m = meta(obj);
-      m.labels = { ...m.labels, 'kubernetes.io/metadata.name': m.name! };
-      if (!old) {
-        obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
-        obj.status = { phase: 'Active' };
-      }
-      break;
-    }
-    case '/pods':
-      if (!old) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
-      break;
-  }
 }

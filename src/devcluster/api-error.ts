@@ -113,6 +113,10 @@ export const fieldForbidden = (field: string, detail: string): FieldError => ({ 
 export const fieldRequired = (field: string, detail = ''): FieldError => ({ field, type: 'FieldValueRequired', message: `Required value${detail ? `: ${detail}` : ''}` });
 export const fieldInvalid = (field: string, value: unknown, detail: string): FieldError =>
   ({ field, type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}` });
+export const fieldNotSupported = (field: string, value: unknown, supported: string[]): FieldError => ({
+  field, type: 'FieldValueNotSupported',
+  message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+});
 export const fieldTooLong = (field: string, maxBytes: number): FieldError =>
   ({ field, type: 'FieldValueTooLong', message: `Too long: may not be more than ${maxBytes} bytes` });
 

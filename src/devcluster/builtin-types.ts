@@ -1,8 +1,11 @@
 // The built-in kinds the dev cluster serves, declared in the shared `ResourceType` shape.
 import type { KubeObject, PrinterColumn, ResourceType } from './resource-type.js';
 import { served, type ServedResource } from './registry.js';
-import { checkConfigMapEncoding, checkSecretEncoding, validateConfigMap, validateCronJob, validatePod, validateSecret } from './validation/builtin-kinds.js';
-import { anyName, labelName } from './validation/name-rules.js';
+import {
+  checkConfigMapEncoding, checkSecretEncoding, validateConfigMap, validateCronJob, validatePod, validateSecret, validateService,
+} from './validation/builtin-kinds.js';
+import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './validation/rbac.js';
+import { anyName, dns1035Name, labelName, pathSegmentName } from './validation/name-rules.js';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -59,6 +62,17 @@ export const JOBS = builtin('batch', 'v1', 'Job', 'jobs', true, {
 export const CRONJOBS = builtin('batch', 'v1', 'CronJob', 'cronjobs', true, {
   shortNames: ['cj'], categories: ['all'], subresources: ['status'], generation: true, validate: validateCronJob, printerColumns: [col('Schedule', 'string', '.spec.schedule')],
 });
+export const SERVICES = builtin('', 'v1', 'Service', 'services', true, {
+  shortNames: ['svc'], categories: ['all'], subresources: ['status'], nameRule: dns1035Name, validate: validateService,
+});
+export const NETWORKPOLICIES = builtin('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'], generation: true });
+export const PODDISRUPTIONBUDGETS = builtin('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'], generation: true });
+const rbac = (kind: string, plural: string, namespaced: boolean, validate: ResourceType['validate']): ResourceType =>
+  builtin('rbac.authorization.k8s.io', 'v1', kind, plural, namespaced, { nameRule: pathSegmentName, validate });
+export const ROLES = rbac('Role', 'roles', true, validateRole);
+export const CLUSTERROLES = rbac('ClusterRole', 'clusterroles', false, validateClusterRole);
+export const ROLEBINDINGS = rbac('RoleBinding', 'rolebindings', true, validateRoleBinding);
+export const CLUSTERROLEBINDINGS = rbac('ClusterRoleBinding', 'clusterrolebindings', false, validateClusterRoleBinding);
 export const LEASES = builtin('coordination.k8s.io', 'v1', 'Lease', 'leases', true, { printerColumns: [col('Holder', 'string', '.spec.holderIdentity')] });
 export const TOKENREVIEWS = builtin('authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false, { verbs: ['create'] });
 export const CRDS = builtin('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
@@ -108,6 +122,8 @@ export function builtinResources(): ServedResource[] {
     served(NAMESPACES), served(SECRETS), served(CONFIGMAPS), served(PODS), served(SERVICEACCOUNTS), served(EVENTS),
     served(EVENTS_V1, { storageKey: '/events', toExternal: eventToV1, toStorage: eventFromV1 }),
     served(DEPLOYMENTS), served(STATEFULSETS), served(DAEMONSETS), served(REPLICASETS), served(CONTROLLERREVISIONS), served(JOBS), served(CRONJOBS), served(LEASES),
+    served(SERVICES), served(NETWORKPOLICIES), served(PODDISRUPTIONBUDGETS),
+    served(ROLES), served(CLUSTERROLES), served(ROLEBINDINGS), served(CLUSTERROLEBINDINGS),
     served(TOKENREVIEWS, { virtual: true }), served(CRDS),
   ];
 }

@@ -15,14 +15,16 @@ import { builtinResources } from './builtin-types.js';
 import { compileCrd } from './crd/index.js';
 import { installCrdController, type CrdCompiler } from './crd-controller.js';
 import { discoveryResponse } from './discovery/index.js';
-import { openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc } from './openapi/index.js';
+import {
+  encodeOpenApiV2, openapiV2Doc, openapiV3GroupVersionDoc, openapiV3IndexDoc, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE,
+} from './openapi/index.js';
 import { FaultInjector, type FaultRule } from './fault-injector.js';
 import { mediaType, parseJsonBody, parseObjectBody, readBody, sendError, sendJson } from './http-util.js';
 import { ObjectStore, type Entry } from './object-store.js';
 import { timestamp } from './object-meta.js';
 import { ResourceRegistry, type ServedResource } from './registry.js';
 import { RequestStats, type RequestInfo } from './request-stats.js';
-import type { KubeObject } from './resource-type.js';
+import type { KubeObject, ResourceType } from './resource-type.js';
 import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { TokenIssuer } from './token-issuer.js';
 import { buildTable } from './table/index.js';
@@ -80,10 +82,16 @@ export class DevClusterServer {
 
   private readonly http: Server;
   private readonly sockets = new Set<Socket>();
+  /** The response being written on each connection, so a parse error after it waits for it. */
+  private readonly inFlight = new WeakMap<Socket, ServerResponse>();
   private readonly opts: Required<Pick<DevClusterServerOptions, 'host' | 'bookmarkIntervalMs' | 'minTokenExpirationSeconds'>> & DevClusterServerOptions;
   private readonly now: () => Date;
   private port = 0;
   private down = false;
+  /** The OpenAPI v2 document of a set of served types (the registry caches the set until it changes). */
+  private readonly v2Docs = new WeakMap<ResourceType[], Record<string, unknown>>();
+  private readonly v2Protobuf = new WeakMap<ResourceType[], Buffer>();
+  private readonly v3Index = new WeakMap<ResourceType[], object>();
 
   constructor(options: DevClusterServerOptions = {}) {
     this.opts = { host: '127.0.0.1', bookmarkIntervalMs: 60_000, minTokenExpirationSeconds: 600, ...options };
@@ -104,8 +112,16 @@ export class DevClusterServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this.http.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.http.on('clientError', (_err, socket: Socket) => {
+      // As Go's server: a request that cannot be parsed gets a plain 400 and the connection closes.
+      // Bytes after a request whose body has no length (Node's client sends a DELETE body that way)
+      // parse as a bad next request: the request before it still gets its answer first.
+      const answer = (): void => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+      };
+      const pending = this.inFlight.get(socket);
+      if (pending && !pending.writableFinished) pending.once('finish', answer).once('close', answer);
+      else answer();
     });
   }
 
@@ -167,6 +183,7 @@ export class DevClusterServer {
   // ---- request handling ----
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight.set(req.socket, res);
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
@@ -204,8 +221,21 @@ export class DevClusterServer {
         res.writeHead(200, { 'Content-Type': 'application/jwk-set+json', 'Content-Length': Buffer.byteLength(body) }).end(body);
         return;
       }
-      case '/openapi/v2': doc = openapiV2Doc(types); break;
-      case '/openapi/v3': doc = openapiV3IndexDoc(types); break;
+      case '/openapi/v2': {
+        // kubectl asks for protobuf (and can read nothing else); other clients get JSON.
+        if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+          const body = this.openapiV2Protobuf(types);
+          res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_CONTENT_TYPE, 'Content-Length': body.length }).end(body);
+          return;
+        }
+        doc = this.openapiV2(types);
+        break;
+      }
+      case '/openapi/v3': {
+        doc = this.v3Index.get(types);
+        if (!doc) this.v3Index.set(types, (doc = openapiV3IndexDoc(types)));
+        break;
+      }
       default:
         if (parts[0] === 'api' || parts[0] === 'apis') {
           const d = discoveryResponse(path, req.headers.accept, types, `${this.opts.host}:${this.port}`);
@@ -217,6 +247,18 @@ export class DevClusterServer {
     }
     if (!doc) throw resourceNotFound();
     sendJson(res, 200, doc);
+  }
+
+  private openapiV2(types: ResourceType[]): Record<string, unknown> {
+    let doc = this.v2Docs.get(types);
+    if (!doc) this.v2Docs.set(types, (doc = openapiV2Doc(types)));
+    return doc;
+  }
+
+  private openapiV2Protobuf(types: ResourceType[]): Buffer {
+    let body = this.v2Protobuf.get(types);
+    if (!body) this.v2Protobuf.set(types, (body = encodeOpenApiV2(this.openapiV2(types))));
+    return body;
   }
 
   /** Maps a path to a served resource, or undefined for non-resource paths. Throws 404 for unknown resources. */

@@ -41,12 +41,30 @@ describe('dev cluster OpenAPI module', () => {
     const patch = doc.paths['/apis/test.keyferry.io/v1/widgets/{name}'].patch;
     assert.ok(patch.parameters?.some((p) => p.name === 'fieldValidation'));
     assert.equal(openapiV3GroupVersionDoc([secret], 'nope', 'v1'), undefined);
-    // Built-ins have no structural schema: operations only, so clients fall back to their own types.
+    // Built-ins have no structural schema: operations only (and the meta schemas they refer to), so
+    // clients fall back to their own types.
     const core = openapiV3GroupVersionDoc([secret, widget], '', 'v1') as V3;
-    assert.deepEqual(core.components.schemas, {});
+    assert.deepEqual(Object.keys(core.components.schemas).filter((k) => !k.startsWith('io.k8s.apimachinery.pkg.apis.meta.v1.')), []);
     assert.ok(core.paths['/api/v1/namespaces/{namespace}/secrets/{name}'].patch);
     // The served schema is a copy; the type's own schema is untouched.
     assert.equal(Object.hasOwn((widget.schema as { properties: object }).properties, 'metadata'), false);
+  });
+
+  it('publishes every operation the API server does, named as it names them', () => {
+    const full: ResourceType = { ...widget, namespaced: true, builtin: false, subresources: ['status'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] };
+    const doc = openapiV2Doc([full]) as { paths: Record<string, Record<string, { operationId?: string; consumes?: string[] }>> };
+    const ops = Object.entries(doc.paths).map(([p, item]) => `${p} ${Object.keys(item).filter((m) => m !== 'parameters').join(',')}`).sort();
+    assert.deepEqual(ops, [
+      '/apis/test.keyferry.io/v1/namespaces/{namespace}/widgets get,post,delete',
+      '/apis/test.keyferry.io/v1/namespaces/{namespace}/widgets/{name} get,put,delete,patch',
+      '/apis/test.keyferry.io/v1/namespaces/{namespace}/widgets/{name}/status get,put,patch',
+      '/apis/test.keyferry.io/v1/widgets get',
+    ]);
+    const item = doc.paths['/apis/test.keyferry.io/v1/namespaces/{namespace}/widgets/{name}'];
+    assert.equal(item.get.operationId, 'readTestKeyferryIoV1NamespacedWidget');
+    assert.equal(doc.paths['/apis/test.keyferry.io/v1/namespaces/{namespace}/widgets'].delete.operationId, 'deleteTestKeyferryIoV1CollectionNamespacedWidget');
+    // Custom resources take no strategic merge patch.
+    assert.deepEqual(item.patch.consumes, ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']);
   });
 
   it('v2 drops what Swagger 2 cannot express and points refs at definitions', () => {

@@ -173,3 +173,17 @@ export function validateCronJob(obj: KubeObject, _old: KubeObject | undefined, m
   const name = String(obj.metadata?.name ?? '');
   return name.length > 52 ? [...metaErrors, fieldInvalid('metadata.name', name, 'must be no more than 52 characters')] : metaErrors;
 }
+
+/** A Service needs ports (ExternalName excepted), each in range and, when several, named. */
+export function validateService(obj: KubeObject, _old: KubeObject | undefined, metaErrors: FieldError[]): FieldError[] {
+  const errors = [...metaErrors];
+  const spec = dataOf(obj.spec);
+  const ports = Array.isArray(spec.ports) ? (spec.ports as Data[]) : [];
+  if (spec.type !== 'ExternalName' && ports.length === 0 && spec.clusterIP !== 'None') errors.push(fieldRequired('spec.ports'));
+  ports.forEach((p, i) => {
+    if (ports.length > 1 && !p.name) errors.push(fieldRequired(`spec.ports[${i}].name`));
+    const port = p.port;
+    if (typeof port !== 'number' || port < 1 || port > 65535) errors.push(fieldInvalid(`spec.ports[${i}].port`, port ?? 0, 'must be between 1 and 65535, inclusive'));
+  });
+  return errors;
+}
