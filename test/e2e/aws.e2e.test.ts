@@ -90,6 +90,8 @@ describe('operator end to end: aws', function () {
     ]);
     op = await startOperatorProcess({
       kubeconfigPath: fx.kubeconfigPath,
+      // The default-chain store is a namespaced SecretStore: ambient credentials need the flag.
+      args: ['--allow-ambient-credentials-in-secretstores'],
       env: { AWS_ACCESS_KEY_ID: ENV_KEY_ID, AWS_SECRET_ACCESS_KEY: ENV_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
     });
   });
