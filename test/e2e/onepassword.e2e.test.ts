@@ -1,12 +1,11 @@
-// End to end for 1Password Connect: the operator process against the dev cluster and the
-// local Connect server (plaintext http, as many in-cluster Connect deployments run; the store
+// End to end for 1Password Connect: the operator process against each e2e cluster (dev and
+// real) and the local Connect server (plaintext http, as many in-cluster Connect deployments run; the store
 // status carries the warning).
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard.js';
-import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { ConnectServer } from '../support/onepassword/connect-server.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView, assertNothingLeaked } from './fixture.js';
+import { API, decoded, eventually, externalSecret, forEachCluster, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject, namespaceView, assertNothingLeaked } from './fixture.js';
 
 // The operator process runs with the loopback guard too; each attempt it blocks there is
 // written to the process's stderr, which the harness captures.
@@ -27,7 +26,7 @@ interface EsStatus {
   versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
 }
 
-describe('operator end to end: onepassword', function () {
+forEachCluster('operator end to end: onepassword', function (kind) {
   this.timeout(90_000);
   let fx: ClusterFixture;
   let connect: ConnectServer;
@@ -37,9 +36,9 @@ describe('operator end to end: onepassword', function () {
   let removableId: string;
 
   const { es, statusOf, waitReady, waitReason } = namespaceView<EsStatus>(() => fx, NS);
-  const secretData = (secretName: string) => {
-    const data = (fx.cluster.get('v1', 'Secret', secretName, NS)?.data ?? {}) as Record<string, string>;
-    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+  const secretData = async (secretName: string) => {
+    const secret = await fx.cluster.get('v1', 'Secret', secretName, NS);
+    return Object.fromEntries(Object.keys((secret?.data ?? {}) as Record<string, string>).map((k) => [k, decoded(secret, k)]));
   };
 
   const store = (name: string, tokenKey: string, vaults: Record<string, number>): KubeObject => ({
@@ -58,7 +57,7 @@ describe('operator end to end: onepassword', function () {
   before(async () => {
     uninstallGuard = installLoopbackGuard();
     blockedBefore = blockedAttempts.length;
-    fx = await startClusterFixture();
+    fx = await startClusterFixture(kind);
     connect = await ConnectServer.start();
     prod = connect.addVault('prod');
     const shared = connect.addVault('shared');
@@ -92,7 +91,7 @@ describe('operator end to end: onepassword', function () {
       sync('missing', 'onepassword', { data: [{ secretKey: 'password', remoteRef: { key: 'no-such-item' } }] }),
       sync('unauthorised', 'wrong-token', { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }] }),
     ]);
-    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, nodeArgs: guardedNodeArgs });
+    op = await startOperatorProcess({ ...fx.operator, nodeArgs: guardedNodeArgs });
   });
 
   after(async () => {
@@ -105,41 +104,41 @@ describe('operator end to end: onepassword', function () {
 
   it('syncs items into versioned Secrets: password by default, fields by label, every field, document content', async () => {
     const db = (await waitReady('db')).status as EsStatus;
-    assert.deepEqual(secretData(db.currentSecretName!), { password: PLANTED[0], user: PLANTED[2] });
+    assert.deepEqual(await secretData(db.currentSecretName!), { password: PLANTED[0], user: PLANTED[2] });
     assert.deepEqual([...new Set(Object.values(db.versions?.[0]?.remoteVersions ?? {}))], ['1']);
     const all = (await waitReady('db-all')).status as EsStatus;
-    assert.deepEqual(secretData(all.currentSecretName!), { username: PLANTED[2], password: PLANTED[0], host: 'pg.internal' });
+    assert.deepEqual(await secretData(all.currentSecretName!), { username: PLANTED[2], password: PLANTED[0], host: 'pg.internal' });
     const doc = (await waitReady('document')).status as EsStatus;
-    assert.deepEqual(secretData(doc.currentSecretName!), { 'ca.pem': PLANTED[3] });
-    const storeStatus = readyOf(fx.cluster.get(API, 'SecretStore', 'onepassword', NS));
+    assert.deepEqual(await secretData(doc.currentSecretName!), { 'ca.pem': PLANTED[3] });
+    const storeStatus = readyOf(await fx.cluster.get(API, 'SecretStore', 'onepassword', NS));
     assert.equal(storeStatus?.status, 'True');
     assert.match(storeStatus?.message ?? '', /plaintext/);
   });
 
   it('an edited item produces a new version; a ref pinned to the old item version keeps the old value', async () => {
-    const before = statusOf('db').currentSecretName!;
+    const before = (await statusOf('db')).currentSecretName!;
     const pinned = (await waitReady('pinned')).status as EsStatus;
-    assert.deepEqual(secretData(pinned.currentSecretName!), { password: PLANTED[0] });
+    assert.deepEqual(await secretData(pinned.currentSecretName!), { password: PLANTED[0] });
     await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
     connect.updateItem(prod, loginId, { field: 'password', value: PLANTED[1] });
-    const next = await eventually(() => {
-      const current = statusOf('db').currentSecretName;
+    const next = await eventually(async () => {
+      const current = (await statusOf('db')).currentSecretName;
       return current && current !== before ? current : undefined;
-    }, 20_000, 'db rotated');
-    assert.deepEqual(secretData(next), { password: PLANTED[1], user: PLANTED[2] });
-    assert.deepEqual([...new Set(Object.values(statusOf('db').versions?.[0]?.remoteVersions ?? {}))], ['2']);
-    assert.equal(managedSecrets(fx.cluster, NS, 'db').length, 2);
+    }, 20_000 * fx.slow, 'db rotated');
+    assert.deepEqual(await secretData(next), { password: PLANTED[1], user: PLANTED[2] });
+    assert.deepEqual([...new Set(Object.values((await statusOf('db')).versions?.[0]?.remoteVersions ?? {}))], ['2']);
+    assert.equal((await managedSecrets(fx.cluster, NS, 'db')).length, 2);
     // Connect serves only the current item version: a fresh read of the pinned ref fails, so
     // it goes stale (unless the fetch path still holds the pinned version) and its Secret
     // keeps the old value either way.
-    await new Promise((r) => setTimeout(r, 2500)); // two refresh intervals
-    const condition = readyOf(es('pinned'))!;
+    await new Promise((r) => setTimeout(r, 2500 * fx.slow)); // two refresh intervals (more where reconciles are slower)
+    const condition = readyOf(await es('pinned'))!;
     if (condition.status !== 'True') {
       assert.equal(condition.reason, 'Stale');
       assert.match(condition.message ?? '', /^NotFound: .*version 1/);
     }
-    assert.equal(statusOf('pinned').currentSecretName, pinned.currentSecretName);
-    assert.deepEqual(secretData(pinned.currentSecretName!), { password: PLANTED[0] });
+    assert.equal((await statusOf('pinned')).currentSecretName, pinned.currentSecretName);
+    assert.deepEqual(await secretData(pinned.currentSecretName!), { password: PLANTED[0] });
   });
 
   it('a removed item gives Ready=False and keeps the existing Secret', async () => {
@@ -148,24 +147,24 @@ describe('operator end to end: onepassword', function () {
     const condition = await waitReason('removable', 'Stale');
     assert.equal(condition.status, 'False');
     assert.match(condition.message ?? '', /^NotFound: /);
-    assert.deepEqual(secretData(ready.currentSecretName!), { password: 'here-for-now' });
+    assert.deepEqual(await secretData(ready.currentSecretName!), { password: 'here-for-now' });
   });
 
   it('each error class ends up as its typed error, condition and metric status, with no token or value in any text', async () => {
-    const ambiguous = await waitReason('ambiguous', 'SecretSyncedError');
+    const ambiguous = await waitReason('ambiguous', 'InvalidRemoteData');
     assert.match(ambiguous.message ?? '', /^InvalidData: .*more than one item is titled "twin"/);
     const noPassword = await waitReason('no-password', 'SecretSyncedError');
     assert.match(noPassword.message ?? '', /^NotFound: .*no password field/);
-    assert.equal(fx.cluster.list('v1', 'Secret', NS).some((s) => s.metadata?.name?.startsWith('no-password-')), false, 'no Secret with an empty value');
+    assert.equal((await fx.cluster.list('v1', 'Secret', NS)).some((s) => s.metadata?.name?.startsWith('no-password-')), false, 'no Secret with an empty value');
     const missing = await waitReason('missing', 'SecretSyncedError');
     assert.match(missing.message ?? '', /^NotFound: /);
     const unauthorised = await waitReason('unauthorised', 'StoreNotReady');
     assert.match(unauthorised.message ?? '', /Auth: /);
 
     connect.throttleNext(1, 1);
-    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status: '429' })) ?? 0) >= 1, 20_000, 'a throttled call counted');
+    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status: '429' })) ?? 0) >= 1, 20_000 * fx.slow, 'a throttled call counted');
     connect.failNext(1, 503);
-    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status: '503' })) ?? 0) >= 1, 20_000, 'an unavailable call counted');
+    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status: '503' })) ?? 0) >= 1, 20_000 * fx.slow, 'an unavailable call counted');
     await waitReady('db');
 
     const metric = (status: string) => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'onepassword', status });
