@@ -1,17 +1,16 @@
-// End to end for Google Cloud Secret Manager: the operator process against the dev cluster,
-// the local Secret Manager gRPC server (TLS with a test CA) and the local Google token
+// End to end for Google Cloud Secret Manager: the operator process against each e2e cluster
+// (dev and real), the local Secret Manager gRPC server (TLS with a test CA) and the local Google token
 // endpoints, once per auth mode that can run here: a service-account key (JWT bearer grant
 // at the key's token_uri) and workload identity federation (STS exchange of a ServiceAccount
-// token minted by the dev cluster's TokenRequest API, verified against its JWKS).
+// token minted by the cluster's TokenRequest API, verified against its issuer's JWKS).
 // Application default credentials need a metadata server or a key file and are not exercised.
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard.js';
-import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { FakeSecretManagerServer } from '../support/gcp/secret-manager-server.js';
 import { FakeGoogleTokenServer, type ServiceAccountKeyJson } from '../support/gcp/token-server.js';
 import { createLoopbackCertificate } from '../support/vault/loopback-certificate.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView, assertNothingLeaked } from './fixture.js';
+import { API, eventually, externalSecret, forEachCluster, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject, namespaceView, assertNothingLeaked } from './fixture.js';
 
 // The operator process runs with the loopback guard preloaded; blocked attempts go to stderr.
 const guardPreload = [
@@ -34,7 +33,7 @@ interface EsStatus {
   versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
 }
 
-describe('operator end to end: gcpsm', function () {
+forEachCluster('operator end to end: gcpsm', function (kind) {
   this.timeout(90_000);
   let fx: ClusterFixture;
   let sm: FakeSecretManagerServer;
@@ -55,7 +54,7 @@ describe('operator end to end: gcpsm', function () {
   before(async () => {
     uninstallGuard = installLoopbackGuard();
     blockedBefore = blockedAttempts.length;
-    fx = await startClusterFixture();
+    fx = await startClusterFixture(kind);
     const cert = await createLoopbackCertificate();
     tokens = new FakeGoogleTokenServer();
     await tokens.start();
@@ -125,7 +124,7 @@ describe('operator end to end: gcpsm', function () {
       sync('forbidden', 'sm-key', { key: 'forbidden' }),
       sync('revoked', 'sm-revoked', { key: 'db' }),
     ]);
-    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, nodeArgs: guardedNodeArgs });
+    op = await startOperatorProcess({ ...fx.operator, nodeArgs: guardedNodeArgs });
   });
 
   after(async () => {
@@ -141,8 +140,8 @@ describe('operator end to end: gcpsm', function () {
       const obj = await waitReady(name);
       const status = obj.status as EsStatus;
       assert.match(status.currentSecretName!, new RegExp(`^${name}-[0-9a-f]{10}$`));
-      assert.equal(secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
-      assert.equal(fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS)?.immutable, true);
+      assert.equal(await secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
+      assert.equal((await fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS))?.immutable, true);
       assert.equal(status.expiresAt, expiry.toISOString(), `${name} surfaces the secret's expireTime`);
       assert.equal(Object.values(status.versions?.[0]?.remoteVersions ?? {})[0], '1');
     }
@@ -153,24 +152,24 @@ describe('operator end to end: gcpsm', function () {
 
   it('a rotated remote value produces a new version; a pinned version keeps the old value', async () => {
     const names = ['db-key', 'db-wif'];
-    const before = new Map(names.map((name) => [name, statusOf(name).currentSecretName!]));
+    const before = new Map(await Promise.all(names.map(async (name) => [name, (await statusOf(name)).currentSecretName!] as const)));
     const pinnedBefore = (await waitReady('pinned')).status as EsStatus;
-    assert.equal(secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
+    assert.equal(await secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
     await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
     sm.addVersion(secretPath('db'), JSON.stringify({ password: PLANTED[1] }));
     for (const name of names) {
-      const next = await eventually(() => {
-        const current = statusOf(name).currentSecretName;
+      const next = await eventually(async () => {
+        const current = (await statusOf(name)).currentSecretName;
         return current && current !== before.get(name) ? current : undefined;
-      }, 20_000, `${name} rotated`);
-      assert.equal(secretValue(next, 'value'), PLANTED[1]);
-      assert.equal(secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
+      }, 20_000 * fx.slow, `${name} rotated`);
+      assert.equal(await secretValue(next, 'value'), PLANTED[1]);
+      assert.equal(await secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
     }
-    assert.equal(managedSecrets(fx.cluster, NS, 'db-key').length, 2, 'the previous version is retained');
+    assert.equal((await managedSecrets(fx.cluster, NS, 'db-key')).length, 2, 'the previous version is retained');
     sm.addVersion(secretPath('pinned'), 'yet-another-latest');
-    await new Promise((r) => setTimeout(r, 2500)); // two refresh intervals
-    assert.equal(statusOf('pinned').currentSecretName, pinnedBefore.currentSecretName);
-    assert.equal(readyOf(es('pinned'))?.status, 'True');
+    await new Promise((r) => setTimeout(r, 2500 * fx.slow)); // two refresh intervals (more where reconciles are slower)
+    assert.equal((await statusOf('pinned')).currentSecretName, pinnedBefore.currentSecretName);
+    assert.equal(readyOf(await es('pinned'))?.status, 'True');
   });
 
   it('a removed remote secret gives Ready=False and keeps the existing Secret', async () => {
@@ -179,14 +178,14 @@ describe('operator end to end: gcpsm', function () {
     const condition = await waitReason('removable', 'Stale');
     assert.equal(condition.status, 'False');
     assert.match(condition.message ?? '', /NotFound/);
-    assert.equal(statusOf('removable').currentSecretName, ready.currentSecretName);
-    assert.equal(secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
+    assert.equal((await statusOf('removable')).currentSecretName, ready.currentSecretName);
+    assert.equal(await secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
   });
 
   it('refuses a corrupted payload, and each error class ends up as its typed error, condition and metric status with no secret in any text', async () => {
-    const corrupted = await waitReason('corrupted', 'SecretSyncedError');
+    const corrupted = await waitReason('corrupted', 'InvalidRemoteData');
     assert.match(corrupted.message ?? '', /^InvalidData: .*CRC32C/);
-    assert.equal(managedSecrets(fx.cluster, NS, 'corrupted').length, 0, 'no Secret from a corrupted payload');
+    assert.equal((await managedSecrets(fx.cluster, NS, 'corrupted')).length, 0, 'no Secret from a corrupted payload');
     const missing = await waitReason('missing', 'SecretSyncedError');
     assert.match(missing.message ?? '', /^NotFound: /);
     const disabled = await waitReason('disabled', 'SecretSyncedError');
@@ -195,18 +194,18 @@ describe('operator end to end: gcpsm', function () {
     assert.match(forbidden.message ?? '', /^Auth: /);
     const unreachable = await waitReason('unreachable', 'SecretSyncedError');
     assert.match(unreachable.message ?? '', /^Unavailable: /);
-    const revoked = readyOf(es('revoked'));
+    const revoked = readyOf(await es('revoked'));
     assert.ok(revoked?.status !== 'True');
-    const revokedStore = await eventually(() => {
-      const ready = readyOf(fx.cluster.get(API, 'SecretStore', 'sm-revoked', NS));
+    const revokedStore = await eventually(async () => {
+      const ready = readyOf(await fx.cluster.get(API, 'SecretStore', 'sm-revoked', NS));
       return ready?.status === 'False' ? ready : undefined;
-    }, 20_000, 'sm-revoked not ready');
+    }, 20_000 * fx.slow, 'sm-revoked not ready');
     assert.match(revokedStore.message ?? '', /^Auth: /);
 
     // Throttling: RESOURCE_EXHAUSTED once surfaces as Throttled, then the sync recovers.
     sm.fail({ code: 8, message: 'Quota exceeded for quota metric \'Access requests\'', method: 'AccessSecretVersion', times: 1, retryAfterSeconds: 1 });
     const metric = (status: string, call = 'AccessSecretVersion') => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'gcpsm', call, status });
-    await eventually(async () => ((await metric('RESOURCE_EXHAUSTED')) ?? 0) >= 1, 20_000, 'a throttled call counted');
+    await eventually(async () => ((await metric('RESOURCE_EXHAUSTED')) ?? 0) >= 1, 20_000 * fx.slow, 'a throttled call counted');
     await waitReady('db-key');
     assert.ok(((await metric('OK')) ?? 0) > 0);
     assert.ok(((await metric('NOT_FOUND')) ?? 0) > 0);
