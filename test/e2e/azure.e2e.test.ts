@@ -1,14 +1,13 @@
-// End to end for Azure Key Vault: the operator process against the dev cluster and the local
-// Key Vault + Entra ID (TLS with a test CA), once per auth mode that can run here
+// End to end for Azure Key Vault: the operator process against each e2e cluster (dev and real)
+// and the local Key Vault + Entra ID (TLS with a test CA), once per auth mode that can run here
 // (ServicePrincipal secret, ServicePrincipal certificate, WorkloadIdentity with a TokenRequest
 // token). ManagedIdentity needs Azure's instance metadata endpoint and is not exercised.
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { blockedAttempts, installLoopbackGuard } from '../support/loopback-guard.js';
-import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
 import { createClientCertificate } from '../support/azure/test-pki.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView, assertNothingLeaked } from './fixture.js';
+import { API, eventually, externalSecret, forEachCluster, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject, namespaceView, assertNothingLeaked } from './fixture.js';
 
 // The operator process runs with the loopback guard too; each attempt it blocks there is
 // written to the process's stderr, which the harness captures.
@@ -30,7 +29,7 @@ interface EsStatus {
   versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
 }
 
-describe('operator end to end: azurekv', function () {
+forEachCluster('operator end to end: azurekv', function (kind) {
   this.timeout(90_000);
   let fx: ClusterFixture;
   let azure: AzureEnvironment;
@@ -56,7 +55,7 @@ describe('operator end to end: azurekv', function () {
   before(async () => {
     uninstallGuard = installLoopbackGuard();
     blockedBefore = blockedAttempts.length;
-    fx = await startClusterFixture();
+    fx = await startClusterFixture(kind);
     azure = await startAzureEnvironment();
     const cert = await createClientCertificate('keyferry-e2e');
     azure.entra.register({ clientId: 'sp-secret', clientSecret: CLIENT_SECRET });
@@ -107,7 +106,7 @@ describe('operator end to end: azurekv', function () {
       sync('unreachable', 'kv-unreachable', { key: 'db' }),
       sync('bad-credentials', 'kv-wrong-secret', { key: 'db' }),
     ]);
-    op = await startOperatorProcess({ kubeconfigPath: fx.kubeconfigPath, nodeArgs: guardedNodeArgs });
+    op = await startOperatorProcess({ ...fx.operator, nodeArgs: guardedNodeArgs });
   });
 
   after(async () => {
@@ -123,8 +122,8 @@ describe('operator end to end: azurekv', function () {
       const obj = await waitReady(name);
       const status = obj.status as EsStatus;
       assert.match(status.currentSecretName!, new RegExp(`^${name}-[0-9a-f]{10}$`));
-      assert.equal(secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
-      assert.equal(fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS)?.immutable, true);
+      assert.equal(await secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
+      assert.equal((await fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS))?.immutable, true);
       assert.equal(status.expiresAt, expiry.toISOString(), `${name} surfaces the remote expiry`);
       assert.match(Object.values(status.versions?.[0]?.remoteVersions ?? {})[0] ?? '', /^[0-9a-f]{32}$/);
     }
@@ -134,25 +133,25 @@ describe('operator end to end: azurekv', function () {
 
   it('a rotated remote value produces a new version; a pinned version keeps the old value', async () => {
     const names = ['db-secret', 'db-cert', 'db-wi'];
-    const before = new Map(names.map((name) => [name, statusOf(name).currentSecretName!]));
+    const before = new Map(await Promise.all(names.map(async (name) => [name, (await statusOf(name)).currentSecretName!] as const)));
     const pinnedBefore = (await waitReady('pinned')).status as EsStatus;
-    assert.equal(secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
+    assert.equal(await secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
     await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
     azure.vault.setSecret('db', JSON.stringify({ password: PLANTED[1] }), { expires: expiry });
     for (const name of names) {
-      const next = await eventually(() => {
-        const current = statusOf(name).currentSecretName;
+      const next = await eventually(async () => {
+        const current = (await statusOf(name)).currentSecretName;
         return current && current !== before.get(name) ? current : undefined;
-      }, 20_000, `${name} rotated`);
-      assert.equal(secretValue(next, 'value'), PLANTED[1]);
-      assert.equal(secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
+      }, 20_000 * fx.slow, `${name} rotated`);
+      assert.equal(await secretValue(next, 'value'), PLANTED[1]);
+      assert.equal(await secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
     }
-    assert.equal(managedSecrets(fx.cluster, NS, 'db-secret').length, 2, 'the previous version is retained');
+    assert.equal((await managedSecrets(fx.cluster, NS, 'db-secret')).length, 2, 'the previous version is retained');
     azure.vault.setSecret('pinned', 'yet-another-latest');
-    await new Promise((r) => setTimeout(r, 2500)); // two refresh intervals
-    const pinnedAfter = statusOf('pinned');
+    await new Promise((r) => setTimeout(r, 2500 * fx.slow)); // two refresh intervals (more where reconciles are slower)
+    const pinnedAfter = await statusOf('pinned');
     assert.equal(pinnedAfter.currentSecretName, pinnedBefore.currentSecretName);
-    assert.equal(readyOf(es('pinned'))?.status, 'True');
+    assert.equal(readyOf(await es('pinned'))?.status, 'True');
   });
 
   it('a removed remote secret gives Ready=False and keeps the existing Secret', async () => {
@@ -161,8 +160,8 @@ describe('operator end to end: azurekv', function () {
     const condition = await waitReason('removable', 'Stale');
     assert.equal(condition.status, 'False');
     assert.match(condition.message ?? '', /NotFound/);
-    assert.equal(statusOf('removable').currentSecretName, ready.currentSecretName);
-    assert.equal(secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
+    assert.equal((await statusOf('removable')).currentSecretName, ready.currentSecretName);
+    assert.equal(await secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
   });
 
   it('each error class ends up as its typed error, condition and metric status, with no credential or value in any text', async () => {
@@ -176,13 +175,13 @@ describe('operator end to end: azurekv', function () {
     assert.match(unreachable.message ?? '', /^Unavailable: /);
     const badCredentials = await waitReason('bad-credentials', 'StoreNotReady');
     assert.match(badCredentials.message ?? '', /AADSTS7000215/);
-    const badStore = readyOf(fx.cluster.get(API, 'SecretStore', 'kv-wrong-secret', NS));
+    const badStore = readyOf(await fx.cluster.get(API, 'SecretStore', 'kv-wrong-secret', NS));
     assert.equal(badStore?.status, 'False');
     assert.match(badStore?.message ?? '', /^Auth: /);
 
     // Throttling: one 429 with Retry-After surfaces as Throttled, then the sync recovers.
     azure.vault.throttleNext(1, 1);
-    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call: 'GetSecret', status: 'Throttled' })) ?? 0) >= 1, 20_000, 'a throttled call counted');
+    await eventually(async () => ((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call: 'GetSecret', status: 'Throttled' })) ?? 0) >= 1, 20_000 * fx.slow, 'a throttled call counted');
     await waitReady('db-secret');
 
     const metric = (status: string, call = 'GetSecret') => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'azurekv', call, status });
@@ -197,10 +196,10 @@ describe('operator end to end: azurekv', function () {
   });
 
   it('nothing left 127.0.0.1: the guard stopped the one store deliberately left on the public cloud, and nothing else', async () => {
-    const publicStore = await eventually(() => {
-      const ready = readyOf(fx.cluster.get(API, 'SecretStore', 'kv-public', NS));
+    const publicStore = await eventually(async () => {
+      const ready = readyOf(await fx.cluster.get(API, 'SecretStore', 'kv-public', NS));
       return ready?.status === 'False' ? ready : undefined;
-    }, 20_000, 'kv-public not ready');
+    }, 20_000 * fx.slow, 'kv-public not ready');
     assert.match(publicStore.message ?? '', /^Unavailable: /);
     const blocked = [...op.output().matchAll(/loopback guard blocked (\S+) via/g)].map((m) => m[1]!);
     assert.ok(blocked.length > 0, 'the guard is active in the operator process');
