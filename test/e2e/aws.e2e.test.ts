@@ -1,12 +1,11 @@
-// End to end for AWS Secrets Manager: the operator process against the dev cluster and the
-// local Secrets Manager + STS server, once per auth mode: static keys from a Secret, web
+// End to end for AWS Secrets Manager: the operator process against each e2e cluster (dev and
+// real) and the local Secrets Manager + STS server, once per auth mode: static keys from a Secret, web
 // identity (a TokenRequest token exchanged with AssumeRoleWithWebIdentity) and the SDK's
 // default chain (fed from the operator's environment, so nothing leaves 127.0.0.1).
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
-import type { KubeObject } from '../../src/devcluster/dev-cluster.js';
 import { AwsTestServer } from '../support/aws/aws-server.js';
-import { API, eventually, externalSecret, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, namespaceView, assertNothingLeaked } from './fixture.js';
+import { API, eventually, externalSecret, forEachCluster, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject, namespaceView, assertNothingLeaked } from './fixture.js';
 
 const NS = 'aws';
 const KEY_ID = 'AKIAKEYFERRYE2E00001';
@@ -22,7 +21,7 @@ interface EsStatus {
   versions?: Array<{ name: string; remoteVersions?: Record<string, string> }>;
 }
 
-describe('operator end to end: aws', function () {
+forEachCluster('operator end to end: aws', function (kind) {
   this.timeout(120_000);
   let fx: ClusterFixture;
   let aws: AwsTestServer;
@@ -43,7 +42,7 @@ describe('operator end to end: aws', function () {
   });
 
   before(async () => {
-    fx = await startClusterFixture();
+    fx = await startClusterFixture(kind);
     aws = new AwsTestServer({
       users: [
         { accessKeyId: KEY_ID, secretAccessKey: SECRET_KEY, allow: (n) => !n.startsWith('forbidden/') },
@@ -74,6 +73,11 @@ describe('operator end to end: aws', function () {
         },
       },
       store('sm-static', { auth: { secretRef: { accessKeyIDSecretRef: ref('id'), secretAccessKeySecretRef: ref('secret') } } }),
+      // The two that keep failing each have a store of their own, so each attempt is a
+      // GetSecretValue whose status the metric counts: failing in step (same start, same
+      // backoff) on one store, they would share every BatchGetSecretValue, a call that succeeds.
+      store('sm-missing', { auth: { secretRef: { accessKeyIDSecretRef: ref('id'), secretAccessKeySecretRef: ref('secret') } } }),
+      store('sm-forbidden', { auth: { secretRef: { accessKeyIDSecretRef: ref('id'), secretAccessKeySecretRef: ref('secret') } } }),
       store('sm-web', { role: WEB_ROLE, auth: { jwt: { serviceAccountRef: { name: 'keyferry' } } } }),
       store('sm-chain', {}),
       store('sm-wrong-key', { auth: { secretRef: { accessKeyIDSecretRef: ref('id'), secretAccessKeySecretRef: ref('wrong') } } }),
@@ -83,16 +87,16 @@ describe('operator end to end: aws', function () {
       sync('db-chain', 'sm-chain', { key: 'db/creds', property: 'password' }),
       sync('pinned', 'sm-static', { key: 'pinned', version: `uuid/${pinnedVersion}` }),
       sync('removable', 'sm-static', { key: 'removable' }),
-      sync('missing', 'sm-static', { key: 'no-such-secret' }),
-      sync('forbidden', 'sm-static', { key: 'forbidden/x' }),
+      sync('missing', 'sm-missing', { key: 'no-such-secret' }),
+      sync('forbidden', 'sm-forbidden', { key: 'forbidden/x' }),
       sync('bad-credentials', 'sm-wrong-key', { key: 'db/creds' }),
       sync('unreachable', 'sm-unreachable', { key: 'db/creds' }),
     ]);
     op = await startOperatorProcess({
-      kubeconfigPath: fx.kubeconfigPath,
+      ...fx.operator,
       // The default-chain store is a namespaced SecretStore: ambient credentials need the flag.
       args: ['--allow-ambient-credentials-in-secretstores'],
-      env: { AWS_ACCESS_KEY_ID: ENV_KEY_ID, AWS_SECRET_ACCESS_KEY: ENV_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+      env: { ...fx.operator.env, AWS_ACCESS_KEY_ID: ENV_KEY_ID, AWS_SECRET_ACCESS_KEY: ENV_SECRET_KEY, AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
     });
   });
 
@@ -108,8 +112,8 @@ describe('operator end to end: aws', function () {
       const obj = await waitReady(name);
       const status = obj.status as EsStatus;
       assert.match(status.currentSecretName!, new RegExp(`^${name}-[0-9a-f]{10}$`));
-      assert.equal(secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
-      assert.equal(fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS)?.immutable, true);
+      assert.equal(await secretValue(status.currentSecretName!, 'value'), PLANTED[0]);
+      assert.equal((await fx.cluster.get('v1', 'Secret', status.currentSecretName!, NS))?.immutable, true);
       assert.ok(Object.values(status.versions?.[0]?.remoteVersions ?? {}).includes(currentId), `${name} records the remote VersionId`);
     }
     assert.ok((aws.calls.AssumeRoleWithWebIdentity ?? 0) >= 1);
@@ -117,39 +121,39 @@ describe('operator end to end: aws', function () {
 
   it('a new AWS version produces a new Secret version; a pinned VersionId keeps the old value', async () => {
     const names = ['db-static', 'db-web', 'db-chain'];
-    const before = new Map(names.map((name) => [name, statusOf(name).currentSecretName!]));
+    const before = new Map(await Promise.all(names.map(async (name) => [name, (await statusOf(name)).currentSecretName!] as const)));
     const pinnedBefore = (await waitReady('pinned')).status as EsStatus;
-    assert.equal(secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
+    assert.equal(await secretValue(pinnedBefore.currentSecretName!, 'value'), PLANTED[2]);
     const exchangesBefore = aws.calls.AssumeRoleWithWebIdentity ?? 0;
     await new Promise((r) => setTimeout(r, 1100)); // distinct creation seconds for the versions
     aws.store.put('db/creds', JSON.stringify({ password: PLANTED[1], user: 'app' }));
     for (const name of names) {
-      const next = await eventually(() => {
-        const current = statusOf(name).currentSecretName;
+      const next = await eventually(async () => {
+        const current = (await statusOf(name)).currentSecretName;
         return current && current !== before.get(name) ? current : undefined;
-      }, 20_000, `${name} rotated`);
-      assert.equal(secretValue(next, 'value'), PLANTED[1]);
-      assert.equal(secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
+      }, 20_000 * fx.slow, `${name} rotated`);
+      assert.equal(await secretValue(next, 'value'), PLANTED[1]);
+      assert.equal(await secretValue(before.get(name)!, 'value'), PLANTED[0], 'the previous version is untouched');
     }
-    assert.equal(managedSecrets(fx.cluster, NS, 'db-static').length, 2, 'the previous version is retained');
+    assert.equal((await managedSecrets(fx.cluster, NS, 'db-static')).length, 2, 'the previous version is retained');
     assert.ok((aws.calls.AssumeRoleWithWebIdentity ?? 0) > exchangesBefore, 'short-lived web identity credentials were renewed mid-run');
     aws.store.put('pinned', 'yet-another-latest');
-    await new Promise((r) => setTimeout(r, 2500)); // two refresh intervals
-    assert.equal(statusOf('pinned').currentSecretName, pinnedBefore.currentSecretName);
-    assert.equal(readyOf(es('pinned'))?.status, 'True');
+    await new Promise((r) => setTimeout(r, 2500 * fx.slow)); // two refresh intervals (more where reconciles are slower)
+    assert.equal((await statusOf('pinned')).currentSecretName, pinnedBefore.currentSecretName);
+    assert.equal(readyOf(await es('pinned'))?.status, 'True');
   });
 
   it('survives STS credentials the service expired early', async () => {
-    const before = statusOf('db-web').currentSecretName;
+    const before = (await statusOf('db-web')).currentSecretName;
     aws.expireTemporaryCredentials();
     await new Promise((r) => setTimeout(r, 1100));
     aws.store.put('db/creds', JSON.stringify({ password: 'after-expiry-value', user: 'app' }));
-    const next = await eventually(() => {
-      const current = statusOf('db-web').currentSecretName;
+    const next = await eventually(async () => {
+      const current = (await statusOf('db-web')).currentSecretName;
       return current && current !== before ? current : undefined;
-    }, 20_000, 'db-web rotated after credential expiry');
-    assert.equal(secretValue(next, 'value'), 'after-expiry-value');
-    assert.equal(readyOf(es('db-web'))?.status, 'True');
+    }, 20_000 * fx.slow, 'db-web rotated after credential expiry');
+    assert.equal(await secretValue(next, 'value'), 'after-expiry-value');
+    assert.equal(readyOf(await es('db-web'))?.status, 'True');
   });
 
   it('a removed remote secret gives Ready=False and keeps the existing Secret', async () => {
@@ -158,8 +162,8 @@ describe('operator end to end: aws', function () {
     const condition = await waitReason('removable', 'Stale');
     assert.equal(condition.status, 'False');
     assert.match(condition.message ?? '', /^NotFound: /);
-    assert.equal(statusOf('removable').currentSecretName, ready.currentSecretName);
-    assert.equal(secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
+    assert.equal((await statusOf('removable')).currentSecretName, ready.currentSecretName);
+    assert.equal(await secretValue(ready.currentSecretName!, 'value'), 'here-for-now');
   });
 
   it('each error class ends up as its typed error, condition and metric status, with no credential, signature or value in any text', async () => {
@@ -170,9 +174,9 @@ describe('operator end to end: aws', function () {
 
     aws.failNext('GetSecretValue', { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, 2);
     const metric = (status: string, call = 'GetSecretValue') => op.metricValue('externalsecret_provider_api_calls_count', { provider: 'aws', call, status });
-    await eventually(async () => ((await metric('ThrottlingException')) ?? 0) >= 1, 20_000, 'a throttled call counted');
+    await eventually(async () => ((await metric('ThrottlingException')) ?? 0) >= 1, 20_000 * fx.slow, 'a throttled call counted');
     aws.unavailable = true;
-    await eventually(async () => ((await metric('ServiceUnavailableException')) ?? 0) >= 1, 20_000, 'a 503 counted');
+    await eventually(async () => ((await metric('ServiceUnavailableException')) ?? 0) >= 1, 20_000 * fx.slow, 'a 503 counted');
     aws.unavailable = false;
 
     assert.ok(((await metric('200')) ?? 0) > 0);
@@ -182,7 +186,7 @@ describe('operator end to end: aws', function () {
     assert.ok(((await metric('ECONNREFUSED')) ?? 0) > 0);
     assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'missing', namespace: NS, condition: 'Ready', status: 'False' }), 1);
     // Once the endpoint is back, the last good version keeps serving and the sync recovers.
-    await eventually(async () => (await op.metricValue('externalsecret_status_condition', { name: 'db-static', namespace: NS, condition: 'Ready', status: 'True' })) === 1, 20_000, 'db-static Ready again');
+    await eventually(async () => (await op.metricValue('externalsecret_status_condition', { name: 'db-static', namespace: NS, condition: 'Ready', status: 'True' })) === 1, 20_000 * fx.slow, 'db-static Ready again');
 
     await assertNothingLeaked(op, fx.cluster, NS, [SECRET_KEY, ENV_SECRET_KEY, WRONG_KEY, KEY_ID, ...PLANTED, 'after-expiry-value', 'eyJ', 'Signature=', 'X-Amz-Security-Token']);
   });
