@@ -4,10 +4,8 @@
 // controllers and the garbage collector (new ReplicaSets, rollout undo, ControllerRevisions,
 // pruning when history goes) runs on the real control plane only.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { kubectl } from '../support/control-plane/shared-control-plane.js';
 import { fluxKustomizationCrd } from '../support/flux/kustomization-crd.js';
@@ -16,10 +14,8 @@ import { API, decoded, eventually, externalSecret, fakeStore, forEachCluster, na
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PLANTED = ['workload-value-one-5d1f', 'workload-value-two-8a0c', 'workload-value-three-3e77', 'workload-value-four-c42b'];
-/** The ClusterRole and binding of manifests/optional/alias-mode. */
-const aliasModeObjects = (): KubeObject[] => ['cluster-role.yaml', 'cluster-role-binding.yaml']
-  .flatMap((f) => parseAllDocuments(readFileSync(join(root, 'manifests', 'optional', 'alias-mode', f), 'utf8')).map((d) => d.toJS() as KubeObject))
-  .filter((o) => o?.kind);
+/** Applies or deletes manifests/optional/alias-mode (its RBAC and admission policy) as its README says. */
+const aliasMode = (fx: ClusterFixture, verb: 'apply' | 'delete') => kubectl(fx.adminKubeconfigPath, [verb, '-k', join(root, 'manifests', 'optional', 'alias-mode')]);
 type Template = { metadata?: { annotations?: Record<string, string> }; spec: PodSpecLike };
 
 function deployment(name: string, ns: string, follow: string, secretNames: string[], extra: Record<string, unknown> = {}): KubeObject {
@@ -137,7 +133,6 @@ forEachCluster('workloads follow versions', function (kind) {
   });
 
   it('alias: the Secret named target.name changes in place, and no other Secret is ever updated', async () => {
-    const aliasRbac = aliasModeObjects();
     const updatesBefore = (await op.metricValue('keyferry_kube_requests_total', { verb: 'update', resource: 'secrets' })) ?? 0;
     await rotate('alias', PLANTED[0]!);
     await fx.cluster.apply(externalSecret('aliased', ns, {
@@ -148,7 +143,7 @@ forEachCluster('workloads follow versions', function (kind) {
       // Without manifests/optional/alias-mode the condition says so; with it, Ready.
       const refused = await eventually(async () => { const s = await status('aliased'); return readyOf({ status: s } as KubeObject)?.reason === 'AliasForbidden' ? readyOf({ status: s } as KubeObject) : undefined; }, 20_000 * fx.slow, 'AliasForbidden');
       assert.match(refused.message!, /kubectl apply -k manifests\/optional\/alias-mode/);
-      await fx.cluster.apply(aliasRbac);
+      await aliasMode(fx, 'apply');
     }
     const v1 = await waitCurrent('aliased');
     const alias = await eventually(async () => {
@@ -183,7 +178,7 @@ forEachCluster('workloads follow versions', function (kind) {
     const updates = ((await op.metricValue('keyferry_kube_requests_total', { verb: 'update', resource: 'secrets' })) ?? 0) - updatesBefore;
     assert.ok(updates >= 2, `the alias was updated (${updates} update calls)`);
     assert.equal((await op.metricValue('keyferry_kube_requests_total', { verb: 'patch', resource: 'secrets' })) ?? 0, 0, 'no Secret is ever patched');
-    if (kind === 'real') for (const o of aliasRbac) await fx.cluster.delete(String(o.apiVersion), String(o.kind), o.metadata!.name!);
+    if (kind === 'real') await aliasMode(fx, 'delete');
   });
 });
 
@@ -328,8 +323,7 @@ forEachCluster('workloads follow versions through their controllers', function (
   });
 
   it('alias with rollout Patch: the alias changes in place, and a follower of the alias gets a new ReplicaSet per version', async () => {
-    const aliasRbac = aliasModeObjects();
-    await fx.cluster.apply(aliasRbac);
+    await aliasMode(fx, 'apply');
     await rotate('alias', PLANTED[0]!);
     await fx.cluster.apply(es('shared', 'alias', { rollout: 'Patch', alias: true }));
     const seen = [await waitNew('shared', [])];
@@ -353,6 +347,6 @@ forEachCluster('workloads follow versions through their controllers', function (
     }
     assert.equal((await fx.cluster.get('v1', 'Secret', 'shared', ns))!.metadata!.uid, aliasUid, 'updated in place');
     assert.equal((await op.metricValue('keyferry_kube_requests_total', { verb: 'patch', resource: 'secrets' })) ?? 0, 0);
-    for (const o of aliasRbac) await fx.cluster.delete(String(o.apiVersion), String(o.kind), o.metadata!.name!);
+    await aliasMode(fx, 'delete');
   });
 }, ['real']);
