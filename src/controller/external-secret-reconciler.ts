@@ -211,10 +211,6 @@ export class ExternalSecretReconciler {
     const currentExists = current !== undefined && versions.some((v) => v.metadata?.name === current && targetNameOf(v) === targetName);
     if (currentExists) serving = current;
 
-    const rival = rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed);
-    // Retried with backoff: the rival's deletion or rename is not an event of this key.
-    if (rival) return fail(Reasons.TargetConflict, `spec.target.name: "${targetName}" is written by ExternalSecret "${rival}" of this namespace; this one writes and deletes nothing while both name it`, true);
-
     const resolution = resolveStore(es, this.deps.storeCaches);
     if (!resolution.ok) return fail(resolution.reason, resolution.message, resolution.reason === Reasons.StoreNotReady);
     const state = this.deps.stores.get(resolution.key);
@@ -256,6 +252,12 @@ export class ExternalSecretReconciler {
       if (policy === 'OnChange' && storeUnchanged) return idle(Number.POSITIVE_INFINITY);
       if (policy === 'Periodic' && storeUnchanged && now < dueAt) return idle(dueAt - now);
     }
+
+    // Checked once a sync is due, so a steady refresh that is not due skips the namespace scan
+    // (one serving a version of the target owns it unless a rival held versions first).
+    const rival = rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed);
+    // Retried with backoff: the rival's deletion or rename is not an event of this key.
+    if (rival) return fail(Reasons.TargetConflict, `spec.target.name: "${targetName}" is written by ExternalSecret "${rival}" of this namespace; this one writes and deletes nothing while both name it`, true);
 
     /**
      * Remote data that cannot make a Secret: retried with backoff, and at the latest on the
