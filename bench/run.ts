@@ -21,6 +21,7 @@ const scenarios: Record<string, [string, ...string[]]> = {
   'aws-operator-real': ['aws-operator.ts', '--cluster', 'real'],
   'reference-cache': ['reference-cache.ts'],
   'user-patterns': ['user-patterns.ts'],
+  'tenant-stall': ['tenant-stall.ts'],
 };
 const groups: Record<string, string[]> = { real: ['devcluster-real', 'aws-operator-real'] };
 
