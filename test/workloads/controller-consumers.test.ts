@@ -43,7 +43,7 @@ async function setup(versioning: Record<string, unknown> = {}, target: Record<st
   });
   const current = () => h.get('db', 'ns').status!.currentSecretName!;
   /** Puts a referencing object in its cache (reduced, as the informer would) and, for workloads, in the fake API. */
-  const put = (kind: ReferencingKindName, obj: KubeObject) => {
+  const put = (kind: ReferencingKindName, obj: KubeObject & Record<string, unknown>) => {
     const stored = ['Deployment', 'StatefulSet', 'DaemonSet'].includes(kind) ? h.api.putObject({ ...obj, kind }) : { ...obj, kind };
     h.caches.referencing[kind].set(toReferencingObject(REFERENCING_KINDS[kind], stored));
   };
@@ -188,7 +188,7 @@ describe('remote expiry', () => {
     const at = t.h.timers.now() + EXPIRING_SOON_MS + 5 * MINUTE;
     t.fetcher.expiresAt = new Date(at);
     const first = await t.h.reconcile('ns/db');
-    const cond = (type: string) => (t.h.get('db', 'ns').status!.conditions as Array<{ type: string; status: string }>).find((c) => c.type === type)?.status;
+    const cond = (type: string) => (t.h.get('db', 'ns').status!.conditions as unknown as Array<{ type: string; status: string }>).find((c) => c.type === type)?.status;
     assert.deepEqual([cond('Expired'), cond('ExpiringSoon')], ['False', 'False']);
     assert.equal(first.requeueAfter, 5 * MINUTE, 'asks again when ExpiringSoon is due');
     t.h.timers.advance(5 * MINUTE);
