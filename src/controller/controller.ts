@@ -59,7 +59,7 @@ export interface ControllerDeps {
   retryBaseMs?: number;
   retryMaxMs?: number;
   inUse?: (namespace: string) => InUseCheck;
-  /** How long a burst of new versions may last and still roll a workload, or publish, once (default 2 s quiet, 10 s at most). */
+  /** How long a burst of new versions may last and still roll a workload, or publish, once (default 5 s quiet, 30 s at most). */
   rolloutDebounce?: DebounceOptions;
   /** The key version names are an HMAC under (versioning/version-key.ts). */
   versionKey: Buffer;

@@ -14,7 +14,8 @@ import { FOLLOWABLE_KINDS, followedNames, type ReferencingObject } from './refer
 import { planRollout, type FollowedVersion } from './rollout-plan.js';
 import type { WorkloadMetrics } from './workload-metrics.js';
 
-export const DEFAULT_ROLLOUT_DEBOUNCE: DebounceOptions = { quietMs: 2000, maxWaitMs: 10_000 };
+// Long enough that the ExternalSecrets one store change re-queues all land in one window on a busy operator.
+export const DEFAULT_ROLLOUT_DEBOUNCE: DebounceOptions = { quietMs: 5000, maxWaitMs: 30_000 };
 /** Conflicting writes in a row before the roll is left to the next request. */
 const MAX_CONFLICTS = 5;
 

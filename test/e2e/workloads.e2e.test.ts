@@ -96,8 +96,8 @@ forEachCluster('workloads follow versions', function (kind) {
     await rotate('burst', PLANTED[1]!, names);
     const next = await Promise.all(names.map((n, i) => waitCurrent(n, [first[i]!])));
     await eventually(async () => JSON.stringify(await refs()) === JSON.stringify([...next].sort()), 20_000 * fx.slow, 'burst on the new versions');
-    // Quiet for longer than the debounce: nothing more comes.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Quiet for longer than the debounce (5 s): nothing more comes.
+    await new Promise((r) => setTimeout(r, 6000));
     assert.equal(await generation() - before, 1, 'the pod template changed once');
     assert.equal(((await op.metricValue('keyferry_rollouts_total', { kind: 'Deployment', outcome: 'rolled' })) ?? 0) - rolledBefore, 1);
   });
@@ -251,7 +251,7 @@ forEachCluster('workloads follow versions through their controllers', function (
       await onVersion(seen.at(-1)!);
       await caughtUp('api');
       // Settled past the debounce: still exactly one more.
-      await new Promise((r) => setTimeout(r, 3000));
+      await new Promise((r) => setTimeout(r, 6000));
       await caughtUp('api');
       assert.equal((await replicaSets('api')).length, before + 1, `exactly one new ReplicaSet after rotation ${i + 1}`);
       await noDangling(`rotation ${i + 1}`);
@@ -263,7 +263,7 @@ forEachCluster('workloads follow versions through their controllers', function (
     const previous = seen.at(-2)!;
     await onVersion(previous);
     assert.ok(await fx.cluster.get('v1', 'Secret', previous, ns), 'the version rollout undo brought back exists');
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 6000));
     await onVersion(previous);
     await noDangling('rollout undo');
 
