@@ -64,17 +64,22 @@ forEachCluster('workloads follow versions', function (kind) {
     await fx?.close();
   });
 
-  it('rollout Patch: a follower moves from the base name to each new version', async () => {
+  it('rollout Patch: a Deployment and a DaemonSet move from the base name to each new version', async () => {
     await rotate('patch', PLANTED[0]!);
     await fx.cluster.apply([
       externalSecret('db', ns, { secretStoreRef: { name: 'patch' }, refreshInterval: '1h', data: [{ secretKey: 'password', remoteRef: { key: 'db' } }], target: { name: 'db', versioning: { rollout: 'Patch' } } }),
       deployment('web', ns, 'db', ['db'], { replicas: 0 }),
+      {
+        apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: ns, annotations: { 'keyferry.io/follow': 'db' } },
+        spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image: 'registry.k8s.io/pause:3.10', env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] }] } } },
+      },
     ]);
     const v1 = await waitCurrent('db');
     await eventually(async () => referencedSecretNames((await template('Deployment', 'web')).spec)[0] === v1, 20_000 * fx.slow, 'web on the first version');
     await rotate('patch', PLANTED[1]!);
     const v2 = await waitCurrent('db', [v1]);
     await eventually(async () => referencedSecretNames((await template('Deployment', 'web')).spec)[0] === v2, 20_000 * fx.slow, 'web on the new version');
+    await eventually(async () => referencedSecretNames((await template('DaemonSet', 'agent')).spec)[0] === v2, 20_000 * fx.slow, 'the DaemonSet on the new version');
     assert.equal(decoded(await fx.cluster.get('v1', 'Secret', v2, ns), 'password'), `${PLANTED[1]}-db`);
     assert.ok(await fx.cluster.get('v1', 'Secret', v1, ns), 'the version web used before is still there');
   });
