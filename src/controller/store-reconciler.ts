@@ -141,7 +141,7 @@ export class StoreReconciler {
         await this.writeStatus(kind, store, previous);
         return { requeueAfter: dueAt - now };
       }
-      const revalidated = await this.revalidate(previous, now);
+      const revalidated = await this.revalidate(store, previous, now, signal);
       if (revalidated.ready) {
         // The same client: ExternalSecrets see no change of store, so nothing is fetched again.
         this.deps.stores.set(key, revalidated);
@@ -164,10 +164,11 @@ export class StoreReconciler {
   }
 
   /** Validates a Ready store again with its current client; a failure is handled as a fresh evaluation would. */
-  private async revalidate(state: StoreState, now: number): Promise<StoreState> {
+  private async revalidate(store: StoreResource, state: StoreState, now: number, signal?: AbortSignal): Promise<StoreState> {
     try {
-      const validation = await state.handle!.client.validate();
-      const warnings = validation.warnings.length ? `; warnings: ${validation.warnings.join('; ')}` : '';
+      const validation = await untilAborted(state.handle!.client.validate({ signal }), signal, () => undefined);
+      const allWarnings = [...validation.warnings, ...namespaceRegexWarnings(store)];
+      const warnings = allWarnings.length ? `; warnings: ${allWarnings.join('; ')}` : '';
       return { ...state, message: `store validated${warnings}`, validatedAt: now };
     } catch {
       return { ...state, ready: false };
@@ -222,7 +223,7 @@ export class StoreReconciler {
       // Neither a slow endpoint nor a tarpit holds a store worker past the deadline; a client
       // that connects too late is closed.
       client = await untilAborted(provider.connect(config, deps), signal, (late) => void late.close().catch(() => undefined));
-      const validation = await client.validate({ signal });
+      const validation = await untilAborted(client.validate({ signal }), signal, () => undefined);
       const endpoint = provider.endpointIdentity(config, identity);
       const handle: StoreHandle = {
         id: `${key}#${specHash}`,

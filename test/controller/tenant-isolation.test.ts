@@ -225,6 +225,10 @@ describe('tenant attacks on the controller', () => {
       assert.match(loose.message, /spec\.conditions\[0\]\.namespaceRegexes\[0\] "prod" is not anchored: it admits every namespace whose name contains a match \(for example "notprod-x"\); write "\^\(prod\)\$"/);
       assert.match(loose.message, /namespaceRegexes\[1\]: RE2 does not accept "\(unclosed": missing closing \): `\(unclosed`; it admits no namespace/);
       assert.doesNotMatch(t.storeReady('ClusterSecretStore', 'tight')!.message, /warning/);
+      // Re-validated on its interval (5 min by default), the store still warns.
+      t.timers.advance(5 * 60_000);
+      await t.controller.storeReconciler.reconcile('ClusterSecretStore/loose');
+      assert.match(t.storeReady('ClusterSecretStore', 'loose')!.message, /"prod" is not anchored/);
       t.es('a', 'notprod-attacker', readOne('loose', 'k', 'ClusterSecretStore'));
       t.es('b', 'notprod-attacker', readOne('tight', 'k', 'ClusterSecretStore'));
       await t.controller.externalSecrets.reconcile('notprod-attacker/a');
