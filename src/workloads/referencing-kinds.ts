@@ -3,6 +3,7 @@
 // `kubectl rollout undo` restores). Each is cached reduced to the Secret names it references.
 import { ANNOTATION_FOLLOW } from '../api/constants.js';
 import type { KubeObject } from '../kube/kube-object.js';
+import { ANNOTATION_ROLLED_OUT } from './annotations.js';
 import { referencedSecretNames, type PodSpecLike } from './pod-spec-references.js';
 
 export interface ReferencingKind {
@@ -49,10 +50,14 @@ export function podSpecOf(k: ReferencingKind, obj: unknown): PodSpecLike | undef
   return cur && typeof cur === 'object' ? (cur as PodSpecLike) : undefined;
 }
 
-/** Reduces an object to a ReferencingObject; only a followable kind keeps its follow annotation. */
+/**
+ * Reduces an object to a ReferencingObject; a followable kind that follows keeps its follow
+ * annotation, and what keyferry last rolled it to (so a restart re-reads only workloads behind).
+ */
 export function toReferencingObject(k: ReferencingKind, obj: KubeObject): ReferencingObject {
   const m = obj.metadata ?? {};
   const follow = k.followable ? m.annotations?.[ANNOTATION_FOLLOW] : undefined;
+  const rolledOut = follow === undefined ? undefined : m.annotations?.[ANNOTATION_ROLLED_OUT];
   return {
     apiVersion: obj.apiVersion,
     kind: k.kind,
@@ -60,7 +65,7 @@ export function toReferencingObject(k: ReferencingKind, obj: KubeObject): Refere
       name: m.name ?? '',
       namespace: m.namespace ?? '',
       resourceVersion: m.resourceVersion,
-      ...(follow === undefined ? {} : { annotations: { [ANNOTATION_FOLLOW]: follow } }),
+      ...(follow === undefined ? {} : { annotations: { [ANNOTATION_FOLLOW]: follow, ...(rolledOut === undefined ? {} : { [ANNOTATION_ROLLED_OUT]: rolledOut }) } }),
     },
     secretNames: referencedSecretNames(podSpecOf(k, obj)),
   };

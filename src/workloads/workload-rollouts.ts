@@ -10,6 +10,7 @@ import type { Timers } from '../queue/timer.js';
 import type { ConsumerEvents, ConsumerLogger } from './consumer-events.js';
 import type { CurrentVersions } from './current-versions.js';
 import { KeyedDebouncer, type DebounceOptions } from './debouncer.js';
+import { ANNOTATION_ROLLED_OUT, parsePairs } from './annotations.js';
 import { FOLLOWABLE_KINDS, followedNames, type ReferencingObject } from './referencing-kinds.js';
 import { planRollout, type FollowedVersion } from './rollout-plan.js';
 import type { WorkloadMetrics } from './workload-metrics.js';
@@ -44,20 +45,30 @@ export class WorkloadRollouts {
       (key, error) => deps.logger.warn({ workload: key, error: describeKubeError(error) }, 'rollout failed'));
   }
 
-  /** An ExternalSecret's current version (or rollout settings) changed: its followers are due a roll. */
+  /**
+   * An ExternalSecret's current version (or rollout settings) changed: its followers are due a
+   * roll, except those the cache shows already rolled to that version (after a restart, most).
+   */
   versionChanged(namespace: string, externalSecret: string): void {
+    const current = this.deps.versions.get(namespace, externalSecret)?.current;
     for (const kind of FOLLOWABLE_KINDS) {
       for (const w of this.deps.workloads[kind].list(namespace)) {
-        if (followedNames(w).includes(externalSecret)) this.debouncer.schedule(`${kind}/${namespace}/${w.metadata.name}`);
+        if (!followedNames(w).includes(externalSecret)) continue;
+        if (current !== undefined && parsePairs(w.metadata.annotations?.[ANNOTATION_ROLLED_OUT]).get(externalSecret) === current) continue;
+        this.debouncer.schedule(`${kind}/${namespace}/${w.metadata.name}`);
       }
     }
   }
 
-  /** A followable workload appeared or its follow annotation changed. */
+  /**
+   * A followable workload appeared or its follow annotation changed. Only a followed
+   * ExternalSecret this process has reconciled can move it; the others schedule it when they are.
+   */
   workloadChanged(kind: FollowerKind, obj: ReferencingObject, old: ReferencingObject | undefined): void {
     const names = followedNames(obj);
     if (names.length === 0) return;
     if (old && followedNames(old).join(',') === names.join(',')) return;
+    if (!names.some((es) => this.deps.versions.get(obj.metadata.namespace, es)?.rollout === 'Patch')) return;
     this.debouncer.schedule(`${kind}/${obj.metadata.namespace}/${obj.metadata.name}`);
   }
 

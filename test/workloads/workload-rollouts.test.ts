@@ -147,6 +147,16 @@ describe('WorkloadRollouts (rollout: Patch)', () => {
     assert.deepEqual(t.envFrom('Deployment', 'late'), [V(2)]);
   });
 
+  it('after a restart reads no follower the cache shows already rolled to the current version', async () => {
+    const t = setup();
+    t.put(deploymentObject('done', 'db', V(2), { metadata: { name: 'done', namespace: 'ns', annotations: { 'keyferry.io/follow': 'db', 'keyferry.io/rolled-out': `db=${V(2)}` } } }));
+    t.put(deploymentObject('behind', 'db', V(1), { metadata: { name: 'behind', namespace: 'ns', annotations: { 'keyferry.io/follow': 'db', 'keyferry.io/rolled-out': `db=${V(1)}` } } }));
+    t.current('db', V(2));
+    await t.settle();
+    assert.deepEqual(t.api.calls.filter((c) => c.startsWith('get Deployment')), ['get Deployment ns/behind']);
+    assert.deepEqual(t.envFrom('Deployment', 'behind'), [V(2)]);
+  });
+
   it('ignores ExternalSecrets whose rollout is not Patch', async () => {
     const t = setup();
     t.put(deploymentObject('web', 'db', V(1)));
