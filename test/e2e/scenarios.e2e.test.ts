@@ -93,9 +93,11 @@ forEachCluster('operator end to end: scenarios', function (kind) {
       externalSecret('use', 'allowed', { secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'x', remoteRef: { key: 'x' } }] }),
       externalSecret('use', 'denied', { secretStoreRef: { name: 'shared', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'x', remoteRef: { key: 'x' } }] }),
     ]);
-    const stolen = await waitReason('steal', 'other', 'StoreNotAllowed');
+    // A SecretStore of another namespace reads as missing, and the message says nothing of it.
+    const stolen = await waitReason('steal', 'other', 'StoreNotReady');
     assert.equal(readyOf(stolen)!.status, 'False');
-    assert.match(readyOf(stolen)!.message!, /only its own namespace/);
+    assert.match(readyOf(stolen)!.message!, /SecretStore "home-store" not found in namespace "other"/);
+    assert.doesNotMatch(readyOf(stolen)!.message!, /home"|another namespace/);
     await waitReady('use', 'allowed');
     const denied = await waitReason('use', 'denied', 'NamespaceNotAllowed');
     assert.match(readyOf(denied)!.message!, /does not allow namespace "denied"/);
