@@ -15,12 +15,26 @@ import { subdomainName } from './validation/name-rules.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { matchAll, type Matcher } from './selectors.js';
 import { copyOut } from './views.js';
-import { applyBuiltinDefaults } from './builtin-defaults.js';
+import { applyBuiltinDefaults, prepareBuiltin } from './builtin-defaults.js';
+import { fieldTypesOf } from './fields/field-types.js';
+import { applyConfiguration, managedAfterUpdate, type Writer } from './fields/managed-fields.js';
+import type { Scope } from './fields/object-fields.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
 export interface WriteOptions {
   /** `status` to write through the status subresource. */
+  subresource?: string;
+  dryRun?: boolean;
+  /** The field manager of the write (default `unknown`, as for a client that names none). */
+  manager?: string;
+  /** managedFields already worked out (server-side apply); otherwise the write is an Update of `manager`. */
+  managedFields?: unknown;
+}
+
+export interface ApplyOptions {
+  manager: string;
+  force?: boolean;
   subresource?: string;
   dryRun?: boolean;
 }
@@ -53,11 +67,14 @@ export interface ResourceHooks {
 }
 
 export const PATCH_TYPES = [
-  'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json',
+  'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml',
 ] as const;
-export type PatchType = (typeof PATCH_TYPES)[number];
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+/** The patch formats of `patch()`; an applied configuration goes to `apply()`. */
+export type PatchType = Exclude<(typeof PATCH_TYPES)[number], 'application/apply-patch+yaml'>;
 
 const NS_KEY = '/namespaces';
+const PODS_KEY = '/pods';
 const FOREGROUND = 'foregroundDeletion';
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
@@ -141,8 +158,11 @@ export class ApiCore {
     if (ns) sm.namespace = ns; else delete sm.namespace;
     if (r.type.subresources.includes('status')) delete obj.status;
     dedupOwnerReferences(sm);
-    applyBuiltinDefaults(r.storageKey, obj, undefined);
+    dropEmptyMetadata(sm);
+    applyBuiltinDefaults(r.storageKey, obj);
     this.defaultAndValidate(r, obj, undefined);
+    this.recordManagers(r, obj, undefined, undefined, opts);
+    prepareBuiltin(r.storageKey, obj, undefined);
     if (this.store.get(r.storageKey, ns, sm.name!)) throw alreadyExists(r.type, sm.name!);
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, undefined);
     if (opts.dryRun) return { obj, json: JSON.stringify(obj), rv: this.store.resourceVersion };
@@ -184,6 +204,7 @@ export class ApiCore {
     for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) {
       if (oldMeta[k] === undefined) delete nm[k]; else nm[k] = oldMeta[k] as never;
     }
+    const sentManagedFields = nm.managedFields;
     delete nm.managedFields;
     delete nm.resourceVersion;
     if (oldMeta.deletionTimestamp) {
@@ -194,8 +215,11 @@ export class ApiCore {
     }
     r.type.checkEncoding?.(obj);
     dedupOwnerReferences(nm);
-    applyBuiltinDefaults(r.storageKey, obj, old);
+    dropEmptyMetadata(nm);
+    applyBuiltinDefaults(r.storageKey, obj);
     this.defaultAndValidate(r, obj, old);
+    this.recordManagers(r, obj, old, sentManagedFields, opts);
+    prepareBuiltin(r.storageKey, obj, old);
     if (r.type.generation !== false && specChanged(old, obj, hasStatus)) nm.generation = (Number(oldMeta.generation) || 0) + 1;
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, old);
 
@@ -235,6 +259,35 @@ export class ApiCore {
     return this.update(r, ns, name, obj, opts);
   }
 
+  /** Server-side apply (PATCH with application/apply-patch+yaml): creates the object when it does not exist. */
+  apply(r: ServedResource, namespace: string | undefined, name: string, config: unknown, opts: ApplyOptions): { entry: Entry; created: boolean } {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw badRequest('error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type map[string]interface {}');
+    }
+    const body = config as KubeObject;
+    if (body.apiVersion !== r.apiVersion || body.kind !== r.type.kind) {
+      const [g, v] = typeof body.apiVersion === 'string' && body.apiVersion.includes('/') ? body.apiVersion.split('/', 2) : ['', String(body.apiVersion ?? '')];
+      throw badRequest(`invalid object type: ${g}/${v}, Kind=${String(body.kind ?? '')}`);
+    }
+    const m = (body.metadata ?? {}) as Meta;
+    if (!m.name) throw badRequest(`the name of the object (${name} based on URL) was undeterminable: name must be provided`);
+    if (m.name !== name) throw badRequest(`the name of the object (${m.name}) does not match the name on the URL (${name})`);
+    const ns = nsOf(r, namespace ?? '');
+    if (r.type.namespaced && m.namespace && m.namespace !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    const { managedFields: _ignored, resourceVersion: _rv, ...configMeta } = m;
+    const current = this.store.get(r.storageKey, ns, name);
+    const live = current ? copyOut(r, current) : undefined;
+    const scope = scopeOf(r, opts.subresource);
+    const { object } = applyConfiguration(live, { ...body, metadata: configMeta }, this.writer(r, opts), opts.force === true, fieldTypesOf(r.type), scope);
+    const managedFields = object.metadata?.managedFields ?? [];
+    const write = { subresource: opts.subresource, dryRun: opts.dryRun, manager: opts.manager, managedFields };
+    if (!current) {
+      if (opts.subresource) throw notFound(r.type, name);
+      return { entry: this.create(r, ns, object, write), created: true };
+    }
+    return { entry: this.update(r, ns, name, { ...object, metadata: { ...object.metadata, resourceVersion: current.obj.metadata?.resourceVersion } }, write), created: false };
+  }
+
   delete(r: ServedResource, namespace: string | undefined, name: string, opts: DeleteOptions = {}): { entry: Entry; removed: boolean } {
     const ns = nsOf(r, namespace ?? '');
     const cur = this.store.get(r.storageKey, ns, name);
@@ -266,16 +319,22 @@ export class ApiCore {
       if (isNamespace) return this.terminateNamespace(name) ?? { entry, removed: false };
       return { entry, removed: false };
     }
-    return { entry: this.removeNow(r, ns, name, cur.obj, policy), removed: true };
+    // A Pod is last seen with its deletion stamped on it (no kubelet waits out a grace period here).
+    const final = r.storageKey === PODS_KEY
+      ? { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0, generation: (Number(cm.generation) || 0) + 1 } }
+      : cur.obj;
+    return { entry: this.removeNow(r, ns, name, final, policy), removed: true };
   }
 
+  /** Deletes every match; returns them as they were before (what the API server answers with). */
   deleteCollection(r: ServedResource, namespace: string | undefined, matcher: Matcher, opts: DeleteOptions = {}): Entry[] {
     const ns = r.type.namespaced ? namespace : undefined;
     const victims = [...this.store.entries(r.storageKey, ns)].filter((e) => matcher(e.obj));
     const out: Entry[] = [];
     for (const e of victims) {
       try {
-        out.push(this.delete(r, e.obj.metadata?.namespace ?? '', e.obj.metadata!.name!, opts).entry);
+        this.delete(r, e.obj.metadata?.namespace ?? '', e.obj.metadata!.name!, opts);
+        out.push(e);
       } catch (err) {
         if (!(err instanceof ApiError && err.code === 404)) throw err;
       }
@@ -284,6 +343,23 @@ export class ApiCore {
   }
 
   // ---- internals ----
+
+  private writer(r: ServedResource, opts: { manager?: string; subresource?: string }): Writer {
+    return { manager: opts.manager || 'unknown', apiVersion: r.apiVersion, subresource: opts.subresource, time: timestamp(this.now()) };
+  }
+
+  /** Sets metadata.managedFields for a create (old undefined) or an update by `opts.manager`. */
+  private recordManagers(r: ServedResource, obj: KubeObject, old: KubeObject | undefined, sent: unknown, opts: WriteOptions): void {
+    const m = meta(obj);
+    let managed: unknown = opts.managedFields;
+    if (managed === undefined) {
+      // What a client sends is the starting point; nothing (or nothing usable) keeps the stored list; `[{}]` resets it.
+      const reset = Array.isArray(sent) && sent.length === 1 && typeof sent[0] === 'object' && sent[0] !== null && Object.keys(sent[0]).length === 0;
+      const base = reset ? [] : Array.isArray(sent) && sent.length ? sent : old?.metadata?.managedFields;
+      managed = managedAfterUpdate(base, old, obj, this.writer(r, opts), fieldTypesOf(r.type), scopeOf(r, opts.subresource));
+    }
+    if (Array.isArray(managed) && managed.length) m.managedFields = managed; else delete m.managedFields;
+  }
 
   private removeNow(r: ServedResource, ns: string, name: string, finalObj: KubeObject, policy: PropagationPolicy): Entry {
     const uid = finalObj.metadata?.uid as string;
@@ -410,6 +486,20 @@ export class ApiCore {
     const errors = r.type.validate ? r.type.validate(obj, old, metaErrors) : metaErrors;
     this.validateOrThrow(r, obj, errors);
   }
+}
+
+/** ObjectMeta omits empty maps and lists: `labels: {}` is stored as no labels. */
+function dropEmptyMetadata(m: Meta): void {
+  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences'] as const) {
+    const v = m[k] as unknown;
+    if (v === null || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && Object.keys(v as object).length === 0)) delete m[k];
+  }
+}
+
+/** Which fields a write through `subresource` may change, for field ownership. */
+function scopeOf(r: ServedResource, subresource: string | undefined): Scope {
+  if (!r.type.subresources.includes('status')) return 'all';
+  return subresource === 'status' ? 'status' : 'main';
 }
 
 function nsOf(r: ServedResource, namespace: string): string {

@@ -59,8 +59,9 @@ export function isApiError(e: unknown): e is ApiError {
   return typeof e === 'object' && e !== null && (e as { isApiError?: unknown }).isApiError === true;
 }
 
-export function successStatus(details?: StatusDetails): Status {
-  const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 };
+/** A Status for a success: no code, as the API server sends it after a deletion. */
+export function successStatus(details?: StatusDetails): Omit<Status, 'code'> {
+  const s: Omit<Status, 'code'> = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
   if (details) s.details = details;
   return s;
 }
@@ -85,10 +86,8 @@ export const resourceNotFound = (): ApiError =>
 export const methodNotAllowed = (): ApiError =>
   new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 
-export const unsupportedMediaType = (contentType: string, accepted: string[]): ApiError =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`, {
-    causes: [{ reason: 'UnsupportedMediaType', message: `unsupported media type "${contentType}"` }],
-  });
+export const unsupportedMediaType = (accepted: string[]): ApiError =>
+  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
 
 export const gone = (message: string): ApiError => new ApiError(410, 'Expired', message);
 

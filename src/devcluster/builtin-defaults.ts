@@ -1,6 +1,8 @@
-// Server-side defaulting of built-in kinds, the parts clients see: Secret stringData folded into
-// data and type Opaque, Namespace label/finalizer/phase, Pod phase, Service type, ports and a
-// cluster IP, NetworkPolicy policyTypes, PodDisruptionBudget status, RBAC API groups.
+// Server-side defaulting of built-in kinds, the parts clients see, in two steps as in the API
+// server: defaults of decoding (Secret stringData folded into data and type Opaque, the Namespace
+// name label, Service type and ports, NetworkPolicy policyTypes, RBAC API groups), which count
+// as the writer's fields; then what the registry sets (Namespace finalizer and phase, Pod phase,
+// a Service's cluster IP, PodDisruptionBudget status, `rules: null`), which no one owns.
 import { randomInt } from 'node:crypto';
 import { meta } from './object-meta.js';
 import type { KubeObject } from './resource-type.js';
@@ -15,28 +17,35 @@ function clusterIp(): string {
   return `10.${96 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
 }
 
-function defaultService(obj: KubeObject, old: KubeObject | undefined): void {
+/** What decoding a Service fills in (owned by whoever wrote it). */
+function defaultService(obj: KubeObject): void {
   const spec = rec(obj.spec);
   obj.spec = spec;
   spec.type ??= 'ClusterIP';
   if (spec.type !== 'ExternalName') {
     spec.sessionAffinity ??= 'None';
     spec.internalTrafficPolicy ??= 'Cluster';
-    const prev = rec(old?.spec);
-    if (spec.clusterIP === undefined || spec.clusterIP === '') {
-      // The cluster IP is immutable: an update without one keeps the allocated address.
-      spec.clusterIP = prev.clusterIP ?? clusterIp();
-      spec.clusterIPs = prev.clusterIPs ?? [spec.clusterIP];
-    }
-    spec.clusterIPs ??= [spec.clusterIP];
-    spec.ipFamilies ??= prev.ipFamilies ?? ['IPv4'];
-    spec.ipFamilyPolicy ??= prev.ipFamilyPolicy ?? 'SingleStack';
   }
   if (Array.isArray(spec.ports)) {
     for (const p of spec.ports as Rec[]) {
       p.protocol ??= 'TCP';
       p.targetPort ??= p.port;
     }
+  }
+}
+
+/** What the Service registry allocates (owned by no one): the cluster IP, which an update keeps. */
+function allocateService(obj: KubeObject, old: KubeObject | undefined): void {
+  const spec = rec(obj.spec);
+  if (spec.type !== 'ExternalName') {
+    const prev = rec(old?.spec);
+    if (spec.clusterIP === undefined || spec.clusterIP === '') {
+      spec.clusterIP = prev.clusterIP ?? clusterIp();
+      spec.clusterIPs = prev.clusterIPs ?? [spec.clusterIP];
+    }
+    spec.clusterIPs ??= [spec.clusterIP];
+    spec.ipFamilies ??= prev.ipFamilies ?? ['IPv4'];
+    spec.ipFamilyPolicy ??= prev.ipFamilyPolicy ?? 'SingleStack';
   }
   if (!old) obj.status = { loadBalancer: {} };
 }
@@ -49,7 +58,11 @@ function defaultSubjects(obj: KubeObject): void {
   }
 }
 
-export function applyBuiltinDefaults(storageKey: string, obj: KubeObject, old: KubeObject | undefined): void {
+/**
+ * Defaults applied when a body is decoded, before server-side apply records who set what: the
+ * writer owns these fields.
+ */
+export function applyBuiltinDefaults(storageKey: string, obj: KubeObject): void {
   switch (storageKey) {
     case '/secrets': {
       if (obj.stringData && typeof obj.stringData === 'object') {
@@ -64,17 +77,10 @@ export function applyBuiltinDefaults(storageKey: string, obj: KubeObject, old: K
     case '/namespaces': {
       const m = meta(obj);
       m.labels = { ...m.labels, 'kubernetes.io/metadata.name': m.name! };
-      if (!old) {
-        obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
-        obj.status = { phase: 'Active' };
-      }
       break;
     }
-    case '/pods':
-      if (!old) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
-      break;
     case '/services':
-      defaultService(obj, old);
+      defaultService(obj);
       break;
     case 'networking.k8s.io/networkpolicies': {
       const spec = rec(obj.spec);
@@ -84,6 +90,28 @@ export function applyBuiltinDefaults(storageKey: string, obj: KubeObject, old: K
       }
       break;
     }
+    case 'rbac.authorization.k8s.io/rolebindings':
+    case 'rbac.authorization.k8s.io/clusterrolebindings':
+      defaultSubjects(obj);
+      break;
+  }
+}
+
+/** What the registry itself sets, after the writer's fields are recorded: owned by no one. */
+export function prepareBuiltin(storageKey: string, obj: KubeObject, old: KubeObject | undefined): void {
+  switch (storageKey) {
+    case '/namespaces':
+      if (!old) {
+        obj.spec = { finalizers: ['kubernetes'], ...(obj.spec as object) };
+        obj.status = { phase: 'Active' };
+      }
+      break;
+    case '/pods':
+      if (!old) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
+    case '/services':
+      allocateService(obj, old);
+      break;
     case 'policy/poddisruptionbudgets':
       if (!old) obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
       break;
@@ -91,10 +119,6 @@ export function applyBuiltinDefaults(storageKey: string, obj: KubeObject, old: K
     case 'rbac.authorization.k8s.io/clusterroles':
       // PolicyRules are not omitted when empty: a role without rules says `rules: null`.
       obj.rules ??= null;
-      break;
-    case 'rbac.authorization.k8s.io/rolebindings':
-    case 'rbac.authorization.k8s.io/clusterrolebindings':
-      defaultSubjects(obj);
       break;
   }
 }

@@ -38,7 +38,7 @@ const BODY_TYPES = ['application/json', 'application/yaml'];
 export function parseObjectBody(raw: Buffer, contentType: string | undefined): unknown {
   const mt = mediaType(contentType);
   if (mt === PROTOBUF) return decodeProtobufObject(raw);
-  if (mt !== '' && !BODY_TYPES.includes(mt)) throw unsupportedMediaType(mt, [...BODY_TYPES, PROTOBUF]);
+  if (mt !== '' && !BODY_TYPES.includes(mt)) throw unsupportedMediaType([...BODY_TYPES, PROTOBUF]);
   return mt === 'application/yaml' ? parseYamlBody(raw) : parseJsonBody(raw);
 }
 

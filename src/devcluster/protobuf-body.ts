@@ -49,7 +49,7 @@ export function decodeProtobufObject(buf: Buffer): KubeObject {
   const apiVersion = env.typeMeta?.apiVersion ?? '';
   const kind = env.typeMeta?.kind ?? '';
   const schema = SCHEMAS[`${apiVersion}/${kind}`];
-  if (!schema || !env.raw) throw unsupportedMediaType(PROTOBUF, ['application/json', 'application/yaml']);
+  if (!schema || !env.raw) throw unsupportedMediaType(['application/json', 'application/yaml', PROTOBUF]);
   const obj = decode(env.raw, schema) as KubeObject;
   return { apiVersion, kind, ...obj };
 }

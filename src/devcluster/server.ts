@@ -7,9 +7,10 @@
 // OpenAPI documents → `nonResource()`; Tables → `buildTable`, called for get, list and watch.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiCore, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
+import { parse as parseYaml } from 'yaml';
+import { ApiCore, APPLY_PATCH, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
 import {
-  ApiError, badRequest, gone, methodNotAllowed, notFound, resourceNotFound, successStatus, unsupportedMediaType,
+  ApiError, badRequest, fieldForbidden, fieldRequired, gone, invalid, methodNotAllowed, notFound, resourceNotFound, successStatus, unsupportedMediaType,
 } from './api-error.js';
 import { builtinResources } from './builtin-types.js';
 import { compileCrd } from './crd/index.js';
@@ -24,12 +25,12 @@ import { ObjectStore, type Entry } from './object-store.js';
 import { timestamp } from './object-meta.js';
 import { ResourceRegistry, type ServedResource } from './registry.js';
 import { RequestStats, type RequestInfo } from './request-stats.js';
-import type { KubeObject, ResourceType } from './resource-type.js';
+import type { FieldError, KubeObject, ResourceType } from './resource-type.js';
 import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { TokenIssuer } from './token-issuer.js';
 import { buildTable } from './table/index.js';
 import { partialMetadata, representationOf, type Representation } from './negotiation.js';
-import { copyOut, encode } from './views.js';
+import { copyOut, encode, listItem } from './views.js';
 import { WatchHub, watchLine, type Watcher } from './watch-hub.js';
 
 export interface DevClusterLogger {
@@ -316,20 +317,33 @@ export class DevClusterServer {
         if (r.type.namespaced && namespace === undefined) throw methodNotAllowed();
         const body = parseObjectBody(await readBody(req), req.headers['content-type']) as KubeObject;
         if (r.virtual) return this.serveTokenReview(res, body);
-        const entry = this.core.create(r, namespace, body, { dryRun });
+        const entry = this.core.create(r, namespace, body, { dryRun, manager: fieldManager(req, q) });
         return sendJson(res, 201, encode(r, entry));
       }
       case 'PUT': {
         if (name === undefined) throw methodNotAllowed();
         const body = parseObjectBody(await readBody(req), req.headers['content-type']) as KubeObject;
-        return sendJson(res, 200, encode(r, this.core.update(r, namespace, name, body, { subresource, dryRun })));
+        return sendJson(res, 200, encode(r, this.core.update(r, namespace, name, body, { subresource, dryRun, manager: fieldManager(req, q) })));
       }
       case 'PATCH': {
         if (name === undefined) throw methodNotAllowed();
         const mt = mediaType(req.headers['content-type']);
-        if (!(PATCH_TYPES as readonly string[]).includes(mt)) throw unsupportedMediaType(mt, [...PATCH_TYPES]);
+        // Custom resources take no strategic merge patch; the API server words the two refusals differently.
+        const accepted: readonly string[] = r.type.builtin ? PATCH_TYPES : PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
+        if (!accepted.includes(mt)) {
+          throw r.type.builtin ? new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type', {}) : unsupportedMediaType([...accepted]);
+        }
+        const force = q.get('force');
+        if (mt === APPLY_PATCH) {
+          const manager = q.get('fieldManager');
+          if (!manager) throw patchOptionsInvalid([fieldRequired('fieldManager', 'is required for apply patch')]);
+          const config = parseApplyBody(await readBody(req));
+          const { entry, created } = this.core.apply(r, namespace, name, config, { manager, force: force === 'true', subresource, dryRun });
+          return sendJson(res, created ? 201 : 200, encode(r, entry));
+        }
+        if (force !== null) throw patchOptionsInvalid([fieldForbidden('force', 'may not be specified for non-apply patch')]);
         const patch = parseJsonBody(await readBody(req));
-        return sendJson(res, 200, encode(r, this.core.patch(r, namespace, name, mt as PatchType, patch, { subresource, dryRun })));
+        return sendJson(res, 200, encode(r, this.core.patch(r, namespace, name, mt as PatchType, patch, { subresource, dryRun, manager: fieldManager(req, q) })));
       }
       case 'DELETE': {
         const raw = await readBody(req);
@@ -338,14 +352,16 @@ export class DevClusterServer {
         if (opts.orphanDependents === true || q.get('orphanDependents') === 'true') policy = 'Orphan';
         if (policy && !['Background', 'Foreground', 'Orphan'].includes(policy)) throw badRequest(`invalid propagationPolicy: ${policy}`);
         if (name === undefined) {
-          const matcher = both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(q.get('fieldSelector'), r.storageKey));
-          this.core.deleteCollection(r, namespace, matcher, { propagationPolicy: policy, dryRun });
-          return sendJson(res, 200, successStatus());
+          // The answer is the list of what was deleted, as it was listed before.
+          const resourceVersion = String(this.store.resourceVersion);
+          const deleted = this.core.deleteCollection(r, namespace, this.selectors(r, q), { propagationPolicy: policy, dryRun });
+          return this.sendList(res, r, deleted, { resourceVersion });
         }
         if (subresource) throw methodNotAllowed();
         const { entry, removed } = this.core.delete(r, namespace, name, { propagationPolicy: policy, preconditions: opts.preconditions, dryRun });
-        if (removed && r.type.group === '' && r.storageKey !== '/pods' && r.storageKey !== '/namespaces') {
-          return sendJson(res, 200, successStatus({ name, kind: r.type.plural, uid: String(entry.obj.metadata?.uid ?? '') }));
+        // Gone at once: a Status (Pods answer with their last state); still finalizing: the object.
+        if (removed && r.storageKey !== '/pods') {
+          return sendJson(res, 200, successStatus({ name, ...(r.type.group ? { group: r.type.group } : {}), kind: r.type.plural, uid: String(entry.obj.metadata?.uid ?? '') }));
         }
         return sendJson(res, 200, encode(r, entry));
       }
@@ -372,7 +388,12 @@ export class DevClusterServer {
     if (as === 'partial') {
       return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: result.entries.map((e) => partialMetadata(e.obj)) });
     }
-    const items = result.entries.map((e) => encode(r, e)).join(',');
+    this.sendList(res, r, result.entries, meta);
+  }
+
+  /** A `<Kind>List`; items of built-in kinds carry no apiVersion and kind, custom resources' do. */
+  private sendList(res: ServerResponse, r: ServedResource, entries: Entry[], meta: Record<string, unknown>): void {
+    const items = (r.type.builtin ? entries.map((e) => listItem(r, e)) : entries.map((e) => encode(r, e))).join(',');
     sendJson(res, 200, `{"kind":"${r.type.listKind}","apiVersion":"${r.apiVersion}","metadata":${JSON.stringify(meta)},"items":[${items}]}`);
   }
 
@@ -549,6 +570,29 @@ export class DevClusterServer {
     const m = path.match(/^\/_dev\/faults\/([^/]+)$/);
     if (m && method === 'DELETE') { this.faults.remove(m[1]); return sendJson(res, 200, { ok: true }); }
     throw notFound({ group: '', plural: '_dev' }, path);
+  }
+}
+
+/** The field manager of a write: `?fieldManager=`, else the client's User-Agent up to its first `/`, as the API server derives it. */
+function fieldManager(req: IncomingMessage, q: URLSearchParams): string {
+  const named = q.get('fieldManager');
+  if (named) return named;
+  const agent = req.headers['user-agent'] ?? '';
+  return agent.split('/')[0] || 'unknown';
+}
+
+const patchOptionsInvalid = (errors: FieldError[]): ApiError => {
+  const e = invalid('meta.k8s.io', 'PatchOptions', '', errors);
+  const { name: _n, ...details } = e.details ?? {};
+  return new ApiError(422, 'Invalid', e.message, details);
+};
+
+/** An applied configuration: YAML (of which JSON is a part). */
+function parseApplyBody(raw: Buffer): unknown {
+  try {
+    return parseYaml(raw.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
 }
 

@@ -25,3 +25,15 @@ export function encode(r: ServedResource, entry: Entry): string {
 export function copyOut(r: ServedResource, entry: Entry): KubeObject {
   return JSON.parse(encode(r, entry)) as KubeObject;
 }
+
+/**
+ * The JSON of `entry` as an item of a list of a built-in kind: without apiVersion and kind, as the
+ * API server lists them. Stored objects start with those two fields, so the common case cuts them off.
+ */
+export function listItem(r: ServedResource, entry: Entry): string {
+  const json = encode(r, entry);
+  const prefix = `{"apiVersion":${JSON.stringify(r.apiVersion)},"kind":${JSON.stringify(r.type.kind)}`;
+  if (json.startsWith(prefix)) return json.length === prefix.length + 1 ? '{}' : `{${json.slice(prefix.length + 1)}`;
+  const { apiVersion: _a, kind: _k, ...rest } = JSON.parse(json) as KubeObject;
+  return JSON.stringify(rest);
+}
