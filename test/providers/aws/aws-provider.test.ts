@@ -5,6 +5,7 @@ import { startDevCluster, type DevCluster } from '../../../src/devcluster/dev-cl
 import { createAwsProvider } from '../../../providers/aws/index.js';
 import type { AwsConfig } from '../../../providers/aws/index.js';
 import {
+  ConfigError,
   extractAll,
   isAuthError,
   isConfigError,
@@ -207,6 +208,17 @@ describe('aws provider (wire)', function () {
       assert.equal((await client.fetch({ key: 'api/token' })).value.toString(), 'tok-1');
       assert.equal(server.calls.AssumeRoleWithWebIdentity, 2);
       assert.equal(server.calls.GetSecretValue, 3);
+    });
+
+    it('a token the operator refuses to mint is reported with the refusal, and nothing is sent', async () => {
+      const deps = webDeps();
+      deps.mintServiceAccountToken = async () => {
+        throw new ConfigError('audience "https://kubernetes.default.svc" is one the Kubernetes API server accepts; keyferry does not mint such tokens for a store', { reason: 'TokenAudienceRefused' });
+      };
+      const client = await connect(webConfig('puller', ['https://kubernetes.default.svc']), deps);
+      const refused = await failure(client.fetch({ key: 'api/token' }));
+      assert.match(refused.message, /is one the Kubernetes API server accepts/);
+      assert.equal(server.calls.AssumeRoleWithWebIdentity ?? 0, 0);
     });
 
     it('gives Auth for a ServiceAccount the role does not trust, and for a wrong audience', async () => {
