@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Controller } from '../../src/controller/controller.js';
 import { TokenMintPolicy } from '../../src/controller/token-mint-policy.js';
+import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
 import { FetchPath } from '../../src/fetch/fetch-path.js';
 import type { RemoteFetcher } from '../../src/fetch/remote-fetcher.js';
 import type { KubeObject, SecretObject } from '../../src/kube/kube-object.js';
@@ -154,6 +155,34 @@ describe('tenant attacks on the controller', () => {
       assert.ok(await until(() => stopped), 'stop returned at the grace time');
       await stopping;
       release();
+    });
+  });
+
+  describe('a stuck queue', () => {
+    it('is reported (for /readyz) once keys wait and no reconcile has finished for twice the reconcile timeout', async () => {
+      // A client that ignores every signal, behind a fetcher that adds none: nothing ends this wait.
+      let release!: () => void;
+      const held = new Promise<void>((r) => { release = r; });
+      let fetching = false;
+      const deaf: Provider = {
+        ...fakeProvider,
+        connect: async (config, deps) => {
+          const client = await fakeProvider.connect(config as never, deps);
+          return Object.assign(Object.create(client) as typeof client, { fetch: async () => { fetching = true; await held; return client.fetch({ key: 'k' }); } });
+        },
+      } as Provider;
+      const t = setup({ concurrency: 1, providers: { fake: deaf }, fetcher: new DirectFetcher() });
+      t.secretStore('s', 'ns', fakeData(['k']));
+      t.es('first', 'ns', readOne('s', 'k'));
+      t.controller.start();
+      assert.ok(await until(() => fetching));
+      t.es('second', 'other', readOne('s', 'k'));
+      assert.deepEqual(t.controller.stalledQueues(), []);
+      t.timers.advance(61_000);
+      assert.deepEqual(t.controller.stalledQueues(), ['externalsecrets work queue (1 waiting, none finished in 61 s)']);
+      release();
+      assert.ok(await until(() => t.controller.stalledQueues().length === 0), 'progress clears it');
+      await t.controller.stop();
     });
   });
 
