@@ -164,7 +164,7 @@ export class EndpointLimiters {
         settle();
         reject(error);
       };
-      if (options.maxWaitMs !== undefined) {
+      if (options.maxWaitMs !== undefined && Number.isFinite(options.maxWaitMs)) {
         timer = this.options.clock.setTimeout(() => {
           void this.expectedWaitMs(entry, weight).then((ms) => giveUp(this.busy(Math.max(ms, 1000))), () => giveUp(this.busy(1000)));
         }, options.maxWaitMs);

@@ -48,7 +48,7 @@ export interface FetchPathOptions {
   /** Limiter settings (global cap, shard count, Redis URL); ignored when `limiters` is given. */
   limiter?: Omit<EndpointLimitersOptions, 'clock' | 'onQueue' | 'onWait'>;
   /**
-   * Longest a call waits for its endpoint's limiter (default 5 s). A call the budget would
+   * Longest a call waits for its endpoint's limiter (default 5 s; Infinity: as long as it takes). A call the budget would
    * start later is refused at once (Throttled, reason LimiterBusy, with `retryAfterMs`), so
    * the reconcile ends and the ExternalSecret is requeued for then.
    */
