@@ -21,8 +21,8 @@ forEachCluster('tenant isolation', function (kind) {
   before(async () => {
     fx = await startClusterFixture(kind);
     await fx.cluster.apply(['attacker', 'tenant', 'victim', 'prod', 'notprod-attacker'].map((n) => namespace(ns(n))));
-    // Two workers: the old limiter wait would have held both for hours.
-    op = await startOperatorProcess({ ...fx.operator, args: ['--concurrency', '2', '--shutdown-grace', '5'] });
+    // Two workers: a wait inside the limiter would hold both for 1 000 s. Tokens only for labelled ServiceAccounts.
+    op = await startOperatorProcess({ ...fx.operator, args: ['--concurrency', '2', '--shutdown-grace', '5', '--store-service-account-selector', 'keyferry.io/store-identity=true'] });
   });
   after(async () => {
     await op?.kill();
@@ -101,19 +101,26 @@ forEachCluster('tenant isolation', function (kind) {
     assert.doesNotMatch(probe!.message!, new RegExp(ns('victim')));
   });
 
-  it('a store may not have a token minted for the API server\'s audience; a mint for another audience is an Event on the store', async () => {
+  it('a store may not have a token minted for the API server\'s audience nor for an unlabelled ServiceAccount; a mint allowed is an Event on the store', async () => {
     const attacker = ns('attacker');
-    const vault = (name: string, audiences: string[]) => ({ apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: attacker },
-      spec: { provider: { vault: { server: 'http://127.0.0.1:9', path: 'secret', auth: { kubernetes: { role: 'r', serviceAccountRef: { name: 'default', audiences } } } } } } });
-    await eventually(async () => fx.cluster.get('v1', 'ServiceAccount', 'default', attacker), 30_000 * fx.slow, 'the default ServiceAccount');
-    await fx.cluster.apply([vault('impersonate', [fx.cluster.issuer.issuer]), vault('audience-ok', ['vault'])]);
+    const vault = (name: string, serviceAccount: string, audiences: string[]) => ({ apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: attacker },
+      spec: { provider: { vault: { server: 'http://127.0.0.1:9', path: 'secret', auth: { kubernetes: { role: 'r', serviceAccountRef: { name: serviceAccount, audiences } } } } } } });
+    await fx.cluster.apply([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'store-identity', namespace: attacker, labels: { 'keyferry.io/store-identity': 'true' } } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: attacker } },
+    ]);
+    await fx.cluster.apply([vault('impersonate', 'store-identity', [fx.cluster.issuer.issuer]), vault('unlabelled', 'app', ['vault']), vault('audience-ok', 'store-identity', ['vault'])]);
     const refused = await waitFor('the API server audience refused', async () => { const r = await storeReady('SecretStore', 'impersonate', attacker); return r?.status === 'False' ? r : undefined; });
     assert.match(refused.message!, /is one the Kubernetes API server accepts/);
+    const unlabelled = await waitFor('the unlabelled ServiceAccount refused', async () => { const r = await storeReady('SecretStore', 'unlabelled', attacker); return r?.status === 'False' ? r : undefined; });
+    assert.match(unlabelled.message!, new RegExp(`ServiceAccount "${attacker}/app" may not be used by stores: the operator allows only ServiceAccounts labelled keyferry\\.io/store-identity=true`));
     const minted = await waitFor('a TokenMinted Event', async () => (await fx.cluster.list('v1', 'Event', attacker))
       .find((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === 'audience-ok'));
-    assert.match(String(minted.message), new RegExp(`minted a token for ServiceAccount "${attacker}/default" with audiences \\["vault"\\], valid 600 s`));
+    assert.match(String(minted.message), new RegExp(`minted a token for ServiceAccount "${attacker}/store-identity" with audiences \\["vault"\\], valid 600 s`));
     const events = await fx.cluster.list('v1', 'Event', attacker);
-    assert.ok(!events.some((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === 'impersonate'), 'nothing was minted for the refused store');
+    for (const store of ['impersonate', 'unlabelled']) {
+      assert.ok(!events.some((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === store), `nothing was minted for ${store}`);
+    }
   });
 
   it('SIGTERM ends the operator within its grace time', async () => {
