@@ -13,7 +13,7 @@ import { deepEqual, meta, nameSuffix, specChanged, timestamp, type Meta } from '
 import { dedupOwnerReferences, validateObjectMeta } from './validation/object-meta.js';
 import { subdomainName } from './validation/name-rules.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
-import { matchAll, type Matcher } from './selectors.js';
+import { matchAll, type Matcher } from './selectors/index.js';
 import { copyOut } from './views.js';
 import { applyBuiltinDefaults, prepareBuiltin } from './builtin-defaults.js';
 import { fieldTypesOf } from './fields/field-types.js';

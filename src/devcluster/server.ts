@@ -26,7 +26,7 @@ import { timestamp } from './object-meta.js';
 import { ResourceRegistry, type ServedResource } from './registry.js';
 import { RequestStats, type RequestInfo } from './request-stats.js';
 import type { FieldError, KubeObject, ResourceType } from './resource-type.js';
-import { both, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { both, parseFieldSelector, parseLabelSelector } from './selectors/index.js';
 import { TokenIssuer } from './token-issuer.js';
 import { buildTable } from './table/index.js';
 import { partialMetadata, representationOf, type Representation } from './negotiation.js';
@@ -375,14 +375,16 @@ export class DevClusterServer {
     if (fs && r.toExternal && r.storageKey === '/events') {
       fs = fs.replace(/regarding\./g, 'involvedObject.').replace(/reportingController/g, 'reportingComponent');
     }
-    return both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(fs, r.storageKey));
+    return both(parseLabelSelector(q.get('labelSelector')), parseFieldSelector(fs, selectable(r)));
   }
 
   private serveList(res: ServerResponse, r: ServedResource, namespace: string | undefined, q: URLSearchParams, as: Representation = 'object'): void {
     const matcher = this.selectors(r, q);
     const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
     const result = this.core.list(r, namespace, { matcher, limit, continueToken: q.get('continue') ?? undefined });
-    const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+    // Lists of custom resources always say `continue`, empty on the last page.
+    const meta: Record<string, unknown> = r.type.builtin ? {} : { continue: '' };
+    meta.resourceVersion = result.resourceVersion;
     if (result.continueToken) { meta.continue = result.continueToken; meta.remainingItemCount = result.remainingItemCount; }
     if (as === 'table') return sendJson(res, 200, buildTable(r.type, result.entries.map((e) => copyOut(r, e)), meta, this.now()));
     if (as === 'partial') {
@@ -401,7 +403,7 @@ export class DevClusterServer {
     const { r, namespace } = route;
     let matcher = this.selectors(r, q);
     if (route.name !== undefined) {
-      const byName = parseFieldSelector(`metadata.name=${route.name}`, r.storageKey);
+      const byName = parseFieldSelector(`metadata.name=${route.name}`, selectable(r));
       matcher = both(matcher, byName);
     }
     const rvParam = q.get('resourceVersion') ?? '';
@@ -572,6 +574,8 @@ export class DevClusterServer {
     throw notFound({ group: '', plural: '_dev' }, path);
   }
 }
+
+const selectable = (r: ServedResource) => ({ storageKey: r.storageKey, kind: r.type.kind, builtin: r.type.builtin === true });
 
 /** The field manager of a write: `?fieldManager=`, else the client's User-Agent up to its first `/`, as the API server derives it. */
 function fieldManager(req: IncomingMessage, q: URLSearchParams): string {

@@ -1,7 +1,7 @@
 // Fans committed store events out to open watches. Each event is serialised at most once
 // per event type and served version, however many watchers receive it.
 import type { Entry, EventType, ObjectStore, StoreEvent } from './object-store.js';
-import type { Matcher } from './selectors.js';
+import type { Matcher } from './selectors/index.js';
 
 export interface Watcher {
   readonly storageKey: string;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseFieldSelector, parseLabelSelector } from '../../src/devcluster/selectors.js';
+import { parseFieldSelector, parseLabelSelector } from '../../src/devcluster/selectors/index.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../../src/devcluster/patch.js';
 
 const obj = (labels: Record<string, string>) => ({ metadata: { name: 'n', namespace: 'ns', labels } });
@@ -21,10 +21,12 @@ describe('dev cluster selectors', () => {
   });
 
   it('parses field selectors and refuses unsupported fields', () => {
-    assert.equal(parseFieldSelector('metadata.name=n,metadata.namespace!=x', '/secrets')(obj({})), true);
-    assert.equal(parseFieldSelector('type=Opaque', '/secrets')({ ...obj({}), type: 'Opaque' }), true);
-    assert.equal(parseFieldSelector('source=ctrl', '/events')({ ...obj({}), source: { component: 'ctrl' } }), true);
-    assert.throws(() => parseFieldSelector('spec.x=1', '/secrets'), /field label not supported/);
+    const secrets = { storageKey: '/secrets', kind: 'Secret', builtin: true };
+    assert.equal(parseFieldSelector('metadata.name=n,metadata.namespace!=x', secrets)(obj({})), true);
+    assert.equal(parseFieldSelector('type=Opaque', secrets)({ ...obj({}), type: 'Opaque' }), true);
+    assert.equal(parseFieldSelector('source=ctrl', { storageKey: '/events', kind: 'Event', builtin: true })({ ...obj({}), source: { component: 'ctrl' } }), true);
+    assert.throws(() => parseFieldSelector('spec.x=1', secrets), /field label not supported/);
+    assert.throws(() => parseFieldSelector('spec.x=1', { storageKey: 'apps/deployments', kind: 'Deployment', builtin: true }), /"spec.x" is not a known field selector/);
   });
 });
 
