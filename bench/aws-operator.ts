@@ -104,6 +104,10 @@ interface Row {
   operatorAccountWrites: number | null;
   /** Every writer but the benchmark, by resource (and subresource). */
   writesByResource: Record<string, number>;
+  /** Real cluster: requests the API server answered 429 Too Many Requests. */
+  tooManyRequests: number | null;
+  /** Peak RSS (MiB) of the operator processes running at the end of the scenario, over their life so far. */
+  operatorPeakRssMiB: number;
   note: string;
 }
 
@@ -209,6 +213,7 @@ class World {
       writes: writes.total,
       byResource: writes.byResource,
       operatorAccountWrites: writes.byOperatorAccount,
+      tooManyRequests: writes.tooManyRequests,
     };
   }
 
@@ -244,7 +249,14 @@ class Operators {
   }
 
   async sample(): Promise<void> {
-    for (const op of this.running) this.peakRssMiB = Math.max(this.peakRssMiB, (await processFigures(op.pid)).peakRssMiB);
+    this.peakRssMiB = Math.max(this.peakRssMiB, await this.runningPeakRss());
+  }
+
+  /** The largest peak RSS (MiB) among the processes running now. */
+  async runningPeakRss(): Promise<number> {
+    let peak = 0;
+    for (const op of this.running) peak = Math.max(peak, (await processFigures(op.pid)).peakRssMiB);
+    return peak;
   }
 
   async stopAll(): Promise<void> {
@@ -273,8 +285,9 @@ async function waitFor(done: () => boolean | Promise<boolean>, ops: Operators, t
   return undefined;
 }
 
-function row(mode: string, scenario: string, from: Counters, to: Counters, wallMs: number | undefined, bound: number | null, note: string): Row {
+function row(mode: string, scenario: string, from: Counters, to: Counters, wallMs: number | undefined, bound: number | null, note: string, operatorPeakRssMiB: number): Row {
   const wallSeconds = wallMs === undefined ? null : round2(wallMs / 1000);
+  progress(`${mode}, ${scenario}: ${wallSeconds ?? '-'} s (bound ${bound ?? '-'} s), ${to.calls - from.calls} provider calls, ${to.writes - from.writes} writes; ${note}`);
   return {
     mode, scenario, wallSeconds, lowerBoundSeconds: bound,
     ratio: wallSeconds === null || !bound ? null : round2(wallSeconds / bound),
@@ -283,6 +296,8 @@ function row(mode: string, scenario: string, from: Counters, to: Counters, wallM
     eventWrites: to.eventWrites - from.eventWrites, kubernetesWrites: to.writes - from.writes,
     operatorAccountWrites: to.operatorAccountWrites === undefined || from.operatorAccountWrites === undefined ? null : to.operatorAccountWrites - from.operatorAccountWrites,
     writesByResource: Object.fromEntries(Object.entries(to.byResource).map(([k, n]) => [k, n - (from.byResource[k] ?? 0)]).filter(([, n]) => n !== 0)),
+    tooManyRequests: to.tooManyRequests === undefined || from.tooManyRequests === undefined ? null : to.tooManyRequests - from.tooManyRequests,
+    operatorPeakRssMiB,
     note,
   };
 }
@@ -311,7 +326,7 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
     let op = await ops.start();
     const readyAt = await waitFor(() => world.notReady() === 0, ops, minutes(15));
     rows.push(row(mode, 'cold start', from, await world.counters(), readyAt && readyAt - from.at, boundFor(DISTINCT, 2 * COUNT),
-      readyAt ? `${world.notReady()} not Ready` : `${world.notReady()} still not Ready after 15 min`));
+      readyAt ? `${world.notReady()} not Ready` : `${world.notReady()} still not Ready after 15 min`, await ops.runningPeakRss()));
     const metrics = await op.metrics();
     const avg = (h: string) => { const c = sumMetric(metrics, `${h}_count`); return c ? round2(((sumMetric(metrics, `${h}_sum`) ?? 0) / c) * 1000) : null; };
     fetchPath = {
@@ -352,7 +367,7 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
     const syncedLine = op.logs().find((l) => l.msg === 'caches synced; starting workers');
     const workersAt = syncedLine ? Date.parse(String(syncedLine.time)) : NaN;
     rows.push(row(mode, 'steady: one full refresh, all due at once', from, await world.counters(), refreshedAt && refreshedAt - from.at, boundFor(DISTINCT, 0),
-      `${synced} reconciles; ${world.notReady()} not Ready; wall from process start${refreshedAt && workersAt ? `, ${round2((refreshedAt - workersAt) / 1000)} s after caches synced` : ''}`));
+      `${synced} reconciles; ${world.notReady()} not Ready; wall from process start${refreshedAt && workersAt ? `, ${round2((refreshedAt - workersAt) / 1000)} s after caches synced` : ''}`, await ops.runningPeakRss()));
 
     // Rotation: new values for ROTATED remote secrets, force-sync on their readers.
     const readers = Array.from({ length: COUNT }, (_, i) => i).filter((i) => i % DISTINCT < ROTATED);
@@ -366,7 +381,7 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
     };
     const rotatedAt = await waitFor(() => readers.every(rotated), ops, minutes(5));
     rows.push(row(mode, `rotation: ${ROTATED} secrets, ${readers.length} force-synced`, from, await world.counters(), rotatedAt && rotatedAt - from.at, boundFor(ROTATED, 2 * readers.length),
-      `${readers.filter(rotated).length}/${readers.length} on the new version`));
+      `${readers.filter(rotated).length}/${readers.length} on the new version`, await ops.runningPeakRss()));
 
     // Outage: 503s for OUTAGE_S while refreshes come due (their slots), then recovery.
     const secretsBefore = world.managedSecrets();
@@ -384,7 +399,7 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
     const deleted = [...secretsBefore.keys()].filter((k) => !secretsAfter.has(k)).length;
     const changed = [...secretsBefore].filter(([k, rv]) => secretsAfter.has(k) && secretsAfter.get(k) !== rv).length;
     rows.push(row(mode, `outage: ${OUTAGE_S} s of 503s, then recovery`, from, await world.counters(), backAt && backAt - recoveredAt, null,
-      `${maxNotReady} went Stale; all Ready ${backAt ? round2((backAt - recoveredAt) / 1000) : '>600'} s after recovery; Secrets deleted ${deleted}, changed ${changed}, created ${secretsAfter.size - (secretsBefore.size - deleted)} (of ${secretsBefore.size} before)`));
+      `${maxNotReady} went Stale; all Ready ${backAt ? round2((backAt - recoveredAt) / 1000) : '>600'} s after recovery; Secrets deleted ${deleted}, changed ${changed}, created ${secretsAfter.size - (secretsBefore.size - deleted)} (of ${secretsBefore.size} before)`, await ops.runningPeakRss()));
     return await finish();
   } finally {
     await ops.killAll();
@@ -408,7 +423,7 @@ async function runReplicas(label: string, extra: string[]): Promise<Row & { peak
     const mean = span > 0 ? round2(times.length / span) : times.length;
     await ops.stopAll();
     const r = row('2 replicas', `cold start, ${label}`, from, to, readyAt && readyAt - from.at, boundFor(DISTINCT, 2 * COUNT, REPLICA_RATE, 2 * QPS),
-      `R = ${REPLICA_RATE}/s: peak ${peak} calls in a 1 s window (bucket burst ${REPLICA_RATE}), mean ${mean}/s; ${world.notReady()} not Ready`);
+      `R = ${REPLICA_RATE}/s: peak ${peak} calls in a 1 s window (bucket burst ${REPLICA_RATE}), mean ${mean}/s; ${world.notReady()} not Ready`, ops.peakRssMiB);
     return { ...r, peakCallsPerSecond: peak, meanCallsPerSecond: mean, peakRssMiB: ops.peakRssMiB };
   } finally {
     await ops.killAll();
@@ -417,9 +432,9 @@ async function runReplicas(label: string, extra: string[]): Promise<Row & { peak
 }
 
 function printTable(rows: Row[]): void {
-  printMarkdownTable(['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'K8s writes (Secret/status/Event)', 'note'],
+  printMarkdownTable(['mode', 'scenario', 'wall s', 'bound s', 'ratio', 'calls', 'throttles', 'K8s writes (Secret/status/Event)', 'operator peak RSS MiB', 'note'],
     rows.map((r) => [r.mode, r.scenario, r.wallSeconds, r.lowerBoundSeconds ?? '-', r.ratio ?? '-', r.providerCalls, r.throttles,
-      `${r.kubernetesWrites} (${r.secretWrites}/${r.statusWrites}/${r.eventWrites})`,
+      `${r.kubernetesWrites} (${r.secretWrites}/${r.statusWrites}/${r.eventWrites})`, r.operatorPeakRssMiB,
       r.operatorAccountWrites === null ? r.note : `${r.note}; audit log: ${r.operatorAccountWrites} writes by the operator's ServiceAccount`]));
 }
 

@@ -34,19 +34,33 @@ export function requestKey(method: string, path: string, contentType = 'applicat
   return WRITE_VERBS.has(verb) ? key(verb, group, resource, subresource) : undefined;
 }
 
-/** Write counts by key from the API server's /metrics text. */
-export function writesInMetrics(metricsText: string): Map<string, number> {
-  const out = new Map<string, number>();
+/** The apiserver_request_total series in /metrics text: labels and value. */
+function* requestSeries(metricsText: string): Generator<{ labels: Record<string, string>; value: number }> {
   for (const line of metricsText.split('\n')) {
     if (!line.startsWith('apiserver_request_total{')) continue;
     const close = line.lastIndexOf('}');
     const labels: Record<string, string> = {};
     for (const m of line.slice(line.indexOf('{') + 1, close).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = m[2]!;
+    yield { labels, value: Number(line.slice(close + 1).trim()) };
+  }
+}
+
+/** Write counts by key from the API server's /metrics text. */
+export function writesInMetrics(metricsText: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const { labels, value } of requestSeries(metricsText)) {
     if (!WRITE_VERBS.has(labels.verb ?? '') || labels.dry_run) continue;
     const k = key(labels.verb!, labels.group ?? '', labels.resource ?? '', labels.subresource ?? '');
-    out.set(k, (out.get(k) ?? 0) + Number(line.slice(close + 1).trim()));
+    out.set(k, (out.get(k) ?? 0) + value);
   }
   return out;
+}
+
+/** Requests of any verb the server answered with 429 (API Priority and Fairness sheds load so). */
+export function tooManyRequestsInMetrics(metricsText: string): number {
+  let n = 0;
+  for (const { labels, value } of requestSeries(metricsText)) if (labels.code === '429') n += value;
+  return n;
 }
 
 /** Sums write counts by `resource` or `resource/subresource`, the names the dev cluster's request stats use. */

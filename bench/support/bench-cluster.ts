@@ -33,6 +33,8 @@ export interface WriteCounts {
   byResource: Record<string, number>;
   /** Real cluster: writes its audit log attributes to the operator's ServiceAccount (a check of `total`, which counts every writer but the benchmark). */
   byOperatorAccount?: number;
+  /** Real cluster: requests of anyone (the benchmark too) answered 429 Too Many Requests. */
+  tooManyRequests?: number;
 }
 
 export interface BenchCluster {

@@ -8,7 +8,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane/control-plane.js';
 import { installKeyferry, OPERATOR_NAMESPACE, OPERATOR_SERVICE_ACCOUNT } from '../../test/support/control-plane/shared-control-plane.js';
-import { byResource, writesInMetrics } from './api-server-requests.js';
+import { byResource, tooManyRequestsInMetrics, writesInMetrics } from './api-server-requests.js';
 import { AuditedWrites } from './audited-writes.js';
 import type { BenchCluster, BenchObject, ExternalSecretPatch, NewObject, WriteCounts } from './bench-cluster.js';
 import { runPool } from './bounded-pool.js';
@@ -105,7 +105,8 @@ export class RealBenchCluster implements BenchCluster {
   }
 
   async writes(): Promise<WriteCounts> {
-    const now = writesInMetrics(await this.client.expect('GET', '/metrics'));
+    const text = await this.client.expect('GET', '/metrics');
+    const now = writesInMetrics(text);
     const others = new Map<string, number>();
     let total = 0;
     for (const [k, n] of now) {
@@ -114,7 +115,7 @@ export class RealBenchCluster implements BenchCluster {
       others.set(k, d);
       total += d;
     }
-    return { total, byResource: byResource(others), byOperatorAccount: await this.audited.count() };
+    return { total, byResource: byResource(others), byOperatorAccount: await this.audited.count(), tooManyRequests: tooManyRequestsInMetrics(text) };
   }
 
   /**
