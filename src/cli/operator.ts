@@ -113,6 +113,9 @@ async function startMetricsServer(config: OperatorConfig, client: KubeClient, lo
 
 export async function startOperator(config: OperatorConfig): Promise<RunningOperator> {
   const { logger } = config;
+  // package.json pins the AWS SDK to releases that support Node 20, as keyferry's engines
+  // promise; the SDK's reminder that releases from 2027 will need Node 22 does not apply.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerPeakMemoryGauge(registry);

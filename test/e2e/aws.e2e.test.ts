@@ -117,6 +117,8 @@ forEachCluster('operator end to end: aws', function (kind) {
       assert.ok(Object.values(status.versions?.[0]?.remoteVersions ?? {}).includes(currentId), `${name} records the remote VersionId`);
     }
     assert.ok((aws.calls.AssumeRoleWithWebIdentity ?? 0) >= 1);
+    // The SDK versions are pinned to releases that support Node 20: no reminder that later ones need Node 22.
+    assert.doesNotMatch(op.output(), /NodeVersionSupportWarning|require node >=22/);
   });
 
   it('a new AWS version produces a new Secret version; a pinned VersionId keeps the old value', async () => {
