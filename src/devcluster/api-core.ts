@@ -76,6 +76,7 @@ export type PatchType = Exclude<(typeof PATCH_TYPES)[number], 'application/apply
 const NS_KEY = '/namespaces';
 const PODS_KEY = '/pods';
 const FOREGROUND = 'foregroundDeletion';
+const ORPHAN = 'orphan';
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export class ApiCore {
@@ -209,8 +210,11 @@ export class ApiCore {
     delete nm.resourceVersion;
     if (oldMeta.deletionTimestamp) {
       const before = new Set(oldMeta.finalizers ?? []);
-      if ((nm.finalizers ?? []).some((f) => !before.has(f))) {
-        throw invalid(r.type.group, r.type.kind, name, [fieldForbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted')]);
+      const added = (nm.finalizers ?? []).filter((f) => !before.has(f));
+      if (added.length) {
+        // Go's %#v of a []string.
+        const shown = `[]string{${added.map((f) => JSON.stringify(f)).join(', ')}}`;
+        throw invalid(r.type.group, r.type.kind, name, [fieldForbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${shown}`)]);
       }
     }
     r.type.checkEncoding?.(obj);
@@ -303,19 +307,23 @@ export class ApiCore {
     if (isNamespace && PROTECTED_NAMESPACES.has(name)) throw forbidden(r.type, name, 'this namespace may not be deleted');
     if (opts.dryRun) return { entry: cur, removed: false };
     const policy = opts.propagationPolicy ?? 'Background';
-    if (policy === 'Foreground' && !cm.deletionTimestamp && this.blockingDependents(cm.uid!).length > 0) {
-      // Foreground: the owner waits (deletionTimestamp + foregroundDeletion finalizer) until its blocking dependents are gone.
-      const obj: KubeObject = { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0, finalizers: [...(cm.finalizers ?? []), FOREGROUND] } };
-      const entry = this.store.put(r.storageKey, obj);
-      this.cascade(cm.uid!);
-      return { entry: this.store.get(r.storageKey, ns, name) ?? entry, removed: !this.store.get(r.storageKey, ns, name) };
+    if ((policy === 'Foreground' || policy === 'Orphan') && !isNamespace) {
+      // The API server marks the owner (deletionTimestamp and the garbage collector's finalizer) and
+      // answers with it; the garbage collector then does its part, here at once: Foreground deletes
+      // the dependents and waits for those that block it, Orphan takes the references off them.
+      if (cm.deletionTimestamp) return { entry: cur, removed: false };
+      const gc = policy === 'Foreground' ? FOREGROUND : ORPHAN;
+      const finalizers = [...(cm.finalizers ?? []).filter((f) => f !== FOREGROUND && f !== ORPHAN), gc];
+      const entry = this.store.put(r.storageKey, { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0, finalizers } });
+      if (policy === 'Orphan') this.finishOrphaning(cm.uid!);
+      else { this.cascade(cm.uid!); this.maybeFinishForeground(cm.uid!); }
+      return { entry, removed: false };
     }
     if ((cm.finalizers ?? []).length > 0 || isNamespace) {
       if (cm.deletionTimestamp) return { entry: cur, removed: false };
       const obj: KubeObject = { ...cur.obj, metadata: { ...cm, deletionTimestamp: timestamp(this.now()), deletionGracePeriodSeconds: 0 } };
       if (isNamespace) obj.status = { ...(obj.status as object), phase: 'Terminating' };
       const entry = this.store.put(r.storageKey, obj);
-      if (policy === 'Orphan') this.orphanDependents(cm.uid!);
       if (isNamespace) return this.terminateNamespace(name) ?? { entry, removed: false };
       return { entry, removed: false };
     }
@@ -406,6 +414,20 @@ export class ApiCore {
       if (!dr) continue;
       try { this.delete(dr, ref.namespace, ref.name, { propagationPolicy: 'Background' }); } catch { /* already gone */ }
     }
+  }
+
+  /** Takes the owner's references off its dependents, then its `orphan` finalizer (completing the deletion when it was the last). */
+  private finishOrphaning(ownerUid: string): void {
+    this.orphanDependents(ownerUid);
+    const owner = this.store.getByUid(ownerUid);
+    if (!owner) return;
+    const m = owner.entry.obj.metadata as Meta;
+    const finalizers = (m.finalizers ?? []).filter((f) => f !== ORPHAN);
+    const obj: KubeObject = { ...owner.entry.obj, metadata: { ...m, finalizers } };
+    if (finalizers.length === 0) delete (obj.metadata as Meta).finalizers;
+    const r = this.anyServed(owner.storageKey);
+    if (finalizers.length === 0 && r) this.removeNow(r, owner.namespace, owner.name, obj, 'Orphan');
+    else this.store.put(owner.storageKey, obj);
   }
 
   private orphanDependents(ownerUid: string): void {
