@@ -15,6 +15,7 @@ import { describeKubeError } from '../kube/api-error.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ReconcileResult } from '../queue/workers.js';
 import { canonicalJson } from './canonical-json.js';
+import { refsOutsideNamespace } from './credential-refs.js';
 import { Reasons, findCondition, readyCondition } from './conditions.js';
 import type { EventRecorder } from './events.js';
 import { RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
@@ -207,6 +208,11 @@ export class StoreReconciler {
     const provider = this.deps.providers[providerName as ProviderName];
     if (!provider) return invalid(`spec.provider.${providerName}: provider "${providerName}" is not available in this build`);
     const identity = { kind, name: store.metadata!.name!, namespace: store.metadata?.namespace };
+    // Refused before anything is read: a SecretStore's references resolve only in its own namespace.
+    const outside = kind === 'SecretStore' ? refsOutsideNamespace(store.spec?.provider, identity.namespace!) : [];
+    if (outside.length > 0) {
+      return invalid(outside.map((field) => `${field}: a SecretStore may only reference objects in its own namespace; leave the namespace out, or use a ClusterSecretStore`).join('; '));
+    }
     const issues = provider.validateConfig(config, identity);
     if (issues.length > 0) return invalid(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
     const allowAmbient = kind === 'ClusterSecretStore' || this.deps.allowAmbientCredentialsInSecretStores === true;

@@ -22,13 +22,14 @@ export function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string,
     annotations: { ...(template?.metadata?.annotations ?? {}) },
   };
   if (!template?.data) return rendered;
-  const out: Record<string, Buffer> = {};
+  const out = Object.create(null) as Record<string, Buffer>;
   for (const [key, text] of Object.entries(template.data)) {
     const parts: Buffer[] = [];
     let last = 0;
     for (const m of text.matchAll(placeholder)) {
-      const value = fetched[m[1]!];
-      if (!value) throw new SpecError(`spec.target.template.data.${key}: refers to "${m[1]}", which is not among the fetched keys`);
+      // Own keys only: a name a plain object inherits (`constructor`, `toString`, ...) is not a fetched key.
+      const value = Object.hasOwn(fetched, m[1]!) ? fetched[m[1]!] : undefined;
+      if (!Buffer.isBuffer(value)) throw new SpecError(`spec.target.template.data.${key}: refers to "${m[1]}", which is not among the fetched keys`);
       parts.push(Buffer.from(text.slice(last, m.index), 'utf8'), value);
       last = m.index! + m[0].length;
     }

@@ -10,7 +10,7 @@ import type { Shard } from '../../src/controller/shard.js';
 import type { KubeObject, SecretObject } from '../../src/kube/kube-object.js';
 import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
 import { fakeProvider } from '../../providers/fake/index.js';
-import type { Provider } from '../../providers/contract/index.js';
+import type { Provider, ProviderName } from '../../providers/contract/index.js';
 import { FakeTimers } from '../queue/fake-timers.js';
 import { FakeClusterApi, FakeInformer } from './fakes.js';
 import { REFERENCING_KINDS, type ReferencingKindName, type ReferencingObject } from '../../src/workloads/referencing-kinds.js';
@@ -27,6 +27,8 @@ export interface HarnessOptions {
   rolloutDebounce?: DebounceOptions;
   /** The controller's logger; silent by default. */
   logger?: ControllerLogger;
+  /** The providers; the `fake` provider by default. */
+  providers?: Partial<Record<ProviderName, Provider>>;
 }
 
 export const TEST_VERSION_KEY = Buffer.alloc(32, 7);
@@ -55,7 +57,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const registry = new Registry();
   const metrics = new OperatorMetrics(registry);
   const controller = new Controller({
-    caches, api, providers: { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
+    caches, api, providers: options.providers ?? { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
     clock: { now: () => timers.now() }, logger: options.logger ?? pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
     versionKey: options.versionKey ?? TEST_VERSION_KEY,
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { API, decoded, eventually, externalSecret, fakeStore, forEachCluster, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from './fixture.js';
 
-const PLANTED = ['planted-value-alpha-7c2e', 'planted-value-beta-41d9', 'planted-value-gamma-0b8a', 'planted-value-delta-9e13'];
+const PLANTED = ['planted-value-alpha-7c2e', 'planted-value-beta-41d9', 'planted-value-gamma-0b8a', 'planted-value-delta-9e13', 'planted-value-epsilon-5f60'];
 
 forEachCluster('operator end to end: scenarios', function (kind) {
   this.timeout(90_000);
@@ -103,6 +103,23 @@ forEachCluster('operator end to end: scenarios', function (kind) {
     assert.match(readyOf(denied)!.message!, /does not allow namespace "denied"/);
     assert.equal((await cluster.list('v1', 'Secret', 'other')).length, 0);
     assert.equal((await cluster.list('v1', 'Secret', 'denied')).length, 0);
+  });
+
+  it('refuses a SecretStore whose credential reference names another namespace, naming the field', async () => {
+    const { cluster } = fx;
+    await cluster.apply([
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-token', namespace: 'other' }, data: { token: Buffer.from(PLANTED[4]!).toString('base64') } },
+      {
+        apiVersion: API, kind: 'SecretStore', metadata: { name: 'cross', namespace: 'home' },
+        spec: { provider: { vault: { server: 'https://vault.example.invalid:8200', path: 'secret', version: 'v2', auth: { tokenSecretRef: { name: 'vault-token', key: 'token', namespace: 'other' } } } } },
+      },
+    ]);
+    const store = await eventually(async () => {
+      const o = await cluster.get(API, 'SecretStore', 'cross', 'home');
+      return readyOf(o)?.reason === 'InvalidProviderConfig' ? o : undefined;
+    }, 10_000 * fx.slow, 'store InvalidProviderConfig');
+    assert.equal(readyOf(store)!.status, 'False');
+    assert.equal(readyOf(store)!.message, 'spec.provider.vault.auth.tokenSecretRef.namespace: a SecretStore may only reference objects in its own namespace; leave the namespace out, or use a ClusterSecretStore');
   });
 
   it('gives a bad spec one clear condition and bounded retries', async () => {
