@@ -59,15 +59,20 @@ function parseJsonObject(secret: RemoteSecret, key: string): Record<string, unkn
   return parsed as Record<string, unknown>;
 }
 
+/** `map[key]` when it is the map's own entry: a name a plain object inherits (`constructor`, `__proto__`, ...) is not one. */
+function own<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 /** Walks a dotted path (`a.b.c`); a key that itself contains dots is matched whole first. */
 function walk(root: Record<string, unknown>, path: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(root, path)) return root[path];
+  if (Object.hasOwn(root, path)) return root[path];
   const dot = path.indexOf('.');
   if (dot < 0) return undefined;
   // Try the longest prefix that names a key, so keys with dots still resolve.
   for (let i = path.lastIndexOf('.'); i > 0; i = path.lastIndexOf('.', i - 1)) {
     const head = path.slice(0, i);
-    const child = root[head];
+    const child = own(root, head);
     if (child !== null && typeof child === 'object' && !Array.isArray(child)) {
       const found = walk(child as Record<string, unknown>, path.slice(i + 1));
       if (found !== undefined) return found;
@@ -82,10 +87,10 @@ function walk(root: Record<string, unknown>, path: string): unknown {
  */
 export function selectProperty(secret: RemoteSecret, key: string, property: string): Buffer {
   if (secret.fields) {
-    const direct = secret.fields[property];
+    const direct = own(secret.fields, property);
     if (direct) return direct;
     for (let i = property.indexOf('.'); i > 0; i = property.indexOf('.', i + 1)) {
-      const field = secret.fields[property.slice(0, i)];
+      const field = own(secret.fields, property.slice(0, i));
       if (!field) continue;
       const inner = walk(parseJsonObject({ value: field }, key), property.slice(i + 1));
       if (inner !== undefined) return jsonToBuffer(inner);
