@@ -15,7 +15,7 @@ export class DevBenchCluster implements BenchCluster {
   readonly kind = 'dev' as const;
   readonly description = 'dev cluster';
 
-  private constructor(private readonly cluster: DevCluster, private readonly dir: string, readonly operator: BenchCluster['operator']) {}
+  private constructor(readonly cluster: DevCluster, private readonly dir: string, readonly operator: BenchCluster['operator']) {}
 
   static async start(options: { watchHistorySize: number; crdDir: string }): Promise<DevBenchCluster> {
     const cluster = await startDevCluster({ port: 0, watchHistorySize: options.watchHistorySize });

@@ -28,7 +28,7 @@ export class RealBenchCluster implements BenchCluster {
   private externalSecretsCreated = 0;
 
   private constructor(
-    private readonly cp: ControlPlane,
+    readonly cp: ControlPlane,
     operatorKubeconfigPath: string,
     private readonly client: KeepAliveKubeClient,
     private readonly concurrency: number,

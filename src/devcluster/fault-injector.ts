@@ -56,6 +56,11 @@ export class FaultInjector {
     this.seed = seed;
   }
 
+  /** Starts the generator behind `errorRate` again from `seed`, so a run can be replayed. */
+  reseed(seed: number): void {
+    this.seed = seed;
+  }
+
   /** Adds a rule; returns its id for `remove`. */
   add(rule: FaultRule): string {
     const id = String(this.nextId++);

@@ -103,6 +103,10 @@ export class AwsTestServer {
   readonly valuesServed = new Map<string, number>();
   /** While true, every call gets 503 ServiceUnavailable. */
   unavailable = false;
+  /** While set, every Secrets Manager call is answered with this error (a throttling storm, say). */
+  answerEveryCall?: InjectedFault;
+  /** While true, Secrets Manager calls are read but never answered (the client's timeout ends them). */
+  stalled = false;
   latencyMs: number;
   private readonly users = new Map<string, AwsUser>();
   private readonly roles = new Map<string, AwsRole>();
@@ -114,7 +118,9 @@ export class AwsTestServer {
   private readonly server: Server;
   private bucket?: { tokens: number; updatedMs: number; rate: number; burst: number };
   private baseUrl = '';
+  private port = 0;
   private readonly secure: boolean;
+  private readonly held = new Set<ServerResponse>();
 
   constructor(private readonly options: AwsServerOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -138,13 +144,38 @@ export class AwsTestServer {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
     const scheme = this.secure ? 'https' : 'http';
-    this.baseUrl = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = `${scheme}://127.0.0.1:${this.port}`;
     return this.baseUrl;
   }
 
+  /** The endpoint goes down: the port stops listening (connections refused) and open connections are cut. */
+  async refuseConnections(): Promise<void> {
+    this.releaseHeld();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The endpoint comes back on the same port. */
+  async acceptConnections(): Promise<void> {
+    await this.start();
+  }
+
+  /** Ends the stall: calls held so far lose their connection, later ones are answered. */
+  endStall(): void {
+    this.stalled = false;
+    this.releaseHeld();
+  }
+
+  private releaseHeld(): void {
+    for (const res of this.held) res.destroy();
+    this.held.clear();
+  }
+
   async close(): Promise<void> {
+    this.releaseHeld();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -253,6 +284,13 @@ export class AwsTestServer {
     this.callTimes.push(Date.now());
     try {
       if (this.unavailable) throw new AwsFault(503, 'ServiceUnavailableException', 'Service Unavailable');
+      if (this.stalled) {
+        this.held.add(res);
+        res.once('close', () => this.held.delete(res));
+        return;
+      }
+      const every = this.answerEveryCall;
+      if (every) throw new AwsFault(every.status, every.type, every.message, every.headers);
       if (!m) throw new AwsFault(400, 'UnknownOperationException', '');
       if (req.method !== 'POST' || !String(req.headers['content-type']).startsWith(json11)) {
         throw new AwsFault(400, 'SerializationException', 'Start of structure or map found where not expected.');

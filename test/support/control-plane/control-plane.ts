@@ -43,6 +43,8 @@ export interface ControlPlane {
   /** Folder with the key material and each component's log. */
   readonly dir: string;
   readonly kubernetesVersion: string;
+  /** Stops kube-apiserver (SIGTERM) and starts it again with the same flags; resolves once it is ready. */
+  restartApiServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let issuer: IssuerDiscovery | undefined;
+  const launched = new Map<string, { child: ChildProcess; args: string[] }>();
   const launch = (name: string, args: string[]) => {
     const out = createWriteStream(join(dir, `${name}.log`));
     const child = spawn(join(binDir, name), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
@@ -147,6 +150,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     child.stderr!.pipe(out, { end: false });
     child.once('exit', (code, signal) => exits.set(name, `exited (${signal ?? code}); log:\n${tail(join(dir, `${name}.log`))}`));
     children.push(child);
+    launched.set(name, { child, args });
     recordPids();
     return child;
   };
@@ -219,6 +223,20 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await writeFile(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
     const client = TestKubeClient.fromYaml(kubeconfigYaml);
     const failed = () => [...exits].map(([n, why]) => `${n} ${why}`).join('\n') || undefined;
+    const restartApiServer = async () => {
+      const { child, args } = launched.get('kube-apiserver')!;
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      exits.delete('kube-apiserver');
+      children.splice(children.indexOf(child), 1);
+      launch('kube-apiserver', args);
+      await waitFor('kube-apiserver /readyz after a restart', timeout, async () => (await client.raw('GET', '/readyz').catch(() => [0]))[0] === 200, failed);
+    };
     await waitFor('kube-apiserver /readyz', timeout, async () => (await client.raw('GET', '/readyz'))[0] === 200, failed);
 
     log('control plane: starting kube-controller-manager');
@@ -241,6 +259,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       dir,
       kubernetesVersion: version.gitVersion,
       auditLogPath,
+      restartApiServer,
       stop,
     };
   } catch (e) {
