@@ -51,7 +51,7 @@ export interface CAProvider {
   name: string;
   /** Key within the object. */
   key: string;
-  /** Namespace of the Secret or ConfigMap. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
+  /** Namespace of the Secret or ConfigMap. Required in a ClusterSecretStore; in a SecretStore it may be left out or be the store's own namespace (another namespace is refused). */
   namespace?: string;
 }
 
@@ -79,7 +79,7 @@ export interface SecretKeySelector {
   name: string;
   /** Key within the Secret. */
   key: string;
-  /** Namespace of the Secret. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
+  /** Namespace of the Secret. Required in a ClusterSecretStore; in a SecretStore it may be left out or be the store's own namespace (another namespace is refused). */
   namespace?: string;
 }
 
@@ -96,7 +96,7 @@ export interface AwsAuthJwt {
 export interface ServiceAccountSelector {
   /** Name of the ServiceAccount. */
   name: string;
-  /** Namespace of the ServiceAccount. Required in a ClusterSecretStore; in a SecretStore the store's own namespace is used. */
+  /** Namespace of the ServiceAccount. Required in a ClusterSecretStore; in a SecretStore it may be left out or be the store's own namespace (another namespace is refused). */
   namespace?: string;
   /** Audiences of the token minted with the TokenRequest API (valid 10 minutes); the provider's default audience when empty (Vault kubernetes auth - vault). An audience the Kubernetes API server accepts is refused. */
   audiences?: string[];
