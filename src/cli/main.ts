@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runOperator, shardIndexFromPodName, type RunOptions } from './run-command.js';
 import { parseLabelSelector } from '../controller/label-selector.js';
+import { DEFAULT_ROLLOUT_DEBOUNCE } from '../workloads/workload-rollouts.js';
 // The dev cluster (schema validators, CEL) loads only for `keyferry dev`, not for `run`.
 import type { DevOptions } from './dev-command.js';
 
@@ -56,6 +57,8 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--api-audiences <list>', 'comma-separated audiences the Kubernetes API server accepts, besides its issuer (read at start); stores may not have tokens minted for them', commaList, [])
     .option('--store-service-account-selector <selector>', 'only ServiceAccounts with these labels may be named by stores for minted tokens, e.g. keyferry.io/store-identity=true (default: any in the store\'s namespace)')
     .option('--reconcile-timeout <seconds>', 'longest one reconcile holds a worker; what it waits on longer is given up and retried', positiveInt, 30)
+    .option('--rollout-debounce <seconds>', 'workloads with rollout: Patch roll this long after the last of a burst of new versions they reference…', positiveNumber, DEFAULT_ROLLOUT_DEBOUNCE.quietMs / 1000)
+    .option('--rollout-max-delay <seconds>', '…and no later than this after the first', positiveNumber, DEFAULT_ROLLOUT_DEBOUNCE.maxWaitMs / 1000)
     .option('--shutdown-grace <seconds>', 'on SIGTERM, how long in-flight work may finish before the process exits anyway', positiveInt, 20)
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .action((opts: RunOptions, command: Command) => {
@@ -73,6 +76,7 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
         if (typeof index === 'string') command.error(`error: --shard-index-from-pod-name: ${index}`);
         opts.shardIndex = index;
       }
+      if (opts.rolloutMaxDelay < opts.rolloutDebounce) command.error(`error: --rollout-max-delay (${opts.rolloutMaxDelay}) must be at least --rollout-debounce (${opts.rolloutDebounce})`);
       if (opts.metricsCertDir && !opts.metricsSecure) command.error('error: --metrics-cert-dir needs --metrics-secure');
       if (opts.shardIndex >= opts.shardCount) command.error(`error: --shard-index ${opts.shardIndex} is out of range for --shard-count ${opts.shardCount} (0 to ${opts.shardCount - 1})`);
       onExit(runOperator(opts));

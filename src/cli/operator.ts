@@ -20,6 +20,7 @@ import { InstrumentedClusterApi } from '../kube/instrumented-cluster-api.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
 import type { Shard } from '../controller/shard.js';
+import type { DebounceOptions } from '../workloads/debouncer.js';
 import { providerRegistry } from './provider-registry.js';
 import { storeTokenPolicy } from './store-token-policy.js';
 import type { LabelSelector } from '../controller/types.js';
@@ -73,6 +74,8 @@ export interface OperatorConfig {
   reconcileTimeoutMs?: number;
   /** How long `stop` waits for in-flight reconciles before abandoning them (default: until they end). */
   shutdownGraceMs?: number;
+  /** How long rollouts wait for a burst of new versions to end (default: DEFAULT_ROLLOUT_DEBOUNCE). */
+  rolloutDebounce?: DebounceOptions;
 }
 
 export interface RunningOperator {
@@ -152,6 +155,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     tokenPolicy,
     allowAmbientCredentialsInSecretStores: config.allowAmbientCredentialsInSecretStores,
     reconcileTimeoutMs: config.reconcileTimeoutMs,
+    rolloutDebounce: config.rolloutDebounce,
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];

@@ -30,6 +30,10 @@ export interface RunOptions {
   reconcileTimeout: number;
   /** Seconds. */
   shutdownGrace: number;
+  /** Seconds. */
+  rolloutDebounce: number;
+  /** Seconds. */
+  rolloutMaxDelay: number;
 }
 
 /**
@@ -70,6 +74,7 @@ export async function runOperator(opts: RunOptions): Promise<number> {
       storeServiceAccountSelector: opts.storeServiceAccountSelector === undefined ? undefined : parseLabelSelector(opts.storeServiceAccountSelector),
       reconcileTimeoutMs: opts.reconcileTimeout * 1000,
       shutdownGraceMs: opts.shutdownGrace * 1000,
+      rolloutDebounce: { quietMs: opts.rolloutDebounce * 1000, maxWaitMs: opts.rolloutMaxDelay * 1000 },
     });
   } catch (e) {
     logger.error({ error: e instanceof Error ? e.message : String(e) }, 'operator failed to start');

@@ -60,6 +60,14 @@ describe('keyferry run options', () => {
     assert.match(result.error!, /expected "shared" or "direct", got "fast"/);
   });
 
+  it('takes the rollout debounce in seconds and refuses a longest delay shorter than the quiet time', async () => {
+    assert.equal((await parseRun(['--rollout-debounce', '0.5', '--rollout-max-delay', '2', '--kubeconfig', '/nonexistent'])).error, undefined);
+    const bad = await parseRun(['--rollout-debounce', '10', '--rollout-max-delay', '5']);
+    assert.equal(bad.started, false);
+    assert.match(bad.error!, /--rollout-max-delay \(5\) must be at least --rollout-debounce \(10\)/);
+    assert.match((await parseRun(['--rollout-debounce', '0'])).error!, /--rollout-debounce/);
+  });
+
   it('takes the tenant-isolation flags and refuses a selector it cannot read', async () => {
     assert.equal((await parseRun(['--allow-ambient-credentials-in-secretstores', '--api-audiences', 'a,b', '--store-service-account-selector', 'keyferry.io/store-identity=true', '--reconcile-timeout', '10', '--shutdown-grace', '5', '--kubeconfig', '/nonexistent'])).error, undefined);
     const bad = await parseRun(['--store-service-account-selector', 'a=1,=2']);

@@ -37,6 +37,14 @@ function deployment(name: string, ns: string, follow: string, secretNames: strin
   };
 }
 
+// Rollouts wait for a burst of new versions to go quiet (--rollout-debounce, 5 s by default); the
+// suites shorten it, long enough still for a burst of five ExternalSecrets rotated by one store
+// change to land inside it on a loaded machine.
+const ROLLOUT_DEBOUNCE_S = 2;
+const ROLLOUT_DEBOUNCE_ARGS = ['--rollout-debounce', String(ROLLOUT_DEBOUNCE_S), '--rollout-max-delay', '10'];
+/** Asserting that nothing more happens needs the debounce to have passed: there is no event for "no rollout". */
+const pastTheDebounce = () => new Promise((r) => setTimeout(r, ROLLOUT_DEBOUNCE_S * 1000 + 1000));
+
 forEachCluster('workloads follow versions', function (kind) {
   this.timeout(120_000);
   let fx: ClusterFixture;
@@ -57,7 +65,7 @@ forEachCluster('workloads follow versions', function (kind) {
     fx = await startClusterFixture(kind);
     await fx.cluster.apply([namespace(ns), fluxKustomizationCrd() as KubeObject]);
     await eventually(async () => (await fx.cluster.raw('GET', '/apis/kustomize.toolkit.fluxcd.io/v1'))[0] === 200, 30_000 * fx.slow, 'Flux Kustomization API served');
-    op = await startOperatorProcess({ ...fx.operator });
+    op = await startOperatorProcess({ ...fx.operator, args: ROLLOUT_DEBOUNCE_ARGS });
   });
   after(async () => {
     await op?.kill();
@@ -101,8 +109,8 @@ forEachCluster('workloads follow versions', function (kind) {
     await rotate('burst', PLANTED[1]!, names);
     const next = await Promise.all(names.map((n, i) => waitCurrent(n, [first[i]!])));
     await eventually(async () => JSON.stringify(await refs()) === JSON.stringify([...next].sort()), 20_000 * fx.slow, 'burst on the new versions');
-    // Quiet for longer than the debounce (5 s): nothing more comes.
-    await new Promise((r) => setTimeout(r, 6000));
+    // Quiet for longer than the debounce: nothing more comes.
+    await pastTheDebounce();
     assert.equal(await generation() - before, 1, 'the pod template changed once');
     assert.equal(((await op.metricValue('keyferry_rollouts_total', { kind: 'Deployment', outcome: 'rolled' })) ?? 0) - rolledBefore, 1);
   });
@@ -226,7 +234,7 @@ forEachCluster('workloads follow versions through their controllers', function (
   before(async () => {
     fx = await startClusterFixture(kind);
     await fx.cluster.apply(namespace(ns));
-    op = await startOperatorProcess({ ...fx.operator });
+    op = await startOperatorProcess({ ...fx.operator, args: ROLLOUT_DEBOUNCE_ARGS });
   });
   after(async () => {
     await op?.kill();
@@ -256,7 +264,7 @@ forEachCluster('workloads follow versions through their controllers', function (
       await onVersion(seen.at(-1)!);
       await caughtUp('api');
       // Settled past the debounce: still exactly one more.
-      await new Promise((r) => setTimeout(r, 6000));
+      await pastTheDebounce();
       await caughtUp('api');
       assert.equal((await replicaSets('api')).length, before + 1, `exactly one new ReplicaSet after rotation ${i + 1}`);
       await noDangling(`rotation ${i + 1}`);
@@ -268,7 +276,7 @@ forEachCluster('workloads follow versions through their controllers', function (
     const previous = seen.at(-2)!;
     await onVersion(previous);
     assert.ok(await fx.cluster.get('v1', 'Secret', previous, ns), 'the version rollout undo brought back exists');
-    await new Promise((r) => setTimeout(r, 6000));
+    await pastTheDebounce();
     await onVersion(previous);
     await noDangling('rollout undo');
 
