@@ -41,9 +41,13 @@ typecheck: $(NPM_STAMP)
 lint: $(NPM_STAMP)
 	npx eslint .
 
-# Type check and lint first: a suite that passes on code that does not compile is not green.
-test: tools typecheck lint controlplane
-	npx mocha --reporter spec --reporter-option maxDiffSize=2048 'test/**/*.test.ts'
+# Type check, lint and compile first (side by side): a suite that passes on code that does not
+# compile is not green. The operator processes the tests start then run the compiled dist/,
+# which starts in a third of the time tsx takes; scripts/run-tests.sh runs the real-cluster
+# suites and the rest as two processes at once.
+test: tools controlplane
+	@$(MAKE) --no-print-directory -j3 typecheck lint build
+	KEYFERRY_COMPILED=1 bash scripts/run-tests.sh
 
 # The long fuzz run: 10 000 cases per suite (make test runs a short one). The seed is printed;
 # FUZZ_SEED=<seed> replays a run, FUZZ_RUNS=<n> sets its size.
