@@ -87,6 +87,10 @@ export class FetchPath implements RemoteFetcher {
   private readonly recoveryListeners: Array<(storeId: string) => void> = [];
   /** Aborted when a store is forgotten (deleted or changed): its waiting and running calls stop. */
   private readonly storeAborts = new Map<string, AbortController>();
+  /** The last provider read of each store, which its breaker's probe repeats. */
+  private readonly probes = new Map<string, () => Promise<unknown>>();
+  /** The pending probe of each store whose circuit is open. */
+  private readonly probeTimers = new Map<string, unknown>();
 
   constructor(private readonly options: FetchPathOptions) {
     this.clock = options.clock ?? systemFetchClock;
@@ -99,9 +103,11 @@ export class FetchPath implements RemoteFetcher {
       onQueue: (endpoint, delta) => this.metrics.limiterQueueDepth.inc({ provider: this.endpointProvider.get(endpoint) ?? '', endpoint }, delta),
       onWait: (endpoint, ms) => this.metrics.limiterWait.observe({ provider: this.endpointProvider.get(endpoint) ?? '' }, ms / 1000),
     });
-    this.breakers = new StoreBreakers(options.breaker ?? defaultBreakerOptions, (storeId, state) => {
+    const breaker = options.breaker ?? defaultBreakerOptions;
+    this.breakers = new StoreBreakers(breaker, (storeId, state) => {
       const labels = this.storeLabels.get(storeId);
       if (labels) this.metrics.circuitState.set(labels, circuitValue[state]);
+      if (state === 'open') this.scheduleProbe(storeId, breaker.halfOpenAfterMs);
       // cockatiel reports Closed only when a half-open probe succeeded: the outage is over.
       if (state === 'closed') for (const listener of this.recoveryListeners) listener(storeId);
     });
@@ -132,10 +138,13 @@ export class FetchPath implements RemoteFetcher {
     this.remember(store);
     const find = store.client.find?.bind(store.client);
     if (!find) return [];
+    this.probes.set(store.id, () => this.call(store, 'FindSecrets', (signal) => find(query, { signal }), undefined));
     return this.call(store, 'FindSecrets', (signal) => find(query, { signal }), options.signal);
   }
 
   forgetStore(storeId: string): void {
+    this.cancelProbe(storeId);
+    this.probes.delete(storeId);
     this.storeAborts.get(storeId)?.abort(new UnavailableError('the store was deleted or its spec changed while this call waited', { reason: STORE_REMOVED_REASON }));
     this.storeAborts.delete(storeId);
     this.cache.forgetStore(storeId);
@@ -161,6 +170,7 @@ export class FetchPath implements RemoteFetcher {
   }
 
   async close(): Promise<void> {
+    for (const storeId of [...this.probeTimers.keys()]) this.cancelProbe(storeId);
     for (const batcher of this.batchers.values()) batcher.flush();
     await this.limiters.close();
   }
@@ -175,7 +185,40 @@ export class FetchPath implements RemoteFetcher {
     this.storeEndpoints.set(store.id, store.endpoint);
   }
 
+  /**
+   * Once a store's circuit lets a probe through, repeats its last read as that probe, instead
+   * of waiting for a caller: callers turned away come back on their own schedule, which may
+   * keep missing the moment the circuit half-opens (each is turned away just before a failed
+   * probe opens it again, and comes back just before it half-opens), so an outage's end could
+   * go unseen for twice the open time or more. The probe's success closes the circuit, and
+   * the recovery listeners re-queue what failed; its failure opens it again and schedules the
+   * next probe.
+   */
+  private scheduleProbe(storeId: string, afterMs: number): void {
+    this.cancelProbe(storeId);
+    if (!this.probes.has(storeId)) return;
+    // A little past the open time, so the breaker's own clock agrees that it has passed.
+    this.probeTimers.set(storeId, this.clock.setTimeout(() => {
+      this.probeTimers.delete(storeId);
+      const probe = this.probes.get(storeId);
+      // A caller may have probed first and closed it.
+      if (!probe || this.breakers.state(storeId) === 'closed') return;
+      void probe().catch(() => undefined).finally(() => {
+        // Still open and nothing scheduled (the probe was turned away, not failed): try again.
+        if (this.probes.has(storeId) && this.breakers.state(storeId) === 'open' && !this.probeTimers.has(storeId)) this.scheduleProbe(storeId, afterMs);
+      });
+    }, afterMs + 10));
+  }
+
+  private cancelProbe(storeId: string): void {
+    const timer = this.probeTimers.get(storeId);
+    if (timer === undefined) return;
+    this.clock.clearTimeout(timer);
+    this.probeTimers.delete(storeId);
+  }
+
   private async load(store: StoreHandle, ref: RemoteRef, cacheKey: string, maxAgeMs: number | undefined, signal: AbortSignal | undefined): Promise<RemoteSecret> {
+    this.probes.set(store.id, () => this.load(store, ref, cacheKey, maxAgeMs, undefined));
     const secret = await this.loadUncached(store, ref, signal);
     if (this.switches.cache) {
       const pinned = isPinnedVersion(store.provider, ref.version);

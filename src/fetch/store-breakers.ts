@@ -1,17 +1,26 @@
 // One cockatiel circuit breaker per store. After `threshold` consecutive Unavailable
 // failures it opens: calls fail fast with Unavailable/CircuitOpen (the controller keeps the
 // current Secret and reports ProviderUnavailable) until, after `halfOpenAfterMs`, one probe
-// call is let through; its success closes the breaker, its failure opens it again.
+// call is let through; its success closes the breaker, its failure opens it again. The fetch
+// path makes that probe itself as soon as it is allowed (fetch-path.ts), so the end of an
+// outage is seen within `halfOpenAfterMs` whether or not a caller happens to ask then;
+// callers turned away are told to ask again after `callerRetryAfterMs`, and are re-queued
+// sooner when the circuit closes.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { UnavailableError, isUnavailable } from '../../providers/contract/index.js';
 import { circuitOpenReason } from './retry-policy.js';
 
 export interface BreakerOptions {
   threshold: number;
+  /** How long the circuit stays open before a probe call may go through. */
   halfOpenAfterMs: number;
+  /** The retry-after given to calls turned away while open (default: `halfOpenAfterMs`). */
+  callerRetryAfterMs?: number;
 }
 
-export const defaultBreakerOptions: BreakerOptions = { threshold: 5, halfOpenAfterMs: 5_000 };
+// A probe a second while a store is down costs one provider call a second, and bounds how
+// long an outage's end goes unnoticed. Turned-away callers wait longer: the recovery re-queues them.
+export const defaultBreakerOptions: BreakerOptions = { threshold: 5, halfOpenAfterMs: 1_000, callerRetryAfterMs: 5_000 };
 
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
@@ -49,8 +58,8 @@ export class StoreBreakers {
         throw new UnavailableError(`store ${storeLabel}: provider unavailable, circuit open after repeated failures${last ? ` (last: ${last})` : ''}`, {
           reason: circuitOpenReason,
           cause: error,
-          // At most this long until a probe is let through.
-          retryAfterMs: this.options.halfOpenAfterMs,
+          // Ask again then at the latest; the circuit closing re-queues the caller sooner.
+          retryAfterMs: this.options.callerRetryAfterMs ?? this.options.halfOpenAfterMs,
         });
       }
       if (isUnavailable(error) && error.reason !== circuitOpenReason) this.lastOutage.set(storeId, outageSummary(error));
