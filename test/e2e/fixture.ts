@@ -64,11 +64,17 @@ export class FixtureCluster extends TestKubeClient {
   }
 
   override async apply(objects: KubeObject | KubeObject[]): Promise<KubeObject[]> {
-    const stored = await super.apply(objects);
-    for (const o of stored) {
-      if (o.metadata?.namespace) continue;
-      const ref = { apiVersion: String(o.apiVersion), kind: String(o.kind), name: String(o.metadata?.name) };
-      this.created.set(`${ref.apiVersion}/${ref.kind}/${ref.name}`, ref);
+    const stored: KubeObject[] = [];
+    for (const o of Array.isArray(objects) ? objects : [objects]) {
+      const { apiVersion, kind } = o as { apiVersion: string; kind: string };
+      const clusterScoped = !o.metadata?.namespace && !(await this.isNamespaced(apiVersion, kind).catch(() => true));
+      const name = String(o.metadata?.name);
+      // An earlier suite's namespace (or other cluster-scoped object) of the same name may still
+      // be terminating (close() does not wait for namespaces): wait for it to go first.
+      if (clusterScoped) await eventually(async () => !(await this.get(apiVersion, kind, name))?.metadata?.deletionTimestamp, 120_000, `${kind} ${name} of an earlier suite gone`);
+      const [s] = await super.apply(o);
+      stored.push(s!);
+      if (clusterScoped) this.created.set(`${apiVersion}/${kind}/${name}`, { apiVersion, kind, name });
     }
     return stored;
   }
@@ -134,15 +140,19 @@ async function startRealFixture(): Promise<ClusterFixture> {
     async close() {
       // Leave the shared cluster as this fixture found it: the next suite's operator must not
       // see this one's objects, nor wait out its Leases.
-      for (const ref of [...cluster.created.values()].reverse()) await cluster.delete(ref.apiVersion, ref.kind, ref.name);
+      // The keyferry objects in its namespaces go at once; the namespaces themselves go in the
+      // background (the namespace controller takes ~5 s each): nothing keyferry acts on is left
+      // in them, and apply() waits if a later suite makes one of the same name.
+      const keyferryPlurals = await cluster.namespacedPlurals(API);
+      for (const ref of [...cluster.created.values()].reverse()) {
+        if (ref.kind === 'Namespace') {
+          for (const plural of keyferryPlurals) await cluster.raw('DELETE', `/apis/${API}/namespaces/${encodeURIComponent(ref.name)}/${plural}`);
+        }
+        await cluster.delete(ref.apiVersion, ref.kind, ref.name);
+      }
       for (const lease of await cluster.list('coordination.k8s.io/v1', 'Lease', OPERATOR_NAMESPACE)) {
         await cluster.delete('coordination.k8s.io/v1', 'Lease', lease.metadata!.name!, OPERATOR_NAMESPACE);
       }
-      const namespaces = [...cluster.created.values()].filter((r) => r.kind === 'Namespace').map((r) => r.name);
-      await eventually(async () => {
-        for (const ns of namespaces) if (await cluster.get('v1', 'Namespace', ns)) return false;
-        return true;
-      }, 120_000, `namespaces ${namespaces.join(', ')} deleted`);
     },
   };
 }

@@ -86,6 +86,16 @@ export class TestKubeClient {
     return found;
   }
 
+  /** The plurals of the namespaced kinds an API group version serves. */
+  async namespacedPlurals(apiVersion: string): Promise<string[]> {
+    return [...(await this.resources(apiVersion)).values()].filter((r) => r.namespaced).map((r) => r.plural);
+  }
+
+  /** Whether a kind is namespaced. */
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
+    return (await this.resource(apiVersion, kind)).namespaced;
+  }
+
   private async resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
     let info = (await this.resources(apiVersion)).get(kind);
     if (!info) {
