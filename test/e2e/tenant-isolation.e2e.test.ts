@@ -1,18 +1,38 @@
 // Tenant attacks, played end to end against the operator process on both clusters: a tenant
 // who may create SecretStores and ExternalSecrets in its own namespace tries to stall, borrow
 // the operator's identity, probe and read other tenants. Each test does the attack and checks
-// the outcome: other tenants unaffected, no data crossed, a clear condition.
+// the outcome: other tenants unaffected, no data crossed, a clear condition. The clouds are the
+// local wire servers of test/support (their call counters say what reached them), and the
+// operator reaches the API server through a proxy that can leave chosen requests unanswered.
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
-import { API, eventually, externalSecret, fakeStore, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from './fixture.js';
+import { AwsTestServer } from '../support/aws/aws-server.js';
+import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
+import { FakeGoogleTokenServer } from '../support/gcp/token-server.js';
+import { KubeApiProxy } from '../support/kube-api-proxy.js';
+import { API, decoded, eventually, externalSecret, fakeStore, forEachCluster, managedSecrets, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from './fixture.js';
 
 const suffix = Math.random().toString(36).slice(2, 7);
 const ns = (name: string) => `${name}-${suffix}`;
+const KEY_ID = 'AKIAKEYFERRYTENANT01';
+const SECRET_KEY = 'tenantSecretAccessKey/planted+0123456789ab';
+/** The reconcile deadline the operator runs with: a queue counts as stalled after twice this. */
+const RECONCILE_TIMEOUT_S = 8;
+const AWS_ROLE = 'arn:aws:iam::123456789012:role/tenant';
+const GCP_POOL = '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/tenant/providers/k8s';
 
 forEachCluster('tenant isolation', function (kind) {
   this.timeout(120_000);
   let fx: ClusterFixture;
   let op: OperatorProcess;
+  let proxy: Awaited<ReturnType<typeof KubeApiProxy.start>>;
+  let dir: string;
+  let aws: AwsTestServer;
+  let googleTokens: FakeGoogleTokenServer;
+  let azure: AzureEnvironment;
   const ready = async (name: string, namespace: string) => readyOf(await fx.cluster.get(API, 'ExternalSecret', name, namespace));
   const storeReady = async (kindOf: 'SecretStore' | 'ClusterSecretStore', name: string, namespace?: string) => readyOf(await fx.cluster.get(API, kindOf, name, namespace));
   const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 30_000) => eventually(probe, ms * fx.slow, what);
@@ -21,12 +41,35 @@ forEachCluster('tenant isolation', function (kind) {
   before(async () => {
     fx = await startClusterFixture(kind);
     await fx.cluster.apply(['attacker', 'tenant', 'victim', 'prod', 'notprod-attacker'].map((n) => namespace(ns(n))));
+    // Each cloud trusts the cluster's ServiceAccount issuer for the attacker's labelled ServiceAccount.
+    const storeIdentity = `system:serviceaccount:${ns('attacker')}:store-identity`;
+    aws = new AwsTestServer({
+      users: [{ accessKeyId: KEY_ID, secretAccessKey: SECRET_KEY }],
+      roles: [{ arn: AWS_ROLE, webIdentitySubjects: [storeIdentity] }],
+      oidcProviders: [{ issuer: fx.cluster.issuer.issuer, audiences: ['sts.amazonaws.com'] }],
+    });
+    await aws.start();
+    googleTokens = new FakeGoogleTokenServer();
+    await googleTokens.start();
+    googleTokens.addWorkloadIdentityPool({ audience: GCP_POOL, issuer: fx.cluster.issuer.issuer, jwks: fx.cluster.issuer.jwksUri });
+    azure = await startAzureEnvironment();
+    azure.entra.register({ clientId: 'tenant-app', federated: { issuer: fx.cluster.issuer.issuer, subject: storeIdentity } });
+    // The operator talks to the API server through a proxy that can leave chosen writes unanswered.
+    proxy = await KubeApiProxy.start(await readFile(fx.operator.kubeconfigPath, 'utf8'));
+    dir = await mkdtemp(join(tmpdir(), 'keyferry-tenant-'));
+    const kubeconfigPath = join(dir, 'kubeconfig');
+    await writeFile(kubeconfigPath, proxy.kubeconfig(), { mode: 0o600 });
     // Two workers: a wait inside the limiter would hold both for 1 000 s. Tokens only for labelled ServiceAccounts.
-    op = await startOperatorProcess({ ...fx.operator, args: ['--concurrency', '2', '--shutdown-grace', '5', '--store-service-account-selector', 'keyferry.io/store-identity=true'] });
+    op = await startOperatorProcess({ ...fx.operator, kubeconfigPath, args: ['--concurrency', '2', '--shutdown-grace', '5', '--reconcile-timeout', String(RECONCILE_TIMEOUT_S), '--store-service-account-selector', 'keyferry.io/store-identity=true'] });
   });
   after(async () => {
     await op?.kill();
+    await proxy?.close();
+    await aws?.close();
+    await googleTokens?.close();
+    await azure?.close();
     await fx?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('the API server refuses a rateLimit below one call per 1 000 s', async () => {
@@ -121,6 +164,134 @@ forEachCluster('tenant isolation', function (kind) {
     for (const store of ['impersonate', 'unlabelled']) {
       assert.ok(!events.some((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === store), `nothing was minted for ${store}`);
     }
+  });
+
+  it('a store of AWS, GCP or Azure workload identity may not have a token minted for the API server\'s audience nor for an unlabelled ServiceAccount, and nothing reaches its endpoint', async () => {
+    const attacker = ns('attacker');
+    const issuer = fx.cluster.issuer.issuer;
+    const store = (name: string, provider: Record<string, unknown>): KubeObject => ({ apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: attacker }, spec: { provider } });
+    const awsStore = (name: string, serviceAccountRef: Record<string, unknown>) => store(name, { aws: { region: 'us-east-1', endpoint: aws.url, stsEndpoint: aws.url,
+      role: AWS_ROLE, auth: { jwt: { serviceAccountRef } } } });
+    // A TLS endpoint (host:port), so the client needs a token to validate; nothing listens there.
+    const gcpStore = (name: string, serviceAccountRef: Record<string, unknown>) => store(name, { gcpsm: { projectID: 'tenant', endpoint: '127.0.0.1:9',
+      auth: { workloadIdentityFederation: { serviceAccountRef, credConfig: { name: 'gcp-wif', key: 'config.json' } } } } });
+    const azureStore = (name: string, serviceAccountRef: Record<string, unknown>) => store(name, { azurekv: { vaultUrl: azure.vault.vaultUrl, tenantId: azure.tenantId,
+      authorityHost: azure.entra.authorityHost, caBundle: azure.caBundle, authType: 'WorkloadIdentity', identityId: 'tenant-app', serviceAccountRef } });
+    await fx.cluster.apply([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'store-identity', namespace: attacker, labels: { 'keyferry.io/store-identity': 'true' } } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: attacker } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gcp-wif', namespace: attacker }, data: { 'config.json': JSON.stringify({
+        type: 'external_account', audience: GCP_POOL,
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt', token_url: `${googleTokens.url}/v1/token` }) } },
+    ]);
+    const impersonating = { name: 'store-identity', audiences: [issuer] };
+    const unlabelled = { name: 'app' };
+    await fx.cluster.apply([
+      awsStore('aws-impersonate', impersonating), awsStore('aws-unlabelled', unlabelled),
+      gcpStore('gcp-impersonate', impersonating), gcpStore('gcp-unlabelled', unlabelled),
+      azureStore('azure-impersonate', impersonating), azureStore('azure-unlabelled', unlabelled),
+    ]);
+    // Each store settles on Ready=False saying which rule refused the token (the last message seen is in a timeout's error).
+    const refusedWith = async (name: string, expected: RegExp) => {
+      let last: string | undefined;
+      try {
+        return await waitFor(`${name} refused`, async () => {
+          const r = await storeReady('SecretStore', name, attacker);
+          last = `${r?.status} ${r?.reason}: ${r?.message}`;
+          return r?.status === 'False' && expected.test(r.message ?? '') ? r : undefined;
+        });
+      } catch (e) {
+        throw new Error(`${String(e)}; last condition: ${last}`, { cause: e });
+      }
+    };
+    const escaped = issuer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const provider of ['aws', 'gcp', 'azure']) {
+      await refusedWith(`${provider}-impersonate`, new RegExp(`audience "${escaped}" is one the Kubernetes API server accepts; keyferry does not mint such tokens for a store`));
+      await refusedWith(`${provider}-unlabelled`, new RegExp(`ServiceAccount "${attacker}/app" may not be used by stores: the operator allows only ServiceAccounts labelled keyferry\\.io/store-identity=true`));
+    }
+    const events = await fx.cluster.list('v1', 'Event', attacker);
+    for (const name of ['aws-impersonate', 'aws-unlabelled', 'gcp-impersonate', 'gcp-unlabelled', 'azure-impersonate', 'azure-unlabelled']) {
+      assert.ok(!events.some((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === name), `nothing was minted for ${name}`);
+    }
+    // No token was exchanged anywhere: STS, Google's token endpoint and Entra ID saw no request.
+    assert.equal(aws.calls.AssumeRoleWithWebIdentity ?? 0, 0);
+    assert.equal(googleTokens.requests.length, 0);
+    assert.equal(azure.entra.tokenRequests.length, 0);
+
+    // The same stores with the labelled ServiceAccount and their clouds' own audiences: minted, on record, exchanged.
+    await fx.cluster.apply([awsStore('aws-allowed', { name: 'store-identity' }), gcpStore('gcp-allowed', { name: 'store-identity' }), azureStore('azure-allowed', { name: 'store-identity' })]);
+    for (const provider of ['aws', 'gcp', 'azure']) {
+      await waitFor(`${provider}: the allowed store Valid`, async () => (await storeReady('SecretStore', `${provider}-allowed`, attacker))?.reason === 'Valid');
+      const minted = (await fx.cluster.list('v1', 'Event', attacker)).find((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === `${provider}-allowed`);
+      assert.match(String(minted?.message), new RegExp(`^minted a token for ServiceAccount "${attacker}/store-identity" with audiences \\[".+"\\], valid \\d+ s$`), `${provider}: ${String(minted?.message)}`);
+    }
+    assert.ok((aws.calls.AssumeRoleWithWebIdentity ?? 0) >= 1, 'STS exchanged the allowed token');
+    assert.ok(googleTokens.requests.some((r) => r.status === 200), 'Google\'s token endpoint exchanged the allowed token');
+    assert.ok(azure.entra.tokenRequests.length >= 1, 'Entra ID exchanged the allowed token');
+  });
+
+  it('namespace B\'s outage key never reaches namespace A through a shared ClusterSecretStore', async () => {
+    const a = ns('attacker');
+    const b = ns('victim');
+    const store = `shared-aws-${suffix}`;
+    const aKey = `team-a/app-${suffix}`;
+    const bKey = `team-b/ledger-${suffix}`;
+    const aValue = `team-a-value-${suffix}`;
+    const bValue = `team-b-ledger-value-${suffix}`;
+    aws.store.put(aKey, aValue);
+    aws.store.put(bKey, bValue);
+    const keys = (key: string) => ({ name: 'aws-keys', key, namespace: ns('prod') });
+    await fx.cluster.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aws-keys', namespace: ns('prod') }, data: { id: Buffer.from(KEY_ID).toString('base64'), secret: Buffer.from(SECRET_KEY).toString('base64') } });
+    await fx.cluster.apply({ apiVersion: API, kind: 'ClusterSecretStore', metadata: { name: store }, spec: { conditions: [{ namespaces: [a, b] }],
+      provider: { aws: { region: 'us-east-1', endpoint: aws.url, auth: { secretRef: { accessKeyIDSecretRef: keys('id'), secretAccessKeySecretRef: keys('secret') } } } } } });
+    await waitFor('the store Valid', async () => (await storeReady('ClusterSecretStore', store))?.reason === 'Valid');
+    await fx.cluster.apply(externalSecret('app', a, readOne(store, aKey, 'ClusterSecretStore')));
+    await waitFor('A synced', async () => (await ready('app', a))?.status === 'True');
+
+    // The endpoint goes down; B reads its key through the same store until the circuit opens.
+    aws.unavailable = true;
+    await fx.cluster.apply(externalSecret('ledger', b, readOne(store, bKey, 'ClusterSecretStore')));
+    await waitFor('B\'s reads open the store\'s circuit', async () => /circuit open after repeated failures/.test((await ready('ledger', b))?.message ?? ''));
+    // B is told about its own key: the key was in the outage that opened the circuit.
+    await waitFor('B\'s key in B\'s Events', async () => JSON.stringify(await fx.cluster.list('v1', 'Event', b)).includes(bKey));
+
+    // A reads now, through the open circuit.
+    await fx.cluster.mergePatch(API, 'ExternalSecret', 'app', a, { metadata: { annotations: { 'keyferry.io/force-sync': '1' } } });
+    const seen = await waitFor('A told of the outage', async () => { const r = await ready('app', a); return r?.status === 'False' ? r : undefined; });
+    assert.equal(seen.reason, 'Stale');
+    assert.match(seen.message!, /^Unavailable: store [^:]+: provider unavailable, circuit open after repeated failures \(last: Unavailable \(ServiceUnavailableException\)\); the last good version "app-[0-9a-f]{10}" keeps serving$/);
+    const current = (await fx.cluster.get(API, 'ExternalSecret', 'app', a))?.status as { currentSecretName?: string };
+    assert.equal(decoded((await managedSecrets(fx.cluster, a, 'app')).find((s) => s.metadata?.name === current.currentSecretName), 'v'), aValue, 'A keeps its own value');
+
+    // The outage ends: both recover, and nothing of B ever showed in A.
+    aws.unavailable = false;
+    await waitFor('both synced again', async () => (await ready('app', a))?.status === 'True' && (await ready('ledger', b))?.status === 'True');
+    const shownToA = JSON.stringify([(await fx.cluster.get(API, 'ExternalSecret', 'app', a))?.status, await fx.cluster.list('v1', 'Event', a), await managedSecrets(fx.cluster, a, 'app')]);
+    for (const needle of [bKey, 'ledger', bValue, Buffer.from(bValue).toString('base64')]) assert.ok(!shownToA.includes(needle), `"${needle}" reached namespace A`);
+  });
+
+  it('/readyz fails while every worker is held by writes the API server leaves unanswered, says which queue, and recovers when they are answered', async () => {
+    const tenant = ns('tenant');
+    assert.equal((await fetch(`${op.healthUrl}/readyz`)).status, 200, 'ready before');
+    // Status writes of these three hang (as behind a stuck admission webhook): two hold both workers, one waits.
+    const stuck = new RegExp(`^/apis/keyferry\\.io/v1alpha1/namespaces/${tenant}/externalsecrets/stuck-\\d/status$`);
+    proxy.hold((method, path) => method === 'PATCH' && stuck.test(path));
+    await fx.cluster.apply(Array.from({ length: 3 }, (_, i) => externalSecret(`stuck-${i}`, tenant, readOne('normal', `k${i}`))));
+    const started = Date.now();
+    const body = await waitFor('/readyz failing', async () => {
+      const res = await fetch(`${op.healthUrl}/readyz`);
+      return res.status === 503 ? res.text() : undefined;
+    }, 6 * RECONCILE_TIMEOUT_S * 1000);
+    assert.match(body, /^waiting for: externalsecrets work queue \(\d+ waiting, none finished in \d+ s\)\n$/);
+    assert.ok(Date.now() - started >= 2 * RECONCILE_TIMEOUT_S * 1000 - 1000, 'not before twice the reconcile timeout');
+    assert.equal(proxy.heldCount, 2, 'both workers held');
+
+    proxy.release();
+    await waitFor('/readyz ready again', async () => (await fetch(`${op.healthUrl}/readyz`)).status === 200);
+    await waitFor('the held ExternalSecrets synced', async () => {
+      for (let i = 0; i < 3; i++) if ((await ready(`stuck-${i}`, tenant))?.status !== 'True') return false;
+      return true;
+    });
   });
 
   it('SIGTERM ends the operator within its grace time', async () => {
