@@ -1,54 +1,40 @@
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
-import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
-import { KubeClient } from '../../src/kube/kube-client.js';
+import { useDevClusterClient } from './dev-cluster-client.js';
 import { createRequestLimiter, LimiterOverflowError } from '../../src/kube/request-limiter.js';
 import { httpStatusOf, describeKubeError } from '../../src/kube/api-error.js';
 
 describe('KubeClient', function () {
   this.timeout(20_000);
-  let cluster: DevCluster;
-  let client: KubeClient;
-
-  before(async () => {
-    cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    client = new KubeClient(kc, { budget: { qps: 100, burst: 100 } });
-  });
-  after(async () => {
-    await client?.close();
-    await cluster?.stop();
-  });
+  const dev = useDevClusterClient({ qps: 100, burst: 100 });
 
   it('creates a Secret once: a second create of the same name reports it exists', async () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1', namespace: 'default' }, immutable: true, data: { k: 'dg==' } };
-    const created = await client.createSecret(secret);
+    const created = await dev.client.createSecret(secret);
     assert.equal(created?.metadata?.name, 's1');
-    assert.equal(await client.createSecret(secret), undefined);
-    assert.equal(cluster.stats.count('create', 'secrets'), 2);
-    assert.equal((await client.getSecret('default', 's1'))?.immutable, true);
-    assert.equal(await client.getSecret('default', 'missing'), undefined);
+    assert.equal(await dev.client.createSecret(secret), undefined);
+    assert.equal(dev.cluster.stats.count('create', 'secrets'), 2);
+    assert.equal((await dev.client.getSecret('default', 's1'))?.immutable, true);
+    assert.equal(await dev.client.getSecret('default', 'missing'), undefined);
   });
 
   it('deletes a Secret, and reports false for one already gone', async () => {
-    assert.equal(await client.deleteSecret('default', 's1'), true);
-    assert.equal(await client.deleteSecret('default', 's1'), false);
+    assert.equal(await dev.client.deleteSecret('default', 's1'), true);
+    assert.equal(await dev.client.deleteSecret('default', 's1'), false);
   });
 
   it('records Events', async () => {
-    await client.createEvent({ involved: { kind: 'ExternalSecret', apiVersion: 'keyferry.io/v1alpha1', name: 'x', namespace: 'default' }, type: 'Normal', reason: 'Test', message: 'hello' });
-    const events = cluster.list('v1', 'Event', 'default');
+    await dev.client.createEvent({ involved: { kind: 'ExternalSecret', apiVersion: 'keyferry.io/v1alpha1', name: 'x', namespace: 'default' }, type: 'Normal', reason: 'Test', message: 'hello' });
+    const events = dev.cluster.list('v1', 'Event', 'default');
     assert.equal(events.length, 1);
     assert.equal(events[0]!.reason, 'Test');
   });
 
   it('reuses connections between requests', async () => {
-    const before = cluster.stats.count();
-    for (let i = 0; i < 5; i++) await client.getSecret('default', 'missing');
-    assert.equal(cluster.stats.count() - before, 5);
-    const agent = (client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(client.config.getCurrentCluster(), {});
-    assert.equal(agent, (client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(client.config.getCurrentCluster(), {}));
+    const before = dev.cluster.stats.count();
+    for (let i = 0; i < 5; i++) await dev.client.getSecret('default', 'missing');
+    assert.equal(dev.cluster.stats.count() - before, 5);
+    const agent = (dev.client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(dev.client.config.getCurrentCluster(), {});
+    assert.equal(agent, (dev.client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(dev.client.config.getCurrentCluster(), {}));
   });
 });
 
