@@ -7,11 +7,13 @@ import { FetchPath } from '../fetch/fetch-path.js';
 import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { GlobalCap } from '../fetch/endpoint-limiters.js';
 import { KubeClient } from '../kube/kube-client.js';
-import { allInformers, createInformers } from '../kube/informer-set.js';
+import { allInformers, createCredentialSecrets, createInformers } from '../kube/informer-set.js';
 import { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { startHttpServer, type Route, type RunningServer } from '../metrics/http-server.js';
 import { metricsRoute } from '../metrics/metrics-route.js';
 import { registerPeakMemoryGauge } from '../metrics/peak-memory-gauge.js';
+import { registerEventLoopDelayGauge } from '../metrics/event-loop-delay-gauge.js';
+import { registerHeapAfterGcGauge } from '../metrics/heap-after-gc-gauge.js';
 import { MetricsAccessReviewer } from '../metrics/access-review.js';
 import { authorizedRoute } from '../metrics/authorized-route.js';
 import { certDirIdentity, selfSignedIdentity } from '../metrics/tls-identity.js';
@@ -122,6 +124,8 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerPeakMemoryGauge(registry);
+  const eventLoopDelay = registerEventLoopDelayGauge(registry);
+  const heapAfterGc = registerHeapAfterGcGauge(registry);
   const metrics = new OperatorMetrics(registry);
   // The fetch path keeps its metrics on its own registry; /metrics serves both.
   const fetchRegistry = new Registry();
@@ -136,13 +140,14 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   });
   const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
+  const credentialSecrets = createCredentialSecrets(client, logger.child({ part: 'credential-secrets' }), config.namespace);
   // Every replica reads the same key before its first name is computed (versioning/version-key.ts).
   const keyNamespace = config.versionKeyNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default';
   const versionKey = await loadOrCreateVersionKey(client, { namespace: keyNamespace });
   logger.info({ secret: `${keyNamespace}/${VERSION_KEY_SECRET_NAME}`, created: versionKey.created }, 'version key loaded');
   const tokenPolicy = await storeTokenPolicy(client, { apiAudiences: config.apiAudiences ?? [], serviceAccountSelector: config.storeServiceAccountSelector }, logger.child({ part: 'token-policy' }));
   const controller = new Controller({
-    caches: informers,
+    caches: { ...informers, credentialSecrets },
     api: new InstrumentedClusterApi(client, registry),
     providers: providerRegistry,
     fetcher: config.fetcher ?? fetchPath!,
@@ -203,8 +208,11 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
       await elector?.release();
       await fetchPath?.close();
       await Promise.all(all.map((i) => i.stop()));
+      await credentialSecrets.stop();
       await client.close();
       await Promise.all(servers.map((s) => s.close()));
+      eventLoopDelay.close();
+      heapAfterGc.close();
     },
   };
 }

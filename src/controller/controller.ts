@@ -7,6 +7,7 @@ import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { InformerHandlers, ObjectStore } from '../kube/informer.js';
 import { objectKey, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
+import type { CredentialReference, CredentialSecretSource } from '../kube/credential-secrets.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { WorkQueue } from '../queue/work-queue.js';
 import { runWorkers } from '../queue/workers.js';
@@ -39,7 +40,8 @@ export interface ControllerCaches {
   secretStores: WatchedStore<KubeObject>;
   clusterSecretStores: WatchedStore<KubeObject>;
   managedSecrets: WatchedStore<SecretObject>;
-  credentialSecrets: WatchedStore<SecretObject>;
+  /** The Secrets stores reference, read by name and watched one by one while referenced. */
+  credentialSecrets: CredentialSecretSource;
   namespaces: WatchedStore<KubeObject>;
   /** Pods, workloads and ControllerRevisions reduced to the Secret names they reference (retention, rollouts). */
   referencing?: Partial<Record<ReferencingKindName, WatchedStore<ReferencingObject>>>;
@@ -79,6 +81,20 @@ const specChanged = (obj: KubeObject, old: KubeObject | undefined): boolean =>
   || obj.metadata?.deletionTimestamp !== old.metadata?.deletionTimestamp
   || JSON.stringify(obj.metadata?.labels ?? {}) !== JSON.stringify(old.metadata?.labels ?? {})
   || JSON.stringify(obj.metadata?.annotations ?? {}) !== JSON.stringify(old.metadata?.annotations ?? {});
+
+/**
+ * The Secret keys a store's provider block references, each in the namespace it resolves in:
+ * a SecretStore's own, the one a ClusterSecretStore's reference names (none: not resolvable).
+ */
+function secretRefsOf(store: StoreResource, kind: 'SecretStore' | 'ClusterSecretStore'): CredentialReference[] {
+  const out: CredentialReference[] = [];
+  for (const r of credentialRefs(store.spec?.provider)) {
+    const namespace = kind === 'SecretStore' ? store.metadata?.namespace : r.namespace;
+    if (r.configMap || r.key === undefined || !namespace) continue;
+    out.push({ namespace, name: r.name, key: r.key });
+  }
+  return out;
+}
 
 export class Controller {
   readonly externalSecretQueue: WorkQueue;
@@ -170,10 +186,12 @@ export class Controller {
     });
     const storeHandlers = (kind: 'SecretStore' | 'ClusterSecretStore'): InformerHandlers<KubeObject> => {
       const key = (o: KubeObject) => storeKey(kind, o.metadata!.name!, o.metadata?.namespace);
+      // The credential Secrets a store references are watched while it references them.
+      const track = (o: KubeObject) => caches.credentialSecrets.track(key(o), secretRefsOf(o as StoreResource, kind));
       return {
-        add: (obj) => this.storeQueue.add(key(obj)),
-        update: (obj, old) => { if (specChanged(obj, old)) this.storeQueue.add(key(obj)); },
-        delete: (obj) => this.storeQueue.add(key(obj)),
+        add: (obj) => { track(obj); this.storeQueue.add(key(obj)); },
+        update: (obj, old) => { track(obj); if (specChanged(obj, old)) this.storeQueue.add(key(obj)); },
+        delete: (obj) => { caches.credentialSecrets.track(key(obj), []); this.storeQueue.add(key(obj)); },
       };
     };
     caches.secretStores.on(storeHandlers('SecretStore'));
@@ -195,8 +213,7 @@ export class Controller {
       const owner = secret && ownerKeyOf(secret);
       if (owner) this.enqueueExternalSecret(owner);
     });
-    const credentialChanged = (s: SecretObject) => this.credentialSecretChanged(s.metadata?.namespace ?? '', s.metadata?.name ?? '');
-    caches.credentialSecrets.on({ add: credentialChanged, update: credentialChanged, delete: credentialChanged });
+    caches.credentialSecrets.onChange((namespace, name) => this.credentialSecretChanged(namespace, name));
     caches.namespaces.on({
       update: (ns, old) => {
         if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old?.metadata?.labels ?? {})) return;

@@ -4,6 +4,10 @@
 export interface CredentialRef {
   name: string;
   namespace?: string;
+  /** The key referenced (for `{name, key}` references). */
+  key?: string;
+  /** A `caProvider` of `type: ConfigMap` names a ConfigMap, not a Secret. */
+  configMap?: boolean;
   /** Where it is, e.g. `spec.provider.aws.auth.secretRef.accessKeyIDSecretRef`. */
   field: string;
 }
@@ -13,7 +17,12 @@ function walk(node: unknown, field: string, out: CredentialRef[], isRef: (o: Rec
     node.forEach((item, i) => walk(item, `${field}[${i}]`, out, isRef));
   } else if (node && typeof node === 'object') {
     const o = node as Record<string, unknown>;
-    if (isRef(o)) out.push({ name: o.name as string, namespace: typeof o.namespace === 'string' ? o.namespace : undefined, field });
+    if (isRef(o)) {
+      out.push({
+        name: o.name as string, namespace: typeof o.namespace === 'string' ? o.namespace : undefined, field,
+        ...(typeof o.key === 'string' ? { key: o.key } : {}), ...(o.type === 'ConfigMap' ? { configMap: true } : {}),
+      });
+    }
     for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object') walk(v, `${field}.${k}`, out, isRef);
   }
 }

@@ -9,8 +9,7 @@ import {
 } from '../../providers/contract/index.js';
 import type { RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
-import type { ObjectStore } from '../kube/informer.js';
-import type { SecretObject } from '../kube/kube-object.js';
+import type { CredentialSecretSource } from '../kube/credential-secrets.js';
 import { describeKubeError } from '../kube/api-error.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import type { ReconcileResult } from '../queue/workers.js';
@@ -28,7 +27,7 @@ import type { StoreResource } from './types.js';
 
 export interface StoreReconcilerDeps {
   caches: StoreCaches;
-  credentialSecrets: ObjectStore<SecretObject>;
+  credentialSecrets: Pick<CredentialSecretSource, 'read'>;
   api: ClusterApi;
   providers: Partial<Record<ProviderName, Provider>>;
   stores: StoreRegistry;
@@ -277,13 +276,11 @@ export class StoreReconciler {
       },
       readSecret: async (ref) => {
         const namespace = namespaceFor(ref);
-        let secret: SecretObject | undefined = credentialSecrets.get(ref.name, namespace);
-        if (!secret) {
-          try {
-            secret = await api.getSecret(namespace, ref.name);
-          } catch (e) {
-            throw new ConfigError(`could not read credential Secret "${namespace}/${ref.name}": ${describeKubeError(e)}`, { reason: 'CredentialSecretUnreadable' });
-          }
+        let secret;
+        try {
+          secret = await credentialSecrets.read(namespace, ref.name, ref.key);
+        } catch (e) {
+          throw new ConfigError(`could not read credential Secret "${namespace}/${ref.name}": ${describeKubeError(e)}`, { reason: 'CredentialSecretUnreadable' });
         }
         if (!secret) throw new ConfigError(`credential Secret "${namespace}/${ref.name}" not found`, { reason: 'CredentialSecretNotFound' });
         const value = secret.data?.[ref.key];

@@ -2,6 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { ResilientInformer, type InformerLogger } from './informer.js';
 import type { KubeObject, SecretObject } from './kube-object.js';
+import { CredentialSecretCache, secretWatchFactory } from './credential-secrets.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
 import { LABEL_MANAGED } from '../versioning/labels.js';
 import { forgetData } from '../versioning/version-ownership.js';
@@ -14,14 +15,26 @@ export interface InformerSet {
   clusterSecretStores: ResilientInformer<KubeObject>;
   /** Secrets keyferry wrote (label-selected). */
   managedSecrets: ResilientInformer<SecretObject>;
-  /** Every other Secret: where stores' credentials come from. */
-  credentialSecrets: ResilientInformer<SecretObject>;
   namespaces: ResilientInformer<KubeObject>;
   /** Pods, workloads and ControllerRevisions, each reduced to the Secret names it references before it is cached. */
   referencing: Record<ReferencingKindName, ResilientInformer<ReferencingObject>>;
 }
 
 type AnyList = k8s.KubernetesListObject<k8s.KubernetesObject>;
+
+/** kubectl's copy of the whole object as last applied: no code reads it, and it doubles what `kubectl apply` leaves. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What is dropped from ExternalSecrets and stores before they are cached (managedFields goes
+ * for every informer): kubectl's last-applied copy. The rest (metadata, spec, status) is read.
+ */
+export function trimApiObject(obj: KubeObject): void {
+  const annotations = obj.metadata?.annotations;
+  if (!annotations || !(LAST_APPLIED_ANNOTATION in annotations)) return;
+  delete annotations[LAST_APPLIED_ANNOTATION];
+  if (Object.keys(annotations).length === 0) delete obj.metadata!.annotations;
+}
 
 export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string): InformerSet {
   const config = client.config;
@@ -32,6 +45,7 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     config,
     logger,
     path: customPath(plural, namespaced),
+    trim: trimApiObject,
     list: () => client.call(async () => (namespaced && namespace
       ? await client.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })
       : await client.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as AnyList),
@@ -71,7 +85,6 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     // Versions are only ever listed, created and deleted: keep their metadata, not their values.
     // A digest of type and data stays, so ownership can still be checked (versioning/version-ownership.ts).
     managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData),
-    credentialSecrets: secrets('credential-secrets', `!${LABEL_MANAGED}`),
     namespaces: new ResilientInformer<KubeObject>({
       name: 'namespaces',
       config,
@@ -81,6 +94,14 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     }),
     referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, referencing(k as ReferencingKindName)])) as InformerSet['referencing'],
   };
+}
+
+/**
+ * The credential Secrets stores reference: each read on demand and watched by name while a
+ * store references it (credential-secrets.ts). Scoped to `--namespace` as the informers are.
+ */
+export function createCredentialSecrets(client: KubeClient, logger: InformerLogger, namespace?: string): CredentialSecretCache {
+  return new CredentialSecretCache({ reader: client, watch: secretWatchFactory(client, logger), logger, namespace });
 }
 
 export function allInformers(set: InformerSet): ResilientInformer<KubeObject>[] {

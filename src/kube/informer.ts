@@ -28,6 +28,8 @@ export interface InformerOptions<T extends KubeObject> {
   path: string;
   list: () => Promise<k8s.KubernetesListObject<T & k8s.KubernetesObject>>;
   labelSelector?: string;
+  /** A field selector for the list and the watch (e.g. `metadata.name=<name>`); `list` must apply it too. */
+  fieldSelector?: string;
   logger: InformerLogger;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -39,6 +41,14 @@ export interface InformerOptions<T extends KubeObject> {
    * The result must keep `metadata.name`, `namespace` and `resourceVersion`.
    */
   transform?: (obj: KubeObject) => T;
+}
+
+/**
+ * Server-side apply's field ownership is never read here, and on a real API server it is
+ * often the largest part of an object's metadata: it is dropped from every cached object.
+ */
+export function forgetManagedFields(obj: KubeObject): void {
+  delete (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
 }
 
 type WatchCallback = (phase: string, obj: unknown, watchObj?: unknown) => void;
@@ -69,10 +79,8 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
 
   constructor(private readonly options: InformerOptions<T>) {
     this.backoffMs = options.initialBackoffMs ?? 500;
-    // Server-side apply's field ownership is never read here, and on a real API server it is
-    // often the largest part of an object's metadata: it is dropped from every cached object.
     const trim = (obj: T) => {
-      delete (obj.metadata as { managedFields?: unknown } | undefined)?.managedFields;
+      forgetManagedFields(obj);
       options.trim?.(obj);
     };
     const transform = options.transform;
@@ -85,8 +93,9 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
       setImmediate(() => this.markSynced());
       return result;
     };
-    this.informer = transform
-      ? new k8s.ListWatch<T & k8s.KubernetesObject>(options.path, preparingWatch(options.config, (obj: KubeObject) => transform(obj)), list, false, options.labelSelector)
+    // makeInformer takes no field selector: a ListWatch is built directly when one is given.
+    this.informer = transform || options.fieldSelector
+      ? new k8s.ListWatch<T & k8s.KubernetesObject>(options.path, transform ? preparingWatch(options.config, (obj: KubeObject) => transform(obj)) : new k8s.Watch(options.config), list, false, options.labelSelector, options.fieldSelector)
       : k8s.makeInformer(options.config, options.path, list, options.labelSelector);
     // The library caches the very object it hands to handlers, so trimming here trims the cache.
     this.informer.on(k8s.ADD, (obj) => {

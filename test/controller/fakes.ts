@@ -4,6 +4,7 @@ import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOp
 import { jsonPatch } from '../../src/devcluster/patch.js';
 import { objectKey, type KubeObject, type SecretObject } from '../../src/kube/kube-object.js';
 import type { WatchedStore } from '../../src/controller/controller.js';
+import type { CredentialReference, CredentialSecretSource } from '../../src/kube/credential-secrets.js';
 
 export class FakeInformer<T extends KubeObject> implements WatchedStore<T> {
   private readonly objects = new Map<string, T>();
@@ -36,6 +37,51 @@ export class FakeInformer<T extends KubeObject> implements WatchedStore<T> {
     if (!old) return;
     this.objects.delete(key);
     for (const h of this.handlers) h.delete?.(old);
+  }
+}
+
+/**
+ * Credential Secrets as the controller sees them: `set`/`remove` put a Secret in place (and
+ * report the change, as its watch would, when some store references it); `tracked` is what
+ * stores reference now; `reads` every Secret read.
+ */
+export class FakeCredentialSecrets implements CredentialSecretSource {
+  private readonly secrets = new Map<string, SecretObject>();
+  private readonly owners = new Map<string, CredentialReference[]>();
+  private readonly listeners: Array<(namespace: string, name: string) => void> = [];
+  reads: string[] = [];
+
+  track(owner: string, refs: CredentialReference[]): void {
+    if (refs.length) this.owners.set(owner, refs);
+    else this.owners.delete(owner);
+  }
+
+  /** `namespace/name` of each Secret some store references. */
+  tracked(): string[] {
+    return [...new Set([...this.owners.values()].flat().map((r) => `${r.namespace}/${r.name}`))].sort();
+  }
+
+  async read(namespace: string, name: string): Promise<SecretObject | undefined> {
+    this.reads.push(`${namespace}/${name}`);
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+
+  onChange(listener: (namespace: string, name: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  set(secret: SecretObject): void {
+    this.secrets.set(objectKey(secret), secret);
+    this.changed(secret.metadata?.namespace ?? '', secret.metadata?.name ?? '');
+  }
+
+  remove(namespace: string, name: string): void {
+    if (this.secrets.delete(`${namespace}/${name}`)) this.changed(namespace, name);
+  }
+
+  private changed(namespace: string, name: string): void {
+    if (!this.tracked().includes(`${namespace}/${name}`)) return;
+    for (const l of this.listeners) l(namespace, name);
   }
 }
 

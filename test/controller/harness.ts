@@ -12,7 +12,7 @@ import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
 import { fakeProvider } from '../../providers/fake/index.js';
 import type { Provider, ProviderName } from '../../providers/contract/index.js';
 import { FakeTimers } from '../queue/fake-timers.js';
-import { FakeClusterApi, FakeInformer } from './fakes.js';
+import { FakeClusterApi, FakeCredentialSecrets, FakeInformer } from './fakes.js';
 import { REFERENCING_KINDS, type ReferencingKindName, type ReferencingObject } from '../../src/workloads/referencing-kinds.js';
 import type { DebounceOptions } from '../../src/workloads/debouncer.js';
 
@@ -41,7 +41,7 @@ export function createHarness(options: HarnessOptions = {}) {
     secretStores: new FakeInformer<KubeObject>(),
     clusterSecretStores: new FakeInformer<KubeObject>(),
     managedSecrets: new FakeInformer<SecretObject>(),
-    credentialSecrets: new FakeInformer<SecretObject>(),
+    credentialSecrets: new FakeCredentialSecrets(),
     namespaces: new FakeInformer<KubeObject>(),
     /** Pods, workloads and ControllerRevisions as the referencing informers cache them (workloads/referencing-kinds.ts). */
     referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, new FakeInformer<ReferencingObject>()])) as Record<ReferencingKindName, FakeInformer<ReferencingObject>>,

@@ -5,6 +5,8 @@ import { REFRESH_SLOTS, latestMaxAgeMs, nextRefreshAt, refreshOffsetMs } from '.
 import { credentialRefs } from '../../src/controller/credential-refs.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { API, createHarness } from './harness.js';
+import { fakeProvider } from '../../providers/fake/index.js';
+import type { Provider, ProviderDeps, SecretKeySelector } from '../../providers/contract/index.js';
 
 describe('StoreReconciler', () => {
   const storeReady = (h: ReturnType<typeof createHarness>, name: string) =>
@@ -55,6 +57,43 @@ describe('StoreReconciler', () => {
     assert.equal(h.controller.storeQueue.length, 0, 'other Secrets do not re-queue the store');
     h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'ns' } });
     assert.equal(await h.controller.storeQueue.get(), 'SecretStore/ns/s');
+  });
+
+  it('watches exactly the Secrets stores reference, in the namespace each resolves in, and forgets one no store references', async () => {
+    const h = createHarness();
+    const vault = (auth: Record<string, unknown>) => ({ vault: { server: 'https://vault.example', path: 'secret', auth } });
+    h.caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name: 's', namespace: 'ns', generation: 1 }, spec: { provider: vault({ tokenSecretRef: { name: 'creds', key: 'token' } }) } } as unknown as KubeObject);
+    h.caches.clusterSecretStores.set({ apiVersion: API, kind: 'ClusterSecretStore', metadata: { name: 'c', generation: 1 }, spec: { provider: vault({ tokenSecretRef: { name: 'shared', key: 'token', namespace: 'ops' } }) } } as unknown as KubeObject);
+    assert.deepEqual(h.caches.credentialSecrets.tracked(), ['ns/creds', 'ops/shared']);
+    // A store that stops referencing a Secret: its watch goes; a deleted store likewise.
+    h.caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name: 's', namespace: 'ns', generation: 2 }, spec: { provider: vault({ tokenSecretRef: { name: 'other', key: 'token' } }) } } as unknown as KubeObject);
+    assert.deepEqual(h.caches.credentialSecrets.tracked(), ['ns/other', 'ops/shared']);
+    h.caches.clusterSecretStores.remove('c');
+    assert.deepEqual(h.caches.credentialSecrets.tracked(), ['ns/other']);
+  });
+
+  it('re-validates a store whose credential Secret changes, and never reads a Secret no store references', async () => {
+    // The fake provider reads no credentials: this one reads its token from the Secret it references.
+    const reading = { ...fakeProvider, name: 'vault', validateConfig: () => [], ambientCredentials: () => undefined,
+      async connect(config: unknown, deps: ProviderDeps) {
+        const token = (await deps.readSecret((config as { auth: { tokenSecretRef: SecretKeySelector } }).auth.tokenSecretRef)).toString();
+        return fakeProvider.connect({ data: [{ key: 'token-seen', value: token }] }, deps);
+      } } as unknown as Provider;
+    const h = createHarness({ providers: { vault: reading } });
+    h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'ns' }, data: { token: Buffer.from('one').toString('base64') } });
+    h.caches.credentialSecrets.set({ metadata: { name: 'unrelated', namespace: 'ns' }, data: { token: Buffer.from('x').toString('base64') } });
+    h.caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name: 's', namespace: 'ns', generation: 1 }, spec: { provider: { vault: { auth: { tokenSecretRef: { name: 'creds', key: 'token' } } } } } } as unknown as KubeObject);
+    const seen = async () => (await h.controller.stores.get('SecretStore/ns/s')!.handle!.client.fetch({ key: 'token-seen' })).value.toString();
+    await h.reconcileStore(await h.controller.storeQueue.get() as string);
+    h.controller.storeQueue.done('SecretStore/ns/s');
+    assert.equal(await seen(), 'one');
+    h.caches.credentialSecrets.set({ metadata: { name: 'unrelated', namespace: 'ns' }, data: { token: Buffer.from('y').toString('base64') } });
+    assert.equal(h.controller.storeQueue.length, 0, 'an unreferenced Secret changing re-queues nothing');
+    h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'ns' }, data: { token: Buffer.from('two').toString('base64') } });
+    assert.equal(await h.controller.storeQueue.get(), 'SecretStore/ns/s');
+    await h.reconcileStore('SecretStore/ns/s');
+    assert.equal(await seen(), 'two', 'reconnected with the new credential');
+    assert.deepEqual([...new Set(h.caches.credentialSecrets.reads)], ['ns/creds']);
   });
 });
 

@@ -13,7 +13,7 @@ import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
 import { fakeProvider } from '../../providers/fake/index.js';
 import type { Provider, ProviderDeps } from '../../providers/contract/index.js';
 import { FakeTimers } from '../queue/fake-timers.js';
-import { FakeClusterApi, FakeInformer } from './fakes.js';
+import { FakeClusterApi, FakeCredentialSecrets, FakeInformer } from './fakes.js';
 
 const API = 'keyferry.io/v1alpha1';
 type Status = { conditions?: Array<{ type: string; status: string; reason: string; message: string }> };
@@ -47,7 +47,7 @@ function setup(options: {
     secretStores: new FakeInformer<KubeObject>(),
     clusterSecretStores: new FakeInformer<KubeObject>(),
     managedSecrets: new FakeInformer<SecretObject>(),
-    credentialSecrets: new FakeInformer<SecretObject>(),
+    credentialSecrets: new FakeCredentialSecrets(),
     namespaces: new FakeInformer<KubeObject>(),
   };
   const api = new MintingClusterApi((ref, status) => {
