@@ -20,6 +20,7 @@ const scenarios: Record<string, [string, ...string[]]> = {
   'aws-operator': ['aws-operator.ts'],
   'aws-operator-real': ['aws-operator.ts', '--cluster', 'real'],
   'reference-cache': ['reference-cache.ts'],
+  'cache-bytes': ['cache-bytes.ts'],
   'user-patterns': ['user-patterns.ts'],
   'tenant-stall': ['tenant-stall.ts'],
 };
