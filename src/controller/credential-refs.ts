@@ -6,7 +6,7 @@ export interface CredentialRef {
   namespace?: string;
   /** The key referenced (for `{name, key}` references). */
   key?: string;
-  /** A `caProvider` of `type: ConfigMap` names a ConfigMap, not a Secret. */
+  /** It names a ConfigMap, not a Secret: a `caProvider` of `type: ConfigMap`, or GCP's `credConfig`. */
   configMap?: boolean;
   /** Where it is, e.g. `spec.provider.aws.auth.secretRef.accessKeyIDSecretRef`. */
   field: string;
@@ -20,7 +20,7 @@ function walk(node: unknown, field: string, out: CredentialRef[], isRef: (o: Rec
     if (isRef(o)) {
       out.push({
         name: o.name as string, namespace: typeof o.namespace === 'string' ? o.namespace : undefined, field,
-        ...(typeof o.key === 'string' ? { key: o.key } : {}), ...(o.type === 'ConfigMap' ? { configMap: true } : {}),
+        ...(typeof o.key === 'string' ? { key: o.key } : {}), ...(o.type === 'ConfigMap' || field.endsWith('.credConfig') ? { configMap: true } : {}),
       });
     }
     for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object') walk(v, `${field}.${k}`, out, isRef);

@@ -22,6 +22,14 @@ describe('credential references of a store', () => {
     ]);
   });
 
+  it('carry their key, and say which name a ConfigMap (caProvider of type ConfigMap, GCP credConfig) rather than a Secret', () => {
+    const refs = credentialRefs({
+      vault: { caProvider: { type: 'ConfigMap', name: 'ca', key: 'ca.crt' }, auth: { tokenSecretRef: { name: 't', key: 'token' } } },
+      gcpsm: { auth: { workloadIdentityFederation: { credConfig: { name: 'wif', key: 'config.json' } } } },
+    });
+    assert.deepEqual(refs.map((r) => [r.name, r.key, r.configMap === true]), [['ca', 'ca.crt', true], ['t', 'token', false], ['wif', 'config.json', true]]);
+  });
+
   it('that name another namespace in a SecretStore are reported by field, Secret and ServiceAccount references alike', () => {
     assert.deepEqual(refsOutsideNamespace(aws('team-b'), 'team-a'), [
       'spec.provider.aws.auth.secretRef.accessKeyIDSecretRef.namespace',
