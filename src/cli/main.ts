@@ -2,6 +2,7 @@
 // This folder is the composition root: the only place that wires concrete parts together.
 import { Command, InvalidArgumentError } from 'commander';
 import { runOperator, shardIndexFromPodName, type RunOptions } from './run-command.js';
+import { addCheckCommand } from './check-command.js';
 import { parseLabelSelector } from '../controller/label-selector.js';
 import { DEFAULT_ROLLOUT_DEBOUNCE } from '../workloads/workload-rollouts.js';
 // The dev cluster (schema validators, CEL) loads only for `keyferry dev`, not for `run`.
@@ -89,6 +90,8 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .option('--no-operator', 'start only the dev cluster')
     .option('--no-demo', 'do not apply the demo resources')
     .action((opts: DevOptions) => onExit(import('./dev-command.js').then(({ runDevCluster }) => runDevCluster(opts))));
+
+  addCheckCommand(program, onExit);
 
   return program;
 }
