@@ -222,7 +222,9 @@ forEachCluster('tenant isolation', function (kind) {
     await fx.cluster.apply([awsStore('aws-allowed', { name: 'store-identity' }), gcpStore('gcp-allowed', { name: 'store-identity' }), azureStore('azure-allowed', { name: 'store-identity' })]);
     for (const provider of ['aws', 'gcp', 'azure']) {
       await waitFor(`${provider}: the allowed store Valid`, async () => (await storeReady('SecretStore', `${provider}-allowed`, attacker))?.reason === 'Valid');
-      const minted = (await fx.cluster.list('v1', 'Event', attacker)).find((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === `${provider}-allowed`);
+      // Events are written on their own queue, after the status: wait for it rather than read once.
+      const minted = await waitFor(`${provider}: the TokenMinted Event`, async () => (await fx.cluster.list('v1', 'Event', attacker))
+        .find((e) => e.reason === 'TokenMinted' && (e.involvedObject as { name?: string }).name === `${provider}-allowed`)).catch(() => undefined);
       assert.match(String(minted?.message), new RegExp(`^minted a token for ServiceAccount "${attacker}/store-identity" with audiences \\[".+"\\], valid \\d+ s$`), `${provider}: ${String(minted?.message)}`);
     }
     assert.ok((aws.calls.AssumeRoleWithWebIdentity ?? 0) >= 1, 'STS exchanged the allowed token');
