@@ -11,6 +11,10 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY providers ./providers
 RUN npm run build
+# The template engine: Go's text/template with ESO's v2 functions, compiled to WebAssembly.
+COPY --from=golang:1.26-bookworm /usr/local/go /usr/local/go
+COPY tools/template-engine ./tools/template-engine
+RUN cd tools/template-engine && GOOS=wasip1 GOARCH=wasm /usr/local/go/bin/go build -buildmode=c-shared -trimpath -ldflags=-s -o /app/dist/template-engine.wasm .
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production

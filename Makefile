@@ -4,7 +4,7 @@ NPM_STAMP := node_modules/.keyferry-installed
 KUBECTL := .tools/kubectl/kubectl
 export PATH := $(CURDIR)/.tools/kubectl:$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: dev test build lint typecheck bench clean tools controlplane fuzz
+.PHONY: dev test build lint typecheck bench clean tools controlplane fuzz template-engine
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -22,9 +22,14 @@ tools: $(NPM_STAMP) $(KUBECTL)
 controlplane:
 	@bash scripts/build-controlplane.sh >/dev/null
 
+# The template engine (Go's text/template with ESO's v2 functions) compiled to WebAssembly into
+# the same per-machine cache, and copied to dist/template-engine.wasm where the operator loads it.
+template-engine:
+	@bash scripts/build-template-engine.sh >/dev/null
+
 # `make dev` runs on the embedded dev cluster; `make dev CLUSTER=real` on the real control plane.
 CLUSTER ?= dev
-dev: tools
+dev: tools template-engine
 ifeq ($(CLUSTER),real)
 	@bash scripts/build-controlplane.sh >/dev/null
 	node --import tsx scripts/dev-real-cluster.ts
@@ -45,7 +50,7 @@ lint: $(NPM_STAMP)
 # compile is not green. The operator processes the tests start then run the compiled dist/,
 # which starts in a third of the time tsx takes; scripts/run-tests.sh runs the real-cluster
 # suites and the rest as two processes at once.
-test: tools controlplane
+test: tools controlplane template-engine
 	@$(MAKE) --no-print-directory -j3 typecheck lint build
 	KEYFERRY_COMPILED=1 bash scripts/run-tests.sh
 

@@ -37,7 +37,8 @@ import { isSpecError } from './spec-error.js';
 import { resolveStore, type StoreCaches } from './store-resolver.js';
 import type { StoreRegistry } from './store-registry.js';
 import { rivalOwningTarget } from './target-owner.js';
-import { renderTemplate } from './template.js';
+import { renderTemplate, TemplateSyntaxError } from './template.js';
+import { sharedTemplateEngine, type TemplateEngine } from '../templates/go-template-engine.js';
 import type { ExternalSecretResource, ExternalSecretStatus, VersionStatus } from './types.js';
 
 export interface ControllerLogger {
@@ -86,6 +87,8 @@ export interface ExternalSecretReconcilerDeps {
   consumers?: ReconcileConsumers;
   /** The key version names are an HMAC under (versioning/version-key.ts). */
   versionKey: Buffer;
+  /** The template engine (src/templates); by default one per process, started on first use. */
+  templates?: () => TemplateEngine;
 }
 
 /** The part of VersionConsumers (src/workloads/version-consumers.ts) the reconciler calls. */
@@ -290,12 +293,12 @@ export class ExternalSecretReconciler {
       return this.remoteGone(es, versions, fetched.missing, once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now);
     }
     try {
-      rendered = renderTemplate(spec, fetched.data);
+      rendered = await renderTemplate(spec, fetched.data, this.deps.templates ?? sharedTemplateEngine);
     } catch (e) {
       // Which keys there are to render depends on remote data when dataFrom brings them, and
       // when this very spec rendered before: then a failure is the data's, and may pass.
       const dependsOnRemote = (spec.dataFrom?.length ?? 0) > 0 || (currentExists && es.status?.syncedGeneration === generation);
-      if (isSpecError(e) && !dependsOnRemote) return fail(Reasons.InvalidSpec, e.message, false);
+      if (isSpecError(e) && (!dependsOnRemote || e instanceof TemplateSyntaxError)) return fail(Reasons.InvalidSpec, e.message, false);
       return remoteDataFailed(`${e instanceof Error ? e.message : String(e)} (with the data the store returned)`);
     }
 

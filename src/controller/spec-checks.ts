@@ -5,6 +5,7 @@
 import { isDuration, parseDuration } from '../api/index.js';
 import { DEFAULT_RETENTION, MAX_TARGET_NAME_LENGTH, dataKeyProblem, labelValueProblem, qualifiedNameProblem } from '../versioning/index.js';
 import type { ExternalSecretResource } from './types.js';
+import { engineVersionProblem } from './template.js';
 
 /** The shortest refresh interval; 0 (or any zero duration) means read once. Below this a refresh would be a hot loop. */
 export const MIN_REFRESH_INTERVAL_MS = 1000;
@@ -56,6 +57,8 @@ export function checkSpec(es: ExternalSecretResource): SpecCheck {
     if (problem) return bad(`spec.data[${i}].secretKey: ${problem}`);
   }
   const template = spec.target?.template;
+  const engineProblem = engineVersionProblem(spec);
+  if (engineProblem) return bad(engineProblem);
   for (const key of Object.keys(template?.data ?? {})) {
     const problem = dataKeyProblem(key);
     if (problem) return bad(`spec.target.template.data: ${problem}`);

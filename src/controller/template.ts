@@ -1,8 +1,10 @@
-// `target.template`: the Secret type, extra metadata, and data rendered with simple
-// `{{ .key }}` substitution of fetched values. Only that form is supported, so a template
-// cannot run code or read anything but the fetched keys.
+// `target.template`: the Secret type, extra metadata, and data rendered as External Secrets
+// Operator's engine v2 renders it: Go's text/template with ESO's functions (src/templates).
+// engineVersion v1, deprecated in ESO, is refused.
 import { SpecError } from './spec-error.js';
 import type { ExternalSecretSpec } from './types.js';
+import type { TemplateEngine } from '../templates/go-template-engine.js';
+import { isTemplateRenderError } from '../templates/template-render-error.js';
 
 export interface RenderedSecret {
   type: string;
@@ -11,9 +13,45 @@ export interface RenderedSecret {
   annotations: Record<string, string>;
 }
 
-const placeholder = /\{\{-?\s*\.([A-Za-z0-9_.-]+)\s*-?\}\}/g;
+/** The template's text does not parse: whatever the data, it cannot render. */
+export class TemplateSyntaxError extends SpecError {}
 
-export function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string, Buffer>): RenderedSecret {
+/** Why the spec's engineVersion cannot be rendered, if it cannot. */
+export function engineVersionProblem(spec: ExternalSecretSpec): string | undefined {
+  const version: string | undefined = spec.target?.template?.engineVersion;
+  if (version === undefined || version === 'v2') return undefined;
+  if (version === 'v1') return 'spec.target.template.engineVersion: v1 is not supported (External Secrets Operator deprecated it); use v2, the default: values are strings, toString is not needed, and base64decode/base64encode/fromJSON/toJSON are b64dec/b64enc/fromJson/toJson';
+  return `spec.target.template.engineVersion: must be v2 (or unset)`;
+}
+
+// `{{ .key }}` with nothing else to evaluate: Go's text/template writes the value of the map
+// entry, or fails when there is none. Done here, such templates cost no call into the engine.
+const simpleAction = /\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+function renderSimple(text: string, fetched: Record<string, Buffer>): Buffer | { missing: string } | undefined {
+  const parts: Buffer[] = [];
+  let last = 0;
+  for (const m of text.matchAll(simpleAction)) {
+    const literal = text.slice(last, m.index);
+    if (literal.includes('{{')) return undefined;
+    const value = Object.hasOwn(fetched, m[1]!) ? fetched[m[1]!] : undefined;
+    if (!Buffer.isBuffer(value)) return { missing: m[1]! };
+    parts.push(Buffer.from(literal, 'utf8'), value);
+    last = m.index! + m[0].length;
+  }
+  const tail = text.slice(last);
+  if (tail.includes('{{')) return undefined;
+  parts.push(Buffer.from(tail, 'utf8'));
+  return Buffer.concat(parts);
+}
+
+const missingMessage = (key: string, missing: string) => `spec.target.template.data.${key}: refers to ${JSON.stringify(missing)}, which is not among the fetched keys`;
+
+/**
+ * Throws a SpecError for what the template's text gets wrong (engineVersion, a parse error, a
+ * key the data lacks) and a plain Error for what a function made of the data, or a limit.
+ */
+export async function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string, Buffer>, engine: () => TemplateEngine): Promise<RenderedSecret> {
   const template = spec.target?.template;
   const rendered: RenderedSecret = {
     type: template?.type ?? 'Opaque',
@@ -21,21 +59,27 @@ export function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string,
     labels: { ...(template?.metadata?.labels ?? {}) },
     annotations: { ...(template?.metadata?.annotations ?? {}) },
   };
+  const problem = engineVersionProblem(spec);
+  if (problem) throw new SpecError(problem);
   if (!template?.data) return rendered;
   const out = Object.create(null) as Record<string, Buffer>;
-  for (const [key, text] of Object.entries(template.data)) {
-    const parts: Buffer[] = [];
-    let last = 0;
-    for (const m of text.matchAll(placeholder)) {
-      // Own keys only: a name a plain object inherits (`constructor`, `toString`, ...) is not a fetched key.
-      const value = Object.hasOwn(fetched, m[1]!) ? fetched[m[1]!] : undefined;
-      if (!Buffer.isBuffer(value)) throw new SpecError(`spec.target.template.data.${key}: refers to "${m[1]}", which is not among the fetched keys`);
-      parts.push(Buffer.from(text.slice(last, m.index), 'utf8'), value);
-      last = m.index! + m[0].length;
+  const forEngine: Record<string, string> = {};
+  for (const [key, text] of Object.entries(template.data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const simple = renderSimple(text, fetched);
+    if (simple === undefined) forEngine[key] = text;
+    else if (Buffer.isBuffer(simple)) out[key] = simple;
+    else throw new SpecError(missingMessage(key, simple.missing));
+  }
+  if (Object.keys(forEngine).length > 0) {
+    try {
+      Object.assign(out, await engine().render({ templates: forEngine, data: fetched }));
+    } catch (e) {
+      if (!isTemplateRenderError(e)) throw e;
+      if (e.kind === 'MissingKey') throw new SpecError(missingMessage(e.key!, e.missing!), { cause: e });
+      const where = e.key === undefined ? 'spec.target.template.data' : `spec.target.template.data.${e.key}`;
+      if (e.kind === 'Parse') throw new TemplateSyntaxError(`${where}: ${e.message}`, { cause: e });
+      throw new Error(`${where}: ${e.message}`, { cause: e });
     }
-    if (/\{\{/.test(text.slice(last))) throw new SpecError(`spec.target.template.data.${key}: only {{ .key }} placeholders are supported`);
-    parts.push(Buffer.from(text.slice(last), 'utf8'));
-    out[key] = Buffer.concat(parts);
   }
   rendered.data = out;
   return rendered;
