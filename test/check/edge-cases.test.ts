@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { buildProgram } from '../../src/cli/main.js';
+import { checkTree } from '../../src/check/check.js';
+import { EXIT_ERRORS, type Finding } from '../../src/check/findings.js';
+
+/** Writes a tree of files (path → text) under a fresh directory and returns the directory. */
+function writeTree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keyferry-check-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+function flux(name: string, path: string, dependsOn: (string | { name: string; namespace: string })[] = [], namespace = 'flux-system'): string {
+  const deps = dependsOn.length === 0 ? '' : `  dependsOn:\n${dependsOn.map((d) => (typeof d === 'string' ? `    - name: ${d}\n` : `    - name: ${d.name}\n      namespace: ${d.namespace}\n`)).join('')}`;
+  return `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n${deps}  interval: 10m\n  path: ${path}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n`;
+}
+
+const KEYFERRY_RELEASE = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: keyferry\n  namespace: keyferry\nspec:\n  chart:\n    spec:\n      chart: keyferry\n';
+
+function es(name: string, namespace: string, target = name): string {
+  return `apiVersion: keyferry.io/v1alpha1\nkind: ExternalSecret\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  secretStoreRef:\n    kind: ClusterSecretStore\n    name: vault\n  target:\n    name: ${target}\n`;
+}
+
+const dirs: string[] = [];
+function check(files: Record<string, string>, sources = ['flux-system']): Finding[] {
+  const dir = writeTree(files);
+  dirs.push(dir);
+  return checkTree(['.'], { sources, cwd: dir });
+}
+
+describe('keyferry check: edge cases', () => {
+  after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+  it('reports a file that is not YAML and paths that do not exist, with their lines', () => {
+    const findings = check({
+      'clusters/dev/ks.yaml': flux('apps', './apps'),
+      'clusters/dev/missing.yaml': flux('missing', './nowhere'),
+      'apps/kustomization.yaml': 'resources:\n  - ok.yaml\n  - gone.yaml\n',
+      'apps/ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n',
+      'broken.yaml': 'a: [1, 2\n',
+    });
+    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line]), [
+      ['path-not-found', 'apps/kustomization.yaml', 3],
+      ['unreadable', 'broken.yaml', 2],
+      ['path-not-found', 'clusters/dev/missing.yaml', 8],
+    ]);
+  });
+
+  it('finds a Kustomization that depends on itself', () => {
+    const findings = check({ 'clusters/dev/ks.yaml': flux('apps', './apps', ['apps']), 'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' });
+    assert.deepEqual(findings.map((f) => [f.rule, f.line]), [['dependson-cycle', 8]]);
+    assert.match(findings[0]!.message, /dependsOn cycle: apps → apps/);
+  });
+
+  it('wants keyferry resources in a layer after the HelmRelease that installs keyferry, not beside it', () => {
+    const store = 'apiVersion: keyferry.io/v1alpha1\nkind: ClusterSecretStore\nmetadata:\n  name: vault\nspec:\n  provider:\n    fake: {}\n';
+    const findings = check({
+      'clusters/dev/ks.yaml': flux('infra', './infra'),
+      'infra/keyferry.yaml': KEYFERRY_RELEASE,
+      'infra/store.yaml': store,
+    });
+    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line]), [['crd-order', 'infra/store.yaml', 1]]);
+    assert.match(findings[0]!.fix!.text, /move ClusterSecretStore vault to a Kustomization that depends on Kustomization flux-system\/infra/);
+    const fixed = check({
+      'clusters/dev/ks.yaml': `${flux('infra', './infra')}---\n${flux('configs', './configs', ['infra'])}`,
+      'infra/keyferry.yaml': KEYFERRY_RELEASE,
+      'configs/store.yaml': store,
+    });
+    assert.deepEqual(fixed, []);
+  });
+
+  it('reads every kind of Secret reference a pod template has, skips optional ones, and names the namespace in a cross-namespace fix', () => {
+    const job = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: shop
+spec:
+  template:
+    spec:
+      imagePullSecrets:
+        - name: pull
+      initContainers:
+        - name: wait
+          image: busybox
+          env:
+            - name: TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: token
+                  key: token
+            - name: MAYBE
+              valueFrom:
+                secretKeyRef:
+                  name: maybe
+                  key: x
+                  optional: true
+      containers:
+        - name: migrate
+          image: busybox
+      volumes:
+        - name: certs
+          projected:
+            sources:
+              - secret:
+                  name: certs
+`;
+    const findings = check({
+      'clusters/dev/ks.yaml': `${flux('keyferry', './keyferry')}---\n${flux('shop', './shop', [{ name: 'keyferry', namespace: 'flux-system' }], 'shop')}---\n${flux('shop-secrets', './shop-secrets', ['keyferry'])}`,
+      'keyferry/release.yaml': KEYFERRY_RELEASE,
+      'shop/job.yaml': job,
+      'shop-secrets/es.yaml': ['pull', 'token', 'maybe', 'certs'].map((n) => es(n, 'shop')).join('---\n'),
+    });
+    assert.deepEqual(findings.map((f) => [f.rule, f.line, /needs Secret shop\/\w+ \(([\w ]+)\)/.exec(f.message)?.[1]]), [
+      ['workload-secret-order', 10, 'imagePullSecrets'],
+      ['workload-secret-order', 15, 'env secretKeyRef'],
+      ['workload-secret-order', 30, 'projected volume'],
+    ]);
+    for (const f of findings) {
+      assert.deepEqual(f.fix!.dependsOn, { name: 'shop-secrets', namespace: 'flux-system' });
+      assert.equal(f.fix!.kustomization, 'shop/shop');
+      assert.match(f.fix!.text, /add \{name: shop-secrets, namespace: flux-system\} to spec\.dependsOn of Kustomization shop\/shop \(clusters\/dev\/ks\.yaml:\d+\)/);
+    }
+  });
+
+  it('checks a plain kustomize tree as one layer, with the namespace its overlay sets', () => {
+    const findings = check({
+      'base/kustomization.yaml': 'resources:\n  - deploy.yaml\n  - es.yaml\n',
+      'base/deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          envFrom:\n            - secretRef:\n                name: db\n',
+      'base/es.yaml': es('db', 'ignored'),
+      'overlay/kustomization.yaml': 'namespace: prod\nresources:\n  - ../base\n',
+    });
+    const warnings = findings.filter((f) => f.rule === 'workload-secret-same-layer');
+    assert.equal(findings.length, warnings.length);
+    assert.ok(warnings.length >= 1);
+    assert.ok(warnings.every((f) => f.file === 'base/deploy.yaml' && f.line === 11 && /Secret (prod|default)\/db/.test(f.message)), JSON.stringify(warnings));
+    assert.ok(warnings.some((f) => /Secret prod\/db/.test(f.message)), 'the overlay namespace applies to both objects');
+  });
+
+  it('leaves a SOPS-encrypted Secret and an empty one alone and finds data in plain text', () => {
+    const findings = check({
+      'sops.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\ndata:\n  k: RU5DWw==\nsops:\n  version: 3.9.0\n',
+      'empty.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\ntype: kubernetes.io/service-account-token\n',
+      'plain.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  namespace: x\ndata:\n  password: aHVudGVyMg==\n',
+    });
+    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line, f.message]), [['plaintext-secret', 'plain.yaml', 6, 'Secret x/c holds its values in plain text (data)']]);
+  });
+
+  it('exits 2 on a wrong command line, as on errors found', async () => {
+    const program = buildProgram(() => undefined);
+    for (const command of [program, ...program.commands]) command.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+    const exit = process.exit;
+    let code: number | undefined;
+    process.exit = ((c?: number) => { code = c; throw new Error('exit'); }) as typeof process.exit;
+    try {
+      await assert.rejects(program.parseAsync(['check', '--no-such-flag', '.'], { from: 'user' }), /exit/);
+    } finally {
+      process.exit = exit;
+    }
+    assert.equal(code, EXIT_ERRORS);
+  });
+});
