@@ -23,8 +23,8 @@ export function checkTree(paths: readonly string[], options: CheckOptions): Find
   const docs = roots.flatMap((r) => tree.loadPath(r));
   const { layers, findings } = buildLayers(tree, roots, docs, { sources: new Set(options.sources) });
   const producers = new SecretProducers(layers);
-  const seen = new Set(docs);
-  const allDocs = [...docs, ...layers.flatMap((l) => l.instances.map((i) => i.doc)).filter((d) => !seen.has(d) && (seen.add(d), true))];
+  // The documents under the paths given, and those the layers reach outside them (`../../base`).
+  const allDocs = [...new Set([...docs, ...layers.flatMap((l) => l.instances.map((i) => i.doc))])];
   return normalizeFindings([
     ...tree.findings,
     ...findings,

@@ -143,13 +143,19 @@ spec:
     assert.ok(warnings.some((f) => /Secret prod\/db/.test(f.message)), 'the overlay namespace applies to both objects');
   });
 
-  it('leaves a SOPS-encrypted Secret and an empty one alone and finds data in plain text', () => {
+  it('leaves a SOPS-encrypted Secret and an empty one alone and finds data and generator literals in plain text, without their values', () => {
     const findings = check({
       'sops.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\ndata:\n  k: RU5DWw==\nsops:\n  version: 3.9.0\n',
       'empty.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\ntype: kubernetes.io/service-account-token\n',
       'plain.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  namespace: x\ndata:\n  password: aHVudGVyMg==\n',
+      'gen/kustomization.yaml': 'secretGenerator:\n  - name: from-files\n    files:\n      - token.enc\n  - name: app\n    literals:\n      - password=hunter2\n',
     });
-    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line, f.message]), [['plaintext-secret', 'plain.yaml', 6, 'Secret x/c holds its values in plain text (data)']]);
+    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line, f.message]), [
+      ['plaintext-secret', 'gen/kustomization.yaml', 6, 'secretGenerator app holds its values in plain text (literals)'],
+      ['plaintext-secret', 'plain.yaml', 6, 'Secret x/c holds its values in plain text (data)'],
+    ]);
+    assert.ok(!JSON.stringify(findings).includes('hunter2'));
+    assert.ok(!JSON.stringify(findings).includes('aHVudGVyMg'));
   });
 
   it('exits 2 on a wrong command line, as on errors found', async () => {
