@@ -14,6 +14,11 @@
 // so the ExternalSecret is requeued for then instead of holding a reconcile worker. A store
 // with a budget of one call an hour therefore costs its own ExternalSecrets a wait, and
 // nobody else anything.
+//
+// bottleneck times its buckets with Date.now(): after the wall clock steps back, it would hold
+// every call for as long as the step (hours, after a bad NTP correction). A step back of more
+// than a second is therefore detected (wall time less monotonic time falls) and every limiter
+// made again, full; calls queued in the old ones are refused as LimiterBusy and asked again.
 import Bottleneck from 'bottleneck';
 import { ThrottledError, type RateLimit } from '../../providers/contract/index.js';
 import type { FetchClock } from './fetch-clock.js';
@@ -81,7 +86,13 @@ interface EndpointEntry {
   waiting: number;
   released?: boolean;
   slowedUntil?: unknown;
+  /** Replaced after the wall clock stepped back: its queued calls are refused, not held. */
+  replaced?: boolean;
 }
+
+/** How far a step back of the wall clock must go to replace the limiters. */
+const CLOCK_STEP_BACK_MS = 1_000;
+const wallLessMonotonic = () => Date.now() - performance.now();
 
 /** "about 2 h 47 min" for a refusal message. */
 function roughly(ms: number): string {
@@ -93,15 +104,12 @@ function roughly(ms: number): string {
 
 export class EndpointLimiters {
   private readonly endpoints = new Map<string, EndpointEntry>();
-  private readonly global: Bottleneck;
+  private global: Bottleneck;
   private readonly connection?: Bottleneck.IORedisConnection;
+  private clockBase = wallLessMonotonic();
 
   constructor(private readonly options: EndpointLimitersOptions) {
-    const cap = options.globalCap ?? { maxConcurrent: 256 };
-    this.global = new Bottleneck({
-      maxConcurrent: cap.maxConcurrent,
-      ...(cap.requestsPerSecond ? tokenBucketFor({ requestsPerSecond: cap.requestsPerSecond, burst: cap.requestsPerSecond, maxConcurrent: cap.maxConcurrent }) : {}),
-    });
+    this.global = this.makeGlobal();
     if (options.redisUrl) {
       const url = new URL(options.redisUrl);
       if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`--redis-url must be a redis:// or rediss:// URL, got ${url.protocol}`);
@@ -132,6 +140,7 @@ export class EndpointLimiters {
    */
   async schedule<T>(endpoint: string, rateLimit: RateLimit, work: () => Promise<T>, options: ScheduleOptions = {}): Promise<T> {
     options.signal?.throwIfAborted();
+    this.followClockSteps();
     const entry = this.entry(endpoint, rateLimit);
     // A weight above the bucket's size or the concurrency would never run.
     const weight = entry.slowedUntil === undefined ? 1 : Math.min(2, entry.bucket.reservoirIncreaseMaximum, entry.bucket.maxConcurrent);
@@ -188,7 +197,7 @@ export class EndpointLimiters {
           entry.waiting--;
           this.options.onQueue?.(endpoint, -1);
         }
-        giveUp(error);
+        giveUp(entry.replaced ? this.busy(1000) : error);
       });
     });
   }
@@ -257,6 +266,35 @@ export class EndpointLimiters {
     this.endpoints.clear();
     await this.global.stop({ dropWaitingJobs: true }).catch(() => undefined);
     await this.connection?.disconnect(false);
+  }
+
+  private makeGlobal(): Bottleneck {
+    const cap = this.options.globalCap ?? { maxConcurrent: 256 };
+    return new Bottleneck({
+      maxConcurrent: cap.maxConcurrent,
+      ...(cap.requestsPerSecond ? tokenBucketFor({ requestsPerSecond: cap.requestsPerSecond, burst: cap.requestsPerSecond, maxConcurrent: cap.maxConcurrent }) : {}),
+    });
+  }
+
+  /** Makes every limiter again when the wall clock stepped back (see the top of this file). */
+  private followClockSteps(): void {
+    const base = wallLessMonotonic();
+    if (base >= this.clockBase - CLOCK_STEP_BACK_MS) {
+      // Forward steps and slow drift: bottleneck copes (a forward step refills the buckets).
+      if (base > this.clockBase) this.clockBase = base;
+      return;
+    }
+    this.clockBase = base;
+    const old = [...this.endpoints.values()];
+    const oldGlobal = this.global;
+    this.endpoints.clear();
+    this.global = this.makeGlobal();
+    for (const entry of old) {
+      entry.replaced = true;
+      if (entry.slowedUntil !== undefined) this.options.clock.clearTimeout(entry.slowedUntil);
+      void entry.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    }
+    void oldGlobal.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
 
   private entry(endpoint: string, rateLimit: RateLimit): EndpointEntry {
