@@ -80,7 +80,8 @@ export function buildLayers(tree: ManifestTree, roots: readonly string[], docs: 
     }
     const root = rootOf(roots, fd.path);
     const rel = str(fd.obj, 'spec', 'path') ?? './';
-    const target = resolve(root, rel);
+    // Flux reads the path relative to the source's root, with or without a leading slash.
+    const target = resolve(root, `./${rel.replace(/^\/+/, '')}`);
     let exists = true;
     try {
       statSync(target);

@@ -80,7 +80,13 @@ export class ManifestTree {
         this.findings.push({ rule: 'unreadable', severity: 'error', file, line: err.linePos?.[0].line ?? 1, message: `not valid YAML: ${err.code}` });
         return;
       }
-      const obj = doc.toJS({ maxAliasCount: 100 }) as unknown;
+      let obj: unknown;
+      try {
+        obj = doc.toJS({ maxAliasCount: 100 });
+      } catch (e) {
+        this.findings.push({ rule: 'unreadable', severity: 'error', file, line: 1, message: `not valid YAML: ${e instanceof Error ? e.message : String(e)}` });
+        return;
+      }
       if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return;
       const start = isNode(doc.contents) && doc.contents.range ? doc.contents.range[0] : 0;
       docs.push({ file, path, index, line: lineCounter.linePos(start).line, obj: obj as Record<string, unknown>, doc, lineCounter });

@@ -37,10 +37,11 @@ function check(files: Record<string, string>, sources = ['flux-system']): Findin
 describe('keyferry check: edge cases', () => {
   after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-  it('reports a file that is not YAML and paths that do not exist, with their lines', () => {
+  it('reports a file that is not YAML (or expands aliases without end) and paths that do not exist, reading a Flux path with a leading slash from the root', () => {
     const findings = check({
-      'clusters/dev/ks.yaml': flux('apps', './apps'),
+      'clusters/dev/ks.yaml': flux('apps', '/apps'),
       'clusters/dev/missing.yaml': flux('missing', './nowhere'),
+      'laughs.yaml': 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
       'apps/kustomization.yaml': 'resources:\n  - ok.yaml\n  - gone.yaml\n',
       'apps/ok.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n',
       'broken.yaml': 'a: [1, 2\n',
@@ -49,7 +50,9 @@ describe('keyferry check: edge cases', () => {
       ['path-not-found', 'apps/kustomization.yaml', 3],
       ['unreadable', 'broken.yaml', 2],
       ['path-not-found', 'clusters/dev/missing.yaml', 8],
+      ['unreadable', 'laughs.yaml', 1],
     ]);
+    assert.match(findings.find((f) => f.file === 'laughs.yaml')!.message, /alias/i);
   });
 
   it('finds a Kustomization that depends on itself', () => {
