@@ -193,7 +193,7 @@ export function secretWatchFactory(client: KubeClient, logger: InformerLogger): 
       path: `/api/v1/namespaces/${namespace}/secrets`,
       fieldSelector,
       transform,
-      list: () => client.call(async () => (await client.core.listNamespacedSecret({ namespace, fieldSelector })) as AnyList),
+      list: (page) => client.call(async () => (await client.core.listNamespacedSecret({ namespace, fieldSelector, ...page })) as AnyList),
     });
   };
 }

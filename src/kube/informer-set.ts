@@ -46,9 +46,9 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     logger,
     path: customPath(plural, namespaced),
     trim: trimApiObject,
-    list: () => client.call(async () => (namespaced && namespace
-      ? await client.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })
-      : await client.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as AnyList),
+    list: (page) => client.call(async () => (namespaced && namespace
+      ? await client.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, ...page })
+      : await client.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, ...page })) as AnyList),
   });
   const secrets = (name: string, labelSelector: string, trim?: (s: SecretObject) => void) => new ResilientInformer<SecretObject>({
     name,
@@ -57,9 +57,9 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     labelSelector,
     trim,
     path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
-    list: () => client.call(async () => (namespace
-      ? await client.core.listNamespacedSecret({ namespace, labelSelector })
-      : await client.core.listSecretForAllNamespaces({ labelSelector })) as AnyList),
+    list: (page) => client.call(async () => (namespace
+      ? await client.core.listNamespacedSecret({ namespace, labelSelector, ...page })
+      : await client.core.listSecretForAllNamespaces({ labelSelector, ...page })) as AnyList),
   });
   const referencing = (kind: ReferencingKindName) => {
     const k = REFERENCING_KINDS[kind];
@@ -71,11 +71,11 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
       path: namespace ? `${base}/namespaces/${namespace}/${k.plural}` : `${base}/${k.plural}`,
       transform: (obj) => toReferencingObject(k, obj),
       // The custom-objects client serves any group but the core one, and returns plain JSON.
-      list: () => client.call(async () => (k.group === ''
-        ? (namespace ? await client.core.listNamespacedPod({ namespace }) : await client.core.listPodForAllNamespaces())
+      list: (page) => client.call(async () => (k.group === ''
+        ? (namespace ? await client.core.listNamespacedPod({ namespace, ...page }) : await client.core.listPodForAllNamespaces(page))
         : namespace
-          ? await client.custom.listNamespacedCustomObject({ group: k.group, version: k.version, plural: k.plural, namespace })
-          : await client.custom.listClusterCustomObject({ group: k.group, version: k.version, plural: k.plural })) as unknown as k8s.KubernetesListObject<ReferencingObject & k8s.KubernetesObject>),
+          ? await client.custom.listNamespacedCustomObject({ group: k.group, version: k.version, plural: k.plural, namespace, ...page })
+          : await client.custom.listClusterCustomObject({ group: k.group, version: k.version, plural: k.plural, ...page })) as unknown as k8s.KubernetesListObject<ReferencingObject & k8s.KubernetesObject>),
     });
   };
   return {
@@ -90,7 +90,7 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
       config,
       logger,
       path: '/api/v1/namespaces',
-      list: () => client.call(async () => (await client.core.listNamespace()) as AnyList),
+      list: (page) => client.call(async () => (await client.core.listNamespace(page)) as AnyList),
     }),
     referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, referencing(k as ReferencingKindName)])) as InformerSet['referencing'],
   };

@@ -22,11 +22,26 @@ export interface InformerLogger {
   debug(obj: object, msg: string): void;
 }
 
+/** One page of a list: pass both to the API call (`limit`, and `_continue` from the previous page). */
+export interface ListPage {
+  limit: number;
+  _continue?: string;
+}
+
+/** Objects per page of the initial list (client-go's default). */
+export const DEFAULT_LIST_PAGE_SIZE = 500;
+
 export interface InformerOptions<T extends KubeObject> {
   name: string;
   config: k8s.KubeConfig;
   path: string;
-  list: () => Promise<k8s.KubernetesListObject<T & k8s.KubernetesObject>>;
+  /**
+   * Lists one page. The informer asks page by page and reduces each page's objects (transform,
+   * trim) before it asks for the next, so a large list is never held whole as received.
+   */
+  list: (page: ListPage) => Promise<k8s.KubernetesListObject<T & k8s.KubernetesObject>>;
+  /** Objects per page (default DEFAULT_LIST_PAGE_SIZE). */
+  pageSize?: number;
   labelSelector?: string;
   /** A field selector for the list and the watch (e.g. `metadata.name=<name>`); `list` must apply it too. */
   fieldSelector?: string;
@@ -85,9 +100,24 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
     };
     const transform = options.transform;
     const list = async () => {
-      const result = await options.list();
-      if (transform) result.items = result.items.map((item) => transform(item) as T & k8s.KubernetesObject);
-      for (const item of result.items) trim(item);
+      const items: Array<T & k8s.KubernetesObject> = [];
+      let page: ListPage = { limit: options.pageSize ?? DEFAULT_LIST_PAGE_SIZE };
+      let result: k8s.KubernetesListObject<T & k8s.KubernetesObject>;
+      for (;;) {
+        result = await options.list(page);
+        for (const raw of result.items) {
+          const item = transform ? transform(raw) as T & k8s.KubernetesObject : raw;
+          trim(item);
+          items.push(item);
+        }
+        // The typed clients name it `_continue`; custom objects arrive as plain JSON (`continue`).
+        const meta = result.metadata as { _continue?: string; continue?: string } | undefined;
+        const next = meta?._continue ?? meta?.continue;
+        if (!next) break;
+        page = { ...page, _continue: next };
+      }
+      // The last page carries the list's resourceVersion, where the watch starts.
+      result.items = items;
       this.backoffMs = options.initialBackoffMs ?? 500;
       // Items are added right after this resolves; mark synced once they are in.
       setImmediate(() => this.markSynced());

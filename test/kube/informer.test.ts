@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
-import { ResilientInformer } from '../../src/kube/informer.js';
+import { ResilientInformer, type ListPage } from '../../src/kube/informer.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 
 const quiet = { warn() {}, debug() {} };
@@ -100,6 +100,44 @@ describe('ResilientInformer trim', function () {
       assert.equal((informer.get('listed', 'default')!.metadata as { managedFields?: unknown }).managedFields, undefined);
       assert.equal(informer.get('watched', 'default')!.data, undefined);
       assert.equal(informer.get('watched', 'default')!.metadata?.name, 'watched');
+    } finally {
+      await informer.stop();
+      await cluster.stop();
+    }
+  });
+});
+
+describe('ResilientInformer paged list', function () {
+  this.timeout(20_000);
+  it('lists page by page, reducing each page before asking for the next, and watches from the last page', async () => {
+    const cluster = await startDevCluster({ port: 0 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const pages: Array<{ asked: ListPage; got: number; heldBefore: number }> = [];
+    let held = 0;
+    const informer = new ResilientInformer<KubeObject>({
+      name: 'configmaps', config: kc, logger: quiet, path: '/api/v1/namespaces/paged/configmaps', pageSize: 3,
+      list: async (page) => {
+        const list = (await core.listNamespacedConfigMap({ namespace: 'paged', ...page })) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+        pages.push({ asked: page, got: list.items.length, heldBefore: held });
+        return list;
+      },
+      trim: (o) => { held++; delete (o as { data?: unknown }).data; },
+    });
+    try {
+      await cluster.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paged' } });
+      for (let i = 0; i < 7; i++) await cluster.apply({ ...cm(`c${i}`, 'x'.repeat(100)), metadata: { name: `c${i}`, namespace: 'paged' } });
+      await informer.start();
+      await informer.waitForSync();
+      assert.deepEqual(pages.map((p) => [p.asked.limit, Boolean(p.asked._continue), p.got]), [[3, false, 3], [3, true, 3], [3, true, 1]]);
+      // Each page was reduced before the next was asked for.
+      assert.deepEqual(pages.map((p) => p.heldBefore), [0, 3, 6]);
+      assert.equal(informer.list().length, 7);
+      assert.ok(informer.list().every((o) => (o as { data?: unknown }).data === undefined));
+      await cluster.apply({ ...cm('after', '1'), metadata: { name: 'after', namespace: 'paged' } });
+      await eventually(() => informer.get('after', 'paged') !== undefined, 5000, 'an object made after the list, by the watch');
+      assert.equal(informer.list().length, 8);
     } finally {
       await informer.stop();
       await cluster.stop();
