@@ -69,5 +69,12 @@ bench: tools build
 soak: tools build
 	node --import tsx bench/soak.ts $(SOAK_ARGS)
 
+# The fault matrix (not part of make test): 1 000 ExternalSecrets, one fault at a time, on the real
+# control plane and the dev cluster's fault API; a table and bench/results/faults.json. Options go in
+# FAULTS_ARGS, e.g. FAULTS_ARGS="--only provider-refused,sigkill --seed 7".
+.PHONY: faults
+faults: tools build controlplane
+	node --import tsx bench/faults.ts $(FAULTS_ARGS)
+
 clean:
 	rm -rf dist .tools .keyferry node_modules

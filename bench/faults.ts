@@ -1,12 +1,16 @@
 // The fault matrix: the operator process (compiled, as the image runs it) over N ExternalSecrets
 // (default 1 000 in 10 namespaces, over 200 remote secrets of the local AWS wire server,
-// test/support/aws/), one fault at a time. Each fault hits a sync wave: every remote value
+// test/support/aws/; refreshInterval 5m), one fault at a time. A provider fault hits the
+// refreshes whose slots fall in it (about a tenth of them in 30 s), as an outage does; with
+// --provider-wave it hits a wave too. Every other fault hits a sync wave: every remote value
 // changes and every ExternalSecret gets a new `keyferry.io/force-sync` value, so each must
 // read its remote secret again and write a new version while the fault lasts. Then the fault
 // ends, and the row says:
-//   lost / changed   Secrets there before the row and deleted, or whose content changed
-//                    (versions are immutable; nothing in a row may delete one). At the end,
-//                    also every current Secret whose value is not the remote value.
+//   lost / changed   current Secrets (named in an ExternalSecret's status when the row began)
+//                    deleted, and Secrets whose content changed (versions are immutable).
+//                    Older versions pruned by the retention rules are counted apart.
+//   wrong value      at the end, ExternalSecrets not Ready on a Secret of theirs holding the
+//                    remote value (0 unless the row timed out).
 //   false Ready      ExternalSecrets seen Ready=True while the Secret in their status is
 //                    missing or not theirs (labels, immutable, owner), sampled every 0.5 s
 //                    during the fault and the recovery, confirmed by a second read.
@@ -16,7 +20,7 @@
 //
 // On the real control plane (kube-apiserver, etcd and kube-controller-manager from
 // test/support/control-plane/), the operator as its ServiceAccount:
-//   provider-503       every provider call answered 503 for FAULT s
+//   provider-503       every provider call answered 503 for FAULT s (default 15)
 //   provider-timeout   every provider call left unanswered for FAULT s (the SDK's timeout ends it)
 //   provider-refused   the provider's port closed (connection refused) for OUTAGE s (default 30)
 //   provider-429       every provider call answered ThrottlingException with Retry-After: 2 for FAULT s
@@ -32,7 +36,7 @@
 //
 //   node --import tsx bench/faults.ts [--count 1000] [--namespaces 10] [--distinct 200]
 //     [--fault 15] [--outage 30] [--seed N] [--only provider-refused,api-409] [--clusters real,dev]
-//     [--on dev|real] [--refresh 1h] [--no-wave] [--operator-log <file>] [--sources]
+//     [--on dev|real] [--recovery-timeout 120] [--refresh 5m] [--provider-wave] [--operator-log <file>] [--trace] [--sources]
 // Writes bench/results/faults.json. The seed (printed) fixes the SIGKILL points and the dev
 // cluster's choice of which requests fail.
 import { randomInt } from 'node:crypto';
@@ -60,12 +64,14 @@ const ONLY = textArg('only', '').split(',').filter(Boolean);
 const CLUSTERS = textArg('clusters', 'real,dev').split(',');
 /** Runs every fault chosen on this cluster instead (those that need the other one fail). */
 const ON = textArg('on', '');
-const REFRESH = textArg('refresh', '1h');
-/** Provider faults without a wave: only the refreshes whose slots fall in the fault. */
-const NO_WAVE = process.argv.includes('--no-wave');
+const REFRESH = textArg('refresh', '5m');
+/** Provider faults over a wave too (by default they hit only the refreshes whose slots fall in the fault). */
+const PROVIDER_WAVE = process.argv.includes('--provider-wave');
+/** Prints, every 0.5 s of a recovery, how many are not done, the operator's circuit state and the provider calls so far. */
+const TRACE = process.argv.includes('--trace');
 const COMPILED = !process.argv.includes('--sources') && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
-const OPERATOR_ARGS = ['--client-qps', '500', '--client-burst', '1000', '--concurrency', '16'];
-const RECOVERY_TIMEOUT_MS = 120_000;
+const OPERATOR_ARGS = ['--client-qps', '1000', '--client-burst', '2000', '--concurrency', '32'];
+const RECOVERY_TIMEOUT_MS = numberArg('recovery-timeout', 120) * 1000;
 const accessKeyId = 'AKIAKEYFERRYFAULTS01';
 const secretAccessKey = 'faultsSecretAccessKey/keyferry/00000001';
 
@@ -99,6 +105,7 @@ interface Row {
   cluster: string;
   fault: string;
   lost: number;
+  pruned: number;
   changed: number;
   wrongValue: number;
   falseReady: number;
@@ -181,7 +188,7 @@ class World {
       nodeArgs.push('--import', join(import.meta.dirname, 'support', 'shifted-clock.mjs'));
     }
     this.operator = await startOperatorProcess({
-      kubeconfigPath: this.cluster.operator.kubeconfigPath, logLevel: 'info', startTimeoutMs: 120_000, env, nodeArgs, args: OPERATOR_ARGS,
+      kubeconfigPath: this.cluster.operator.kubeconfigPath, logLevel: textArg('log-level', 'info'), startTimeoutMs: 120_000, env, nodeArgs, args: OPERATOR_ARGS,
     });
     return this.operator;
   }
@@ -327,6 +334,11 @@ class Watcher {
 async function runRow(world: World, name: string, fault: () => Promise<string | void>): Promise<Row> {
   log(`${world.cluster.kind}: ${name}`);
   const before = world.secrets();
+  const currentAtStart = new Set<string>();
+  for (let i = 0; i < COUNT; i++) {
+    const current = world.cluster.externalSecret(namespaceOf(i), nameOf(i))?.status?.currentSecretName;
+    if (current) currentAtStart.add(`${namespaceOf(i)}/${current}`);
+  }
   const beforeContent = new Map([...before].map(([k, s]) => [k, contentOf(s)]));
   const watcher = new Watcher(world);
   let note: string;
@@ -335,11 +347,19 @@ async function runRow(world: World, name: string, fault: () => Promise<string | 
   try {
     note = (await fault()) ?? '';
     endedAt = Date.now();
+    log(`  fault over at ${new Date(endedAt).toISOString()}`);
     const until = endedAt + RECOVERY_TIMEOUT_MS;
+    let traced = endedAt;
     while (Date.now() < until) {
       if (world.notDone() === 0) {
         backAt = Date.now();
         break;
+      }
+      if (TRACE && Date.now() - traced >= 500) {
+        traced = Date.now();
+        const circuit = await world.operator?.metricValue('keyferry_fetch_circuit_state').catch(() => undefined);
+        const calls = (world.aws.calls.GetSecretValue ?? 0) + (world.aws.calls.BatchGetSecretValue ?? 0);
+        log(`  +${round2((traced - endedAt) / 1000)} s: ${world.notDone()} not done, circuit ${circuit}, provider calls ${calls}`);
       }
       await sleep(100);
     }
@@ -347,7 +367,9 @@ async function runRow(world: World, name: string, fault: () => Promise<string | 
     await watcher.stop();
   }
   const after = world.secrets();
-  const lost = [...before.keys()].filter((k) => !after.has(k)).length;
+  const deleted = [...before.keys()].filter((k) => !after.has(k));
+  // Older versions may go by the retention rules (retain, minRetention, the cap on versions); a current one never may.
+  const lost = deleted.filter((k) => currentAtStart.has(k)).length;
   const changed = [...beforeContent].filter(([k, c]) => after.has(k) && contentOf(after.get(k)!) !== c).length;
   const byOwner = new Map<string, string[]>();
   for (const [k, s] of after) {
@@ -358,8 +380,8 @@ async function runRow(world: World, name: string, fault: () => Promise<string | 
   let duplicates = 0;
   for (const contents of byOwner.values()) duplicates += contents.length - new Set(contents).size;
   const row: Row = {
-    cluster: world.cluster.kind, fault: name, lost, changed, wrongValue: backAt ? 0 : world.notDone(after),
-    falseReady: watcher.falseReady.size, duplicates, versionsWritten: after.size - (before.size - lost), maxNotReady: watcher.maxNotReady,
+    cluster: world.cluster.kind, fault: name, lost, pruned: deleted.length - lost, changed, wrongValue: backAt ? 0 : world.notDone(after),
+    falseReady: watcher.falseReady.size, duplicates, versionsWritten: after.size - (before.size - deleted.length), maxNotReady: watcher.maxNotReady,
     backSeconds: backAt === undefined ? null : round2((backAt - endedAt) / 1000), note,
   };
   log(`  ${JSON.stringify(row)}`);
@@ -367,9 +389,9 @@ async function runRow(world: World, name: string, fault: () => Promise<string | 
 }
 
 /** Holds the world in a state for `ms` while the wave runs. */
-async function during(world: World, ms: number): Promise<void> {
+async function during(world: World, ms: number, wave = true): Promise<void> {
   const start = Date.now();
-  if (!NO_WAVE) await world.wave();
+  if (wave) await world.wave();
   await sleep(Math.max(0, ms - (Date.now() - start)));
 }
 
@@ -379,28 +401,28 @@ const faults: Fault[] = [
   {
     name: 'provider-503', cluster: 'real', run: async (w) => {
       w.aws.unavailable = true;
-      try { await during(w, FAULT_S * 1000); } finally { w.aws.unavailable = false; }
+      try { await during(w, FAULT_S * 1000, PROVIDER_WAVE); } finally { w.aws.unavailable = false; }
       return `${FAULT_S} s of 503`;
     },
   },
   {
     name: 'provider-timeout', cluster: 'real', run: async (w) => {
       w.aws.stalled = true;
-      try { await during(w, FAULT_S * 1000); } finally { w.aws.endStall(); }
+      try { await during(w, FAULT_S * 1000, PROVIDER_WAVE); } finally { w.aws.endStall(); }
       return `${FAULT_S} s unanswered`;
     },
   },
   {
     name: 'provider-refused', cluster: 'real', run: async (w) => {
       await w.aws.refuseConnections();
-      try { await during(w, OUTAGE_S * 1000); } finally { await w.aws.acceptConnections(); }
+      try { await during(w, OUTAGE_S * 1000, PROVIDER_WAVE); } finally { await w.aws.acceptConnections(); }
       return `${OUTAGE_S} s of connection refused`;
     },
   },
   {
     name: 'provider-429', cluster: 'real', run: async (w) => {
       w.aws.answerEveryCall = { status: 400, type: 'ThrottlingException', message: 'Rate exceeded', headers: { 'Retry-After': '2' } };
-      try { await during(w, FAULT_S * 1000); } finally { w.aws.answerEveryCall = undefined; }
+      try { await during(w, FAULT_S * 1000, PROVIDER_WAVE); } finally { w.aws.answerEveryCall = undefined; }
       return `${FAULT_S} s of ThrottlingException, Retry-After: 2`;
     },
   },
@@ -512,8 +534,8 @@ for (const kind of CLUSTERS as Array<'real' | 'dev'>) {
     await world.stop();
   }
 }
-printMarkdownTable(['cluster', 'fault', 'Secrets lost / changed', 'wrong value at end', 'false Ready', 'duplicate versions', 'versions written', 'most not Ready', 'all Ready after (s)', 'note'],
-  rows.map((r) => [r.cluster, r.fault, `${r.lost} / ${r.changed}`, r.wrongValue, r.falseReady, r.duplicates, r.versionsWritten, r.maxNotReady, r.backSeconds ?? `>${RECOVERY_TIMEOUT_MS / 1000}`, r.note]));
+printMarkdownTable(['cluster', 'fault', 'Secrets lost / changed', 'wrong value at end', 'false Ready', 'duplicate versions', 'versions written / pruned', 'most not Ready', 'all Ready after (s)', 'note'],
+  rows.map((r) => [r.cluster, r.fault, `${r.lost} / ${r.changed}`, r.wrongValue, r.falseReady, r.duplicates, `${r.versionsWritten} / ${r.pruned}`, r.maxNotReady, r.backSeconds ?? `>${RECOVERY_TIMEOUT_MS / 1000}`, r.note]));
 const result = {
   parameters: { count: COUNT, namespaces: NAMESPACES, distinct: DISTINCT, faultSeconds: FAULT_S, outageSeconds: OUTAGE_S, seed: SEED, operatorArgs: OPERATOR_ARGS },
   operatorBuild: COMPILED ? 'compiled (dist/)' : 'sources through tsx',

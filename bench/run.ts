@@ -23,6 +23,7 @@ const scenarios: Record<string, [string, ...string[]]> = {
   'cache-bytes': ['cache-bytes.ts'],
   'user-patterns': ['user-patterns.ts'],
   'tenant-stall': ['tenant-stall.ts'],
+  faults: ['faults.ts'],
 };
 const groups: Record<string, string[]> = { real: ['devcluster-real', 'aws-operator-real'] };
 
