@@ -61,17 +61,12 @@ func pkcs12Keys(archive, password string) (string, error) {
 	}
 	var out strings.Builder
 	for _, b := range blocks {
-		var key any
-		switch b.Type {
-		case "PRIVATE KEY":
-			key, err = x509.ParsePKCS8PrivateKey(b.Bytes)
-		case "RSA PRIVATE KEY":
-			key, err = x509.ParsePKCS1PrivateKey(b.Bytes)
-		case "EC PRIVATE KEY":
-			key, err = x509.ParseECPrivateKey(b.Bytes)
-		default:
+		if !strings.HasSuffix(b.Type, "PRIVATE KEY") {
 			continue
 		}
+		// The block's label does not always say its encoding (an EC key can come labelled
+		// PRIVATE KEY in SEC 1 form), so every encoding is tried.
+		key, err := parsePrivateKey(b)
 		if err != nil {
 			return "", errors.New("the archive holds a private key that cannot be parsed")
 		}

@@ -137,7 +137,7 @@ var (
 	// `template: NAME:LINE:COL: executing "NAME" at <PIPELINE>: CAUSE`: the part up to the
 	// pipeline is the user's own template text.
 	execPrefix  = regexp.MustCompile(`^(template: .*?: executing ".*?" at <.*?>): `)
-	missingKey  = regexp.MustCompile(`^map has no entry for key "[^"]*"$`)
+	missingKey  = regexp.MustCompile(`map has no entry for key "([^"]*)"$`)
 	callingFunc = regexp.MustCompile(`^error calling ([A-Za-z0-9_]+):`)
 	wrongArgs   = regexp.MustCompile(`^wrong (number|type) of args? for [A-Za-z0-9_]+`)
 )
@@ -161,7 +161,7 @@ func describe(err error) string {
 	case strings.HasPrefix(cause, "map has no entry for key ") && missingKey.MatchString(cause):
 		return m[1] + ": " + cause
 	case callingFunc.MatchString(cause):
-		return m[1] + ": " + callingFunc.FindStringSubmatch(cause)[0] + " (details withheld: they may quote a secret value)"
+		return m[1] + ": error calling " + callingFunc.FindStringSubmatch(cause)[1] + " (details withheld: they may quote a secret value)"
 	case wrongArgs.MatchString(cause):
 		return m[1] + ": " + wrongArgs.FindString(cause)
 	}
