@@ -7,6 +7,7 @@ import { crdOrder } from './rules/crd-order.js';
 import { storeCredentials } from './rules/store-credentials.js';
 import { workloadSecrets } from './rules/workload-secrets.js';
 import { dependsOnCycles } from './rules/depends-on-cycles.js';
+import { substituteFrom } from './rules/substitute-from.js';
 import { plaintextSecrets } from './rules/plaintext-secrets.js';
 import { normalizeFindings, type Finding } from './findings.js';
 
@@ -31,6 +32,7 @@ export function checkTree(paths: readonly string[], options: CheckOptions): Find
     ...crdOrder(layers),
     ...storeCredentials(layers, producers),
     ...workloadSecrets(layers, producers),
+    ...substituteFrom(layers, producers),
     ...dependsOnCycles(layers),
     ...plaintextSecrets(allDocs),
   ]);

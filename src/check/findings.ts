@@ -11,6 +11,7 @@ export const RULE_IDS = [
   'store-credential-order',
   'workload-secret-order',
   'workload-secret-same-layer',
+  'substitute-from-order',
   'dependson-cycle',
   'dependson-unknown',
   'plaintext-secret',

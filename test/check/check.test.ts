@@ -27,6 +27,7 @@ const EXPECTED: Expected[] = [
   { rule: 'workload-secret-same-layer', severity: 'warning', file: 'apps/production/debug.yaml', line: 34, fix: { text: /move ExternalSecret podinfo\/debug-token to a Kustomization of its own and add that Kustomization to the dependsOn of Kustomization flux-system\/apps/ } },
   { rule: 'dependson-unknown', severity: 'error', file: 'clusters/production/apps.yaml', line: 9, fix: { text: /remove the entry or add Kustomization flux-system\/external-dns/ } },
   { rule: 'dependson-cycle', severity: 'error', file: 'clusters/production/monitoring.yaml', line: 23, fix: { text: /remove one dependsOn entry of the cycle/ } },
+  { rule: 'substitute-from-order', severity: 'error', file: 'clusters/staging/infrastructure.yaml', line: 31, fix: { text: /apply ExternalSecret flux-system\/cluster-secrets in a Kustomization that Kustomization flux-system\/infra-configs depends on/ } },
   { rule: 'crd-order', severity: 'error', file: 'infrastructure/backups/schedule.yaml', line: 1, fix: { kustomization: 'flux-system/backups', file: 'clusters/staging/backups.yaml', line: 6, dependsOn: 'infra-controllers' } },
   { rule: 'store-credential-order', severity: 'error', file: 'infrastructure/configs/aws-store.yaml', line: 12, fix: { text: /move Secret keyferry\/aws-credentials to Kustomization flux-system\/infra-configs or to a Kustomization it depends on/ } },
   { rule: 'plaintext-secret', severity: 'error', file: 'infrastructure/configs/grafana-admin.yaml', line: 7, fix: { text: /SOPS/ } },
@@ -113,7 +114,7 @@ describe('keyferry check: the bootstrap graph of a Flux tree', () => {
     const errors = await runCheckCli([planted]);
     assert.equal(errors.code, EXIT_ERRORS);
     assert.match(errors.out, /grafana-admin\.yaml:7: error \[plaintext-secret\] Secret keyferry\/grafana-admin holds its values in plain text \(stringData\)\n {2}fix: /);
-    assert.match(errors.out, /8 errors, 1 warning\n$/);
+    assert.match(errors.out, /9 errors, 1 warning\n$/);
   });
 
   it('refuses an unknown output format and reads only the Flux sources it is told are this tree', async () => {

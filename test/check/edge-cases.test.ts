@@ -161,6 +161,25 @@ spec:
     assert.ok(!JSON.stringify(findings).includes('aHVudGVyMg'));
   });
 
+  it('wants what a Kustomization substitutes from (a Secret, keyferry-versions) applied before it, in its own namespace', () => {
+    const publishing = `${es('db', 'flux-system')}  # publishes\n`.replace('    name: db\n', '    name: db\n    versioning:\n      rollout: Publish\n');
+    const shop = (optional: boolean): string => `${flux('shop', './shop', ['keyferry'])}  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: keyferry-versions\n${optional ? '        optional: true\n' : ''}      - kind: ConfigMap\n        name: cluster-settings\n`;
+    const tree = (optional: boolean, publisherPath: string): Record<string, string> => ({
+      'clusters/dev/ks.yaml': `${flux('keyferry', './keyferry')}---\n${shop(optional)}---\n${flux('shop-secrets', './shop-secrets', ['keyferry'])}`,
+      'keyferry/release.yaml': KEYFERRY_RELEASE,
+      [publisherPath]: publishing,
+      'shop/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n',
+      'shop-secrets/other.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n',
+    });
+    const cycle = check(tree(false, 'shop/es.yaml'));
+    assert.deepEqual(cycle.map((f) => [f.rule, f.file, f.line]), [['substitute-from-order', 'clusters/dev/ks.yaml', 28]]);
+    assert.match(cycle[0]!.message, /substitutes variables from ConfigMap flux-system\/keyferry-versions, which ExternalSecret flux-system\/db \(shop\/es\.yaml:1\) makes keyferry write in this same Kustomization/);
+    assert.match(cycle[0]!.fix!.text, /or mark the substituteFrom entry optional: true/);
+    const unordered = check(tree(false, 'shop-secrets/es.yaml'));
+    assert.deepEqual(unordered.map((f) => [f.rule, f.fix?.dependsOn]), [['substitute-from-order', { name: 'shop-secrets' }]]);
+    assert.deepEqual(check(tree(true, 'shop/es.yaml')), [], 'an optional entry does not block the build');
+  });
+
   it('exits 2 on a wrong command line, as on errors found', async () => {
     const program = buildProgram(() => undefined);
     for (const command of [program, ...program.commands]) command.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
