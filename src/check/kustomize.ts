@@ -4,6 +4,8 @@
 // ones are skipped); a directory without one contributes every YAML file under it, as
 // kustomize-controller generates a kustomization for it. A `namespace:` set by an overlay
 // (or a Flux `targetNamespace`) overrides the namespace of everything beneath it.
+// Read by hand rather than by running kustomize: its output keeps no file or line for a finding
+// to point at, and the check then needs no kustomize binary in CI.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lineOf, ManifestTree, isYamlFile, type ManifestDoc } from './tree.js';

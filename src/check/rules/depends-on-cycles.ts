@@ -1,6 +1,7 @@
 // Rule dependson-cycle: Flux Kustomizations whose dependsOn entries go round in a circle;
 // none of them is ever applied. Each cycle is reported once, at the dependsOn of its first
-// member (by name), listing the cycle.
+// member (by name), listing the cycle. A breadth-first search by hand: the graph has a node per
+// Kustomization, and none of the project's dependencies offers one.
 import { layerLabel, type Layer } from '../layers.js';
 import type { Finding } from '../findings.js';
 
