@@ -144,7 +144,11 @@ interface Sample {
 class World {
   readonly rounds: number[] = new Array<number>(DISTINCT).fill(0);
   op?: OperatorProcess;
-  readonly processes: Array<{ pid: number; cpuSeconds: number; peakRssMiB: number; loopP99Ms: number | null; loopMaxMs: number | null; loopSamples: number | null }> = [];
+  readonly processes: Array<{
+    pid: number; cpuSeconds: number; peakRssMiB: number; loopP99Ms: number | null; loopMaxMs: number | null; loopSamples: number | null;
+    /** What it wrote to stdout and stderr (held by the soak for the whole run). */
+    logBytes: number;
+  }> = [];
   private constructor(readonly cluster: BenchCluster, readonly aws: AwsTestServer) {}
 
   static async start(): Promise<World> {
@@ -219,6 +223,7 @@ class World {
     this.processes.push({
       pid: op.pid, cpuSeconds: round2((await cpuSeconds(op.pid)) ?? 0), peakRssMiB: round1(((await peakRss(op.pid)) ?? 0) / MIB),
       loopP99Ms: q('0.99'), loopMaxMs: q('1'), loopSamples: (text === undefined ? undefined : sumMetric(text, 'keyferry_event_loop_delay_samples')) ?? null,
+      logBytes: op.output().length,
     });
   }
 
@@ -374,6 +379,8 @@ try {
   log(`cold start: all ${COUNT} Ready in ${run.coldStartSeconds} s`);
   for (const p of plan) log(`fault at ${round1(p.atMs / 60_000)} min: ${p.fault.name}`);
 
+  // A scrape now, so the first sample's event-loop figures cover the run, not the cold start.
+  await world.op!.metrics();
   const t0 = Date.now();
   const active = new Set<string>();
   const running: Array<Promise<void>> = [];
@@ -520,7 +527,7 @@ printMarkdownTable(['measure', 'value'], [
   ['provider calls per refresh cycle', `${providerCalls.perCycle} over the run, ${providerCalls.perCycleWithoutFaults ?? '-'} without faults (floor ${providerCalls.floorPerCycle}); ${providerCalls.total} calls, ${providerCalls.throttled} throttled`],
   ['false Ready, worst sample', falseReadySeen],
   ['drift at the end (missing / not ours / mutable / wrong value)', finalCheck ? `${drift.mismatches} (${finalCheck.missing} / ${finalCheck.notOurs} / ${finalCheck.mutable} / ${finalCheck.wrongValue}); ${finalCheck.notReady} not Ready; last rotation at ${drift.lastRotationMinute} min, checked at ${drift.checkedAtMinute} min` : '-'],
-  ['operator processes', world.processes.map((p) => `CPU ${p.cpuSeconds} s, peak RSS ${p.peakRssMiB} MiB`).join('; ')],
+  ['operator processes', world.processes.map((p) => `CPU ${p.cpuSeconds} s, peak RSS ${p.peakRssMiB} MiB, ${round1(p.logBytes / 1024)} KiB of log`).join('; ')],
 ]);
 printMarkdownTable(['fault', 'at min', 'ended min', 'what happened'], plan.map((p) => [p.fault.name, round2(p.atMs / 60_000), p.endedMs === undefined ? '-' : round2(p.endedMs / 60_000), p.note ?? '-']));
 
