@@ -1,6 +1,6 @@
 // `keyferry check PATH...`: the bootstrap analysis of a Flux/kustomize tree (src/check/),
 // printed as text or JSON, with exit codes for CI.
-import { Command, InvalidArgumentError, type CommanderError } from 'commander';
+import { Command, InvalidArgumentError, Option, type CommanderError } from 'commander';
 import { checkTree } from '../check/check.js';
 import { formatReport, type OutputFormat } from '../check/report.js';
 import { exitCodeOf, EXIT_ERRORS } from '../check/findings.js';
@@ -30,7 +30,7 @@ export function addCheckCommand(program: Command, onExit: (code: Promise<number>
     .description('find bootstrap-order problems and plain-text Secrets in a Flux/kustomize tree; exits 0 clean, 1 warnings only, 2 errors')
     .argument('<path...>', 'files or directories; Flux Kustomization paths are read relative to the directory given')
     .option('--output <format>', 'text or json', outputFormat, 'text')
-    .option('--source <names>', 'comma-separated Flux sources (GitRepository, OCIRepository, Bucket) that are this tree; Kustomizations of other sources are not read', sourceList, ['flux-system'])
+    .addOption(new Option('--source <names>', 'comma-separated Flux sources (GitRepository, OCIRepository, Bucket) that are this tree; Kustomizations of other sources are not read').argParser(sourceList).default(['flux-system'], 'flux-system'))
     .exitOverride((err) => process.exit(checkUsageExitCode(err)))
     .action((paths: string[], opts: CheckCommandOptions, command: Command) => {
       const findings = checkTree(paths, { sources: opts.source, cwd: process.cwd() });

@@ -26,7 +26,7 @@ export interface TemplateEngine {
 export interface GoTemplateEngineOptions {
   /** The compiled module's bytes; by default dist/template-engine.wasm of this package. */
   loadWasm?: () => Uint8Array;
-  /** Wall-clock limit of one render, startup excluded (default 2 s). */
+  /** Wall-clock limit of one render, startup excluded (default 5 s: generous, since a busy machine slows every render). */
   timeLimitMs?: number;
   /** Limit on the bytes one render writes over all its keys (default 1 MiB, a Secret's limit). */
   maxOutputBytes?: number;
@@ -35,7 +35,7 @@ export interface GoTemplateEngineOptions {
 // Node's global WebAssembly, which the ES2023 library types do not declare.
 const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
 
-export const DEFAULT_TIME_LIMIT_MS = 2000;
+export const DEFAULT_TIME_LIMIT_MS = 5000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** The package's dist/template-engine.wasm, found from this file in src/ or in dist/src/. */
