@@ -6,9 +6,11 @@
 // changes and every ExternalSecret gets a new `keyferry.io/force-sync` value, so each must
 // read its remote secret again and write a new version while the fault lasts. Then the fault
 // ends, and the row says:
-//   lost / changed   current Secrets (named in an ExternalSecret's status when the row began)
-//                    deleted, and Secrets whose content changed (versions are immutable).
-//                    Older versions pruned by the retention rules are counted apart.
+//   lost / changed   Secrets deleted while an ExternalSecret's status named them current
+//                    (sampled), or, in a row of one wave, the versions current when it began
+//                    (retained as previous versions); and Secrets whose content changed
+//                    (versions are immutable). Older versions pruned by the retention rules
+//                    (retain, minRetention, the cap on versions) are counted apart.
 //   wrong value      at the end, ExternalSecrets not Ready on a Secret of theirs holding the
 //                    remote value (0 unless the row timed out).
 //   false Ready      ExternalSecrets seen Ready=True while the Secret in their status is
@@ -266,6 +268,23 @@ class World {
     }
   }
 
+  /** Reads again from the API server: the ExternalSecret still names `current`, and it does not exist. */
+  async confirmCurrentMissing(i: number, current: string): Promise<boolean> {
+    const ns = namespaceOf(i);
+    if (this.cluster instanceof DevBenchCluster) {
+      return this.cluster.externalSecret(ns, nameOf(i))?.status?.currentSecretName === current && !this.cluster.cluster.server.store.get('/secrets', ns, current);
+    }
+    const client = this.real.cp.client;
+    for (;;) {
+      try {
+        const es = await client.get(API, 'ExternalSecret', nameOf(i), ns) as BenchObject | undefined;
+        return es?.status?.currentSecretName === current && !(await client.get('v1', 'Secret', current, ns));
+      } catch {
+        await sleep(500);
+      }
+    }
+  }
+
   /** ExternalSecrets not yet Ready on a Secret of theirs that holds the current round's value. */
   notDone(secrets = this.secrets()): number {
     let n = 0;
@@ -296,6 +315,8 @@ class World {
 /** Samples false Ready and the most ExternalSecrets not Ready while `work` runs. */
 class Watcher {
   readonly falseReady = new Set<number>();
+  /** Secrets (namespace/name) found missing while their ExternalSecret still named them current. */
+  readonly lostCurrent = new Set<string>();
   maxNotReady = 0;
   private running = true;
   private readonly loop: Promise<void>;
@@ -306,15 +327,32 @@ class Watcher {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const secrets = this.world.secrets();
       this.maxNotReady = Math.max(this.maxNotReady, this.world.notReady());
-      for (const i of this.world.suspects(secrets)) {
-        if (this.falseReady.has(i)) continue;
-        // The benchmark's two watches (ExternalSecrets, Secrets) may be a moment apart: read again.
-        await sleep(300);
-        if (await this.world.confirmFalseReady(i)) {
-          this.falseReady.add(i);
-          log(`false Ready: ${namespaceOf(i)}/${nameOf(i)}`);
+      const missing = () => {
+        const secrets = this.world.secrets();
+        const out: Array<[number, string]> = [];
+        for (let i = 0; i < COUNT; i++) {
+          const current = this.world.cluster.externalSecret(namespaceOf(i), nameOf(i))?.status?.currentSecretName;
+          if (current && !secrets.has(`${namespaceOf(i)}/${current}`) && !this.lostCurrent.has(`${namespaceOf(i)}/${current}`)) out.push([i, current]);
+        }
+        return out;
+      };
+      const suspects = () => this.world.suspects().filter((i) => !this.falseReady.has(i));
+      // The benchmark's two watches (ExternalSecrets, Secrets) may be a moment apart: what
+      // looks wrong is looked at again a little later, then read from the API server itself.
+      if (missing().length || suspects().length) {
+        await sleep(1000);
+        for (const [i, current] of missing()) {
+          if (await this.world.confirmCurrentMissing(i, current)) {
+            this.lostCurrent.add(`${namespaceOf(i)}/${current}`);
+            log(`current Secret missing: ${namespaceOf(i)}/${current}`);
+          }
+        }
+        for (const i of suspects()) {
+          if (await this.world.confirmFalseReady(i)) {
+            this.falseReady.add(i);
+            log(`false Ready: ${namespaceOf(i)}/${nameOf(i)}`);
+          }
         }
       }
       await sleep(500);
@@ -368,8 +406,11 @@ async function runRow(world: World, name: string, fault: () => Promise<string | 
   }
   const after = world.secrets();
   const deleted = [...before.keys()].filter((k) => !after.has(k));
-  // Older versions may go by the retention rules (retain, minRetention, the cap on versions); a current one never may.
-  const lost = deleted.filter((k) => currentAtStart.has(k)).length;
+  // Older versions may go by the retention rules (retain 2, minRetention, the cap on versions); a
+  // current one never may, nor, after a single wave, the one it replaced (one of the 2 retained).
+  const singleWave = after.size - (before.size - deleted.length) <= COUNT;
+  const lostKeys = new Set([...watcher.lostCurrent, ...(singleWave ? deleted.filter((k) => currentAtStart.has(k)) : [])]);
+  const lost = lostKeys.size;
   const changed = [...beforeContent].filter(([k, c]) => after.has(k) && contentOf(after.get(k)!) !== c).length;
   const byOwner = new Map<string, string[]>();
   for (const [k, s] of after) {
@@ -380,7 +421,7 @@ async function runRow(world: World, name: string, fault: () => Promise<string | 
   let duplicates = 0;
   for (const contents of byOwner.values()) duplicates += contents.length - new Set(contents).size;
   const row: Row = {
-    cluster: world.cluster.kind, fault: name, lost, pruned: deleted.length - lost, changed, wrongValue: backAt ? 0 : world.notDone(after),
+    cluster: world.cluster.kind, fault: name, lost, pruned: deleted.filter((k) => !lostKeys.has(k)).length, changed, wrongValue: backAt ? 0 : world.notDone(after),
     falseReady: watcher.falseReady.size, duplicates, versionsWritten: after.size - (before.size - deleted.length), maxNotReady: watcher.maxNotReady,
     backSeconds: backAt === undefined ? null : round2((backAt - endedAt) / 1000), note,
   };
