@@ -71,6 +71,13 @@ export function checkSpec(es: ExternalSecretResource): SpecCheck {
     const problem = qualifiedNameProblem(key.toLowerCase());
     if (problem) return bad(`spec.target.template.metadata.annotations: ${problem}`);
   }
+  // Flux reads postBuild.substituteFrom from the Kustomization's own namespace, and keyferry
+  // writes keyferry-versions in the ExternalSecret's: only a Kustomization there can use it. Nor
+  // may a tenant make Kustomizations of other namespaces reconcile.
+  const flux = spec.target?.versioning?.fluxKustomization;
+  if (flux?.namespace && flux.namespace !== es.metadata?.namespace) {
+    return bad(`spec.target.versioning.fluxKustomization.namespace: "${flux.namespace}" is not this ExternalSecret's namespace; only a Kustomization of its own namespace can read keyferry-versions (Flux reads substituteFrom there), so leave the namespace out`);
+  }
   const retain = spec.target?.versioning?.retain ?? DEFAULT_RETENTION.retain;
   return { ok: true, spec: { targetName, intervalMs: Math.round(interval), minRetentionMs, retain } };
 }

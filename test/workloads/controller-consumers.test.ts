@@ -142,8 +142,8 @@ describe('rollout Patch through the controller', () => {
 
 describe('rollout Publish through the controller', () => {
   it('writes keyferry-versions with the current version and asks the Flux Kustomization to reconcile', async () => {
-    const t = await setup({ rollout: 'Publish', fluxKustomization: { name: 'apps', namespace: 'flux-system' } });
-    t.h.api.putObject({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' } } as KubeObject);
+    const t = await setup({ rollout: 'Publish', fluxKustomization: { name: 'apps', namespace: 'ns' } });
+    t.h.api.putObject({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'ns' } } as KubeObject);
     for (const value of ['one', 'two']) {
       await t.rotate(value);
       await t.h.reconcile('ns/db');
@@ -152,8 +152,22 @@ describe('rollout Publish through the controller', () => {
       assert.deepEqual((t.h.api.objects.get('ConfigMap/ns/keyferry-versions') as { data: object }).data, { db: t.current() });
     }
     assert.equal(t.h.api.calls.filter((c) => /^(create|update) configmap/.test(c)).length, 2);
-    const ks = t.h.api.objects.get('Kustomization/flux-system/apps')!;
+    const ks = t.h.api.objects.get('Kustomization/ns/apps')!;
     assert.equal(ks.metadata!.annotations!['reconcile.fluxcd.io/requestedAt'], new Date(t.h.timers.now()).toISOString());
+  });
+
+  it('refuses a Kustomization of another namespace: InvalidSpec naming the field, nothing published or requested', async () => {
+    const t = await setup({ rollout: 'Publish', fluxKustomization: { name: 'apps', namespace: 'flux-system' } });
+    t.h.api.putObject({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'apps', namespace: 'flux-system' } } as KubeObject);
+    await t.rotate('one');
+    await t.h.reconcile('ns/db').catch(() => undefined);
+    t.h.timers.advance(1000);
+    await t.h.controller.consumers.publisher.idle();
+    const ready = t.h.ready('db', 'ns')!;
+    assert.deepEqual([ready.status, ready.reason], ['False', 'InvalidSpec']);
+    assert.match(ready.message, /^spec\.target\.versioning\.fluxKustomization\.namespace: "flux-system" is not this ExternalSecret's namespace/);
+    assert.equal(t.h.api.objects.get('ConfigMap/ns/keyferry-versions'), undefined);
+    assert.equal(t.h.api.objects.get('Kustomization/flux-system/apps')!.metadata!.annotations?.['reconcile.fluxcd.io/requestedAt'], undefined);
   });
 });
 
