@@ -81,6 +81,7 @@ export async function renderTemplate(spec: ExternalSecretSpec, fetched: Record<s
       throw new Error(`${where}: ${e.message}`, { cause: e });
     }
   }
-  rendered.data = out;
+  // mergePolicy Merge: the fetched keys are written too, under the rendered ones.
+  rendered.data = template.mergePolicy === 'Merge' ? Object.assign(Object.create(null) as Record<string, Buffer>, fetched, out) : out;
   return rendered;
 }

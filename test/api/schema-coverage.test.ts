@@ -80,6 +80,7 @@ const TABLE: Record<string, Record<string, Covered | Refused>> = {
     'spec.target.template.metadata.annotations': ['src/controller/template.ts', ES_TEST, 'and a template'],
     'spec.target.template.data': ['src/controller/template.ts', ES_TEST, 'and a template'],
     'spec.target.template.engineVersion': ['src/controller/template.ts', 'test/controller/template-engine.test.ts', 'engineVersion v1 is refused'],
+    'spec.target.template.mergePolicy': ['src/controller/template.ts', 'test/controller/template-engine.test.ts', 'mergePolicy Merge'],
     'spec.target.versioning.retain': ['src/controller/spec-checks.ts', ES_TEST, 'prunes per retain/minRetention'],
     'spec.target.versioning.minRetention': ['src/controller/spec-checks.ts', ES_TEST, 'prunes per retain/minRetention'],
     'spec.target.versioning.rollout': ['src/workloads/version-consumers.ts', CONSUMERS, 'a burst of five ExternalSecrets rolls it once'],

@@ -51,6 +51,21 @@ describe('target.template engines through the reconciler', function () {
     }
   });
 
+  it('mergePolicy Merge writes the fetched keys too, under the rendered ones; Replace (the default) only the rendered', async () => {
+    const h = await withStore();
+    for (const [name, mergePolicy] of [['merge', 'Merge'], ['replace', 'Replace']] as const) {
+      h.es(name, 'ns', {
+        secretStoreRef: { name: 'fake' },
+        data: [{ secretKey: 'pw', remoteRef: { key: 'db' } }, { secretKey: 'user', remoteRef: { key: 'json', property: 'user' } }],
+        target: { template: { mergePolicy, data: { pw: '{{ .pw | b64dec }}', dsn: '{{ .user }}@db' } } },
+      });
+      await h.reconcile(`ns/${name}`);
+      assert.equal(h.ready(name, 'ns')!.reason, 'SecretSynced', h.ready(name, 'ns')!.message);
+    }
+    assert.deepEqual(secretData(h, 'merge'), { dsn: 'app@db', pw: VALUE, user: 'app' });
+    assert.deepEqual(secretData(h, 'replace'), { dsn: 'app@db', pw: VALUE });
+  });
+
   it('engineVersion v1 is refused: InvalidSpec saying to use v2, and nothing is written', async () => {
     const h = await withStore();
     h.es('old', 'ns', {

@@ -142,6 +142,8 @@ export interface SecretTemplate {
   type?: string;
   /** Template engine, as External Secrets Operator names it: v2 (the default), Go's text/template with ESO's functions (sprig without env and expandenv, plus pkcs12key, pkcs12cert, filterPEM, jwkPublicKeyPem, toYaml, fromYaml and the rest ESO documents). v1, deprecated in ESO, is refused (Ready=False, reason InvalidSpec). */
   engineVersion?: 'v1' | 'v2';
+  /** As External Secrets Operator: Replace (the default) writes only the keys of data; Merge writes the fetched keys too, with the rendered keys taking precedence. */
+  mergePolicy?: 'Replace' | 'Merge';
   /** Labels and annotations added to each versioned Secret (they count towards its content hash). */
   metadata?: SecretTemplateMetadata;
   /** Keys of the Secret, each a Go template over the fetched keys ({{ .key }}, {{ .key | b64dec }}, {{ range }}, {{ if }}): the engine given by engineVersion. A key a template names that the data lacks is an error. When set, only these keys are written. */
