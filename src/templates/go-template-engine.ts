@@ -83,7 +83,7 @@ WebAssembly.instantiate(workerData.module, wasi.getImportObject()).then((instanc
 `;
 
 interface EngineAnswer {
-  output?: Record<string, string>;
+  output?: Record<string, string | null>;
   error?: string;
   key?: string;
   missing?: string;
@@ -191,7 +191,8 @@ export class GoTemplateEngine implements TemplateEngine {
       throw new TemplateRenderError(answer.parse ? 'Parse' : 'Execution', answer.key, answer.error);
     }
     const out = Object.create(null) as Record<string, Buffer>;
-    for (const [k, v] of Object.entries(answer.output ?? {})) out[k] = Buffer.from(v, 'base64');
+    // An empty output comes as null (Go's nil slice).
+    for (const [k, v] of Object.entries(answer.output ?? {})) out[k] = Buffer.from(v ?? '', 'base64');
     return out;
   }
 }

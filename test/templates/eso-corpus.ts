@@ -57,6 +57,7 @@ export const STATIC_CASES: CorpusCase[] = [
   { name: 'with rebinds the dot', template: '{{ with (.cfg | fromJson) }}{{ .user }}@{{ .port }}{{ end }}', data: { cfg: JSON_DOC }, output: 'app@5432' },
   { name: 'variables and printf', template: '{{ $u := .user }}{{ printf "%s:%s" $u .pass }}', data: { user: 'u', pass: 'p' }, output: 'u:p' },
   { name: 'define and template', template: '{{ define "dsn" }}{{ .user }}@db{{ end }}url={{ template "dsn" . }}', data: { user: 'u' }, output: 'url=u@db' },
+  { name: 'a template that writes nothing gives an empty value', template: '{{ if false }}x{{ end }}', data: {}, output: '' },
   { name: 'comments write nothing', template: 'a{{/* note */}}b', data: {}, output: 'ab' },
 
   // sprig strings, lists, dicts, defaults, hashes

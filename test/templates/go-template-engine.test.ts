@@ -3,6 +3,7 @@
 // limit, and errors never carry a value.
 import assert from 'node:assert/strict';
 import { GoTemplateEngine } from '../../src/templates/go-template-engine.js';
+import { renderTemplate } from '../../src/controller/template.js';
 import { isTemplateRenderError, type TemplateErrorKind } from '../../src/templates/template-render-error.js';
 
 const rejectsWith = (kind: TemplateErrorKind, pattern: RegExp) => (e: unknown) => {
@@ -55,6 +56,20 @@ describe('GoTemplateEngine', function () {
         return true;
       }, t);
     }
+  });
+
+  it('{{ .key }}-only templates, rendered without the engine, give what the engine gives', async () => {
+    const data = { user: Buffer.from('app'), bin: Buffer.from([0xff, 0x00, 0x7b, 0x7b]), _x1: Buffer.from('u') };
+    const noEngine = () => { throw new Error('not needed'); };
+    for (const text of ['{{ .user }}', 'a {{.user}} b {{   .bin   }}', '{{ ._x1 }}{{ .user }}', 'no action', '', '{ {.user} }', 'x}}{{ .user }}']) {
+      const spec = { secretStoreRef: { name: 's' }, target: { template: { data: { k: text } } } };
+      const fast = (await renderTemplate(spec, data, noEngine)).data.k!;
+      const viaEngine = (await engine.render({ templates: { k: text }, data })).k!;
+      assert.deepEqual(fast, viaEngine, text);
+    }
+    const missing = { secretStoreRef: { name: 's' }, target: { template: { data: { k: 'x {{ .nope }}' } } } };
+    await assert.rejects(renderTemplate(missing, data, noEngine), /refers to "nope"/);
+    await assert.rejects(engine.render({ templates: { k: 'x {{ .nope }}' }, data }), rejectsWith('MissingKey', /refers to "nope"/));
   });
 
   it('fails the render, not the process, when the module cannot be loaded', async () => {
