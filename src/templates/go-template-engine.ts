@@ -33,7 +33,7 @@ export interface GoTemplateEngineOptions {
 }
 
 // Node's global WebAssembly, which the ES2023 library types do not declare.
-const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+const wasm = (globalThis as unknown as { WebAssembly: { compile: (bytes: Uint8Array) => Promise<object> } }).WebAssembly;
 
 export const DEFAULT_TIME_LIMIT_MS = 5000;
 export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -98,12 +98,12 @@ interface Running {
 }
 
 export class GoTemplateEngine implements TemplateEngine {
-  private module?: object;
+  private compiling?: Promise<object>;
   private running?: Running;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly timeLimitMs: number;
   private readonly maxOutputBytes: number;
-  /** Milliseconds the last worker took to compile (first time only) and start. */
+  /** Milliseconds the last worker took to start (instantiate and warm up). */
   startupMs = 0;
 
   constructor(private readonly options: GoTemplateEngineOptions = {}) {
@@ -120,7 +120,15 @@ export class GoTemplateEngine implements TemplateEngine {
 
   /** Starts the worker ahead of the first render. */
   async start(): Promise<void> {
-    await this.worker().ready;
+    await this.worker(await this.compile()).ready;
+  }
+
+  /** Compiles the module once, off the event loop (V8 compiles WebAssembly on its own threads). */
+  private compile(): Promise<object> {
+    this.compiling ??= (async () => wasm.compile((this.options.loadWasm ?? loadDefaultWasm)()))();
+    // A module that could not be loaded may be there next time.
+    this.compiling.catch(() => { this.compiling = undefined; });
+    return this.compiling;
   }
 
   async close(): Promise<void> {
@@ -129,11 +137,10 @@ export class GoTemplateEngine implements TemplateEngine {
     if (running) await running.worker.terminate();
   }
 
-  private worker(): Running {
+  private worker(module: object): Running {
     if (this.running) return this.running;
     const started = performance.now();
-    this.module ??= new wasm.Module((this.options.loadWasm ?? loadDefaultWasm)());
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.module }, env: {}, argv: [], stdout: true, stderr: true });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module }, env: {}, argv: [], stdout: true, stderr: true });
     worker.unref();
     const running: Running = {
       worker,
@@ -156,7 +163,7 @@ export class GoTemplateEngine implements TemplateEngine {
   }
 
   private async renderNow(request: RenderRequest): Promise<Record<string, Buffer>> {
-    const running = this.worker();
+    const running = this.worker(await this.compile());
     running.worker.ref();
     await running.ready.finally(() => running.worker.unref());
     const data: Record<string, string> = {};
