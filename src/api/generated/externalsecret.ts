@@ -193,7 +193,7 @@ export interface Versioning {
 export interface FluxKustomizationRef {
   /** Name of the Kustomization. */
   name: string;
-  /** Namespace of the Kustomization; the ExternalSecret's when empty. */
+  /** Namespace of the Kustomization: only the ExternalSecret's own (the default when empty); another is refused, since Flux reads substituteFrom ConfigMaps from the Kustomization's namespace. */
   namespace?: string;
 }
 
