@@ -53,6 +53,7 @@ import { numberArg, textArg } from './support/command-line.js';
 import { DevBenchCluster } from './support/dev-bench-cluster.js';
 import { printMarkdownTable } from './support/markdown-table.js';
 import { RealBenchCluster } from './support/real-bench-cluster.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const root = join(import.meta.dirname, '..');
 const API = 'keyferry.io/v1alpha1';
@@ -85,16 +86,7 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => console.error(`  ${line}`);
 
-/** Mulberry32, seeded: the SIGKILL points repeat with the seed. */
-function seededRandom(seed: number): () => number {
-  let s = seed | 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) | 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded: the SIGKILL points repeat with the seed.
 const random = seededRandom(SEED);
 
 interface SecretView extends BenchObject {
