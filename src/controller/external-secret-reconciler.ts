@@ -79,7 +79,13 @@ export interface ExternalSecretReconcilerDeps {
   fetcher: RemoteFetcher;
   events: EventRecorder;
   metrics: OperatorMetrics;
+  /** The wall clock: what status says, and where in each interval a refresh slot sits. */
   clock: Clock;
+  /**
+   * A clock that never steps (the queue's timers): how long ago this process synced a key, so
+   * a wall clock stepped back does not postpone the next refresh by the step. Default: the wall clock.
+   */
+  monotonic?: () => number;
   logger: ControllerLogger;
   /** Whether a Pod, pod template or ControllerRevision still references a version (src/workloads). */
   inUse?: (namespace: string) => InUseCheck;
@@ -107,7 +113,10 @@ const storedVersions = (versions: readonly SecretObject[]): StoredVersion[] =>
   versions.map((v) => ({ name: v.metadata!.name!, createdAt: creationTime(v), sequence: Number(v.metadata?.resourceVersion) || 0 }));
 
 interface LastSync {
+  /** Wall-clock time of the sync. */
   at: number;
+  /** The monotonic clock then, when this process made the sync (not when read from status). */
+  mono?: number;
   generation: number;
   storeId: string;
   /** Value of the force-sync annotation at that sync; a new value asks for a fresh read. */
@@ -235,7 +244,7 @@ export class ExternalSecretReconciler {
     const specUnchanged = es.status?.syncedGeneration === generation && last?.generation === generation && !forced;
     const storeUnchanged = last?.storeId === handle.id;
     const phaseKey = remoteGroupKey(es);
-    const dueAt = last ? nextRefreshAt(last.at, intervalMs, phaseKey) : now;
+    const dueAt = last ? this.refreshDueAt(last, now, intervalMs, phaseKey) : now;
 
     // maxAge: a version from an earlier maxAge period is renewed (read fresh, written anew), whatever the schedule says.
     const maxAgeText = spec.target?.versioning?.maxAge;
@@ -289,7 +298,7 @@ export class ExternalSecretReconciler {
     }
     // deletionPolicy Delete, as ESO: when every remote secret is gone, so are the versions (those still in use wait).
     if (deleteWhenGone && Object.keys(fetched.data).length === 0) {
-      this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
+      this.lastSync.set(key, { at: now, mono: this.monotonicNow(), generation, storeId: handle.id, forceSync });
       return this.remoteGone(es, versions, fetched.missing, once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now);
     }
     try {
@@ -388,7 +397,8 @@ export class ExternalSecretReconciler {
     if (!status.expiresAt) delete status.expiresAt;
     // refreshTime is coarse: a refresh that changes nothing writes it only once it is this old, so steady refreshes cost no writes.
     const lastRefreshTime = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
-    const refreshTimeDue = !(now - lastRefreshTime < refreshTimeResolutionMs(intervalMs));
+    // One in the future (the wall clock stepped back since) is rewritten at once.
+    const refreshTimeDue = !(now - lastRefreshTime < refreshTimeResolutionMs(intervalMs)) || lastRefreshTime > now;
     await this.writeStatus(es, status, refreshTimeDue ? new Date(now).toISOString() : undefined);
 
     if (created || pruned.length > 0) {
@@ -404,11 +414,30 @@ export class ExternalSecretReconciler {
     if (currentObj) metrics.externalSecrets.setSecretAge(name, namespace, Math.max(0, (now - creationTime(currentObj).getTime()) / 1000));
     if (fetched.expiresAt) metrics.externalSecrets.setSecretExpiry(name, namespace, fetched.expiresAt.getTime() / 1000);
 
-    this.lastSync.set(key, { at: now, generation, storeId: handle.id, forceSync });
+    this.lastSync.set(key, { at: now, mono: this.monotonicNow(), generation, storeId: handle.id, forceSync });
     // The alias could not be written: the versions are fine, so retry with backoff until it can.
     if (consumerProblem) throw new RetryLater(consumerProblem.message);
     const refresh = policy !== 'Periodic' || intervalMs === 0 ? undefined : nextRefreshAt(now, intervalMs, phaseKey) - now;
     return soonest(refresh, period && period.endsAt - now, this.timedWork(status, kept, newName, { retain, minRetentionMs }, now, inUse));
+  }
+
+  private monotonicNow(): number {
+    return this.deps.monotonic ? this.deps.monotonic() : this.deps.clock.now();
+  }
+
+  /**
+   * When the refresh after `last` is due, on the wall clock as it reads `now`. A sync this
+   * process made is timed on the monotonic clock: the slot's distance from the sync, counted
+   * from when the sync really happened, so a wall clock stepped either way since neither
+   * postpones the refresh nor brings it forward. A sync known only from status.refreshTime is
+   * taken as no later than now: a time in the future (the clock stepped back since) would
+   * otherwise hold the refresh for the length of the step.
+   */
+  private refreshDueAt(last: LastSync, now: number, intervalMs: number, phaseKey: string): number {
+    if (last.mono === undefined) return nextRefreshAt(Math.min(last.at, now), intervalMs, phaseKey);
+    const waitMs = nextRefreshAt(last.at, intervalMs, phaseKey) - last.at;
+    const elapsedMs = Math.max(0, this.monotonicNow() - last.mono);
+    return now + waitMs - elapsedMs;
   }
 
   /** Deletes the versions retention let go of; returns those deleted. */

@@ -1,4 +1,5 @@
-// The clock and timers the queue uses, injected so tests drive time by hand.
+// The clock and timers the queue uses, injected so tests drive time by hand. Their clock
+// measures delays, so it is monotonic: what is written for people (status) uses the wall clock.
 export interface Timers {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
@@ -44,6 +45,13 @@ export function chainedTimers(platform: PlatformTimers, now: () => number, maxDe
   };
 }
 
+/**
+ * Milliseconds on a clock that only moves forward with real time, on the epoch's scale (the
+ * wall clock at process start plus the time elapsed since). A wall clock stepped back or
+ * forward moves neither the delays measured with it nor the timers armed from it.
+ */
+export const monotonicNow = (): number => performance.timeOrigin + performance.now();
+
 export const systemTimers: Timers = chainedTimers({
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
@@ -52,4 +60,4 @@ export const systemTimers: Timers = chainedTimers({
     return t;
   },
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-}, () => Date.now());
+}, monotonicNow);

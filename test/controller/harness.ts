@@ -36,6 +36,10 @@ export const TEST_VERSION_KEY = Buffer.alloc(32, 7);
 export function createHarness(options: HarnessOptions = {}) {
   const timers = new FakeTimers();
   timers.advance(1_800_000_000_000);
+  // The wall clock is the timers' clock plus this step, which `stepWallClock` moves; timers
+  // and the monotonic clock keep real (fake) time, as when a node's clock is stepped.
+  let wallStepMs = 0;
+  const wallNow = () => timers.now() + wallStepMs;
   const caches = {
     externalSecrets: new FakeInformer<KubeObject>(),
     secretStores: new FakeInformer<KubeObject>(),
@@ -53,18 +57,24 @@ export function createHarness(options: HarnessOptions = {}) {
     const merged = { ...((obj as { status?: Record<string, unknown> }).status ?? {}), ...status };
     for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
     cache.set({ ...obj, status: structuredClone(merged) } as KubeObject);
-  }, () => timers.now());
+  }, wallNow);
   const registry = new Registry();
   const metrics = new OperatorMetrics(registry);
   const controller = new Controller({
     caches, api, providers: options.providers ?? { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
-    clock: { now: () => timers.now() }, logger: options.logger ?? pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
+    clock: { now: wallNow }, logger: options.logger ?? pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
     versionKey: options.versionKey ?? TEST_VERSION_KEY,
   });
   let uid = 0;
   let generation = 0;
   const h = {
     timers, caches, api, controller, metrics, registry,
+    /** The wall clock the controller writes status with. */
+    wallNow,
+    /** Steps the wall clock by `ms` (negative: back); timers are not moved. */
+    stepWallClock(ms: number) {
+      wallStepMs += ms;
+    },
     store(name: string, ns: string, data: Array<{ key: string; value: string; version?: string }>, extra: Record<string, unknown> = {}) {
       caches.secretStores.set({ apiVersion: API, kind: 'SecretStore', metadata: { name, namespace: ns, generation: ++generation, uid: `s${++uid}` }, spec: { provider: { fake: { data } }, ...extra } } as KubeObject);
     },
