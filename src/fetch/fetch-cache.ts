@@ -54,6 +54,11 @@ export class FetchCache {
     this.lru.set(cacheKey, { secret, storedAt: this.options.clock.now() }, ttlMs === undefined ? {} : { ttl: ttlMs });
   }
 
+  /** When the entry under `cacheKey` was stored, if one is kept (not counted as a use). */
+  storedAt(cacheKey: string): number | undefined {
+    return this.lru.peek(cacheKey)?.storedAt;
+  }
+
   forgetStore(storeId: string): void {
     const prefix = `${storeId}\u0000`;
     for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);

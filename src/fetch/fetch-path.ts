@@ -24,6 +24,7 @@ import { systemFetchClock, type FetchClock } from './fetch-clock.js';
 import { FetchMetrics } from './fetch-metrics.js';
 import { EndpointLimiters, type EndpointLimitersOptions } from './endpoint-limiters.js';
 import { isPinnedVersion } from './pinned-version.js';
+import { ReadRhythms, type DueRead } from './read-rhythms.js';
 import { STORE_REMOVED_REASON, type FetchOptions, type RemoteFetcher, type StoreHandle } from './remote-fetcher.js';
 import { createRetryPolicy, defaultRetryOptions, type RetryOptions } from './retry-policy.js';
 import { SingleFlight } from './single-flight.js';
@@ -78,6 +79,8 @@ export class FetchPath implements RemoteFetcher {
   private readonly cache: FetchCache;
   private readonly flights = new SingleFlight<RemoteSecret>();
   private readonly batchers = new Map<string, Batcher>();
+  /** When each "latest" read of a batching store comes again, so batch calls can take it along. */
+  private readonly rhythms = new ReadRhythms();
   private readonly limiters: EndpointLimiters;
   private readonly breakers: StoreBreakers;
   private readonly retry;
@@ -122,6 +125,7 @@ export class FetchPath implements RemoteFetcher {
         this.metrics.cacheLookups.inc({ provider: store.provider, result: 'bypass' });
       } else {
         const pinned = isPinnedVersion(store.provider, ref.version);
+        if (!pinned) this.recordRead(store, ref, cacheKey, options.maxAgeMs);
         const hit = this.cache.get(cacheKey, pinned ? undefined : options.maxAgeMs);
         this.metrics.cacheLookups.inc({ provider: store.provider, result: hit ? 'hit' : 'miss' });
         if (hit) return hit;
@@ -148,6 +152,7 @@ export class FetchPath implements RemoteFetcher {
     this.storeAborts.get(storeId)?.abort(new UnavailableError('the store was deleted or its spec changed while this call waited', { reason: STORE_REMOVED_REASON }));
     this.storeAborts.delete(storeId);
     this.cache.forgetStore(storeId);
+    this.rhythms.forgetStore(storeId);
     this.batchers.get(storeId)?.flush();
     this.batchers.delete(storeId);
     this.breakers.forget(storeId);
@@ -223,14 +228,52 @@ export class FetchPath implements RemoteFetcher {
     if (this.switches.cache) {
       const pinned = isPinnedVersion(store.provider, ref.version);
       // A "latest" read is kept as long as the store allows, else as long as its reader would accept it.
-      this.cache.set(cacheKey, secret, pinned ? undefined : (store.latestTtlMs ?? maxAgeMs ?? this.options.defaultLatestTtlMs ?? 5_000));
+      this.cache.set(cacheKey, secret, pinned ? undefined : this.latestTtlMs(store, maxAgeMs));
     }
     return secret;
   }
 
+  /** How long a "latest" read is kept: as long as the store allows, else as long as its reader would accept it. */
+  private latestTtlMs(store: StoreHandle, maxAgeMs: number | undefined): number {
+    return store.latestTtlMs ?? maxAgeMs ?? this.options.defaultLatestTtlMs ?? 5_000;
+  }
+
+  private batches(store: StoreHandle): boolean {
+    return this.switches.batch && !!store.client.fetchMany && (store.client.maxBatchSize ?? 1) > 1;
+  }
+
+  /** Notes a cacheable "latest" read of a batching store, for `batchCompanions`. */
+  private recordRead(store: StoreHandle, ref: RemoteRef, cacheKey: string, maxAgeMs: number | undefined): void {
+    if (!this.batches(store)) return;
+    const ttl = this.latestTtlMs(store, maxAgeMs);
+    const accepted = Math.min(ttl, maxAgeMs ?? ttl);
+    if (accepted > 0) this.rhythms.record(store.id, cacheKey, ref, accepted, this.clock.now());
+  }
+
+  /**
+   * "Latest" reads due soon that a batch call with room to spare takes along (see
+   * read-rhythms.ts): not in the batch, not in flight, not already answered by the cache for
+   * the time they are due. What they return is cached as their own reads would be, so their
+   * readers, when they come, find a value younger than they accept and make no call.
+   */
+  private batchCompanions(store: StoreHandle, refs: RemoteRef[]): DueRead[] {
+    if (!this.switches.cache) return [];
+    const inBatch = new Set(refs.map((r) => FetchCache.key(store.id, r.key, r.version)));
+    return this.rhythms.due(
+      store.id,
+      this.clock.now(),
+      (store.client.maxBatchSize ?? 1) - refs.length,
+      (cacheKey) => inBatch.has(cacheKey) || this.flights.has(cacheKey),
+      (cacheKey, dueAt, ahead) => {
+        const storedAt = this.cache.storedAt(cacheKey);
+        return storedAt !== undefined && dueAt - storedAt <= ahead;
+      },
+    );
+  }
+
   private loadUncached(store: StoreHandle, ref: RemoteRef, signal: AbortSignal | undefined): Promise<RemoteSecret> {
     const client = store.client;
-    if (this.switches.batch && client.fetchMany && (client.maxBatchSize ?? 1) > 1) {
+    if (this.batches(store)) {
       return abortable(this.batcherFor(store).fetch(ref), signal);
     }
     return this.call(store, 'GetSecret', (s) => client.fetch(ref, { signal: s }), signal);
@@ -253,12 +296,32 @@ export class FetchPath implements RemoteFetcher {
   private sendBatch(store: StoreHandle, take: () => RemoteRef[]): Promise<Array<RemoteSecret | ProviderError>> {
     const client = store.client;
     let observed = false;
+    // Chosen once, when the call first starts; a retry asks for the same.
+    let companions: DueRead[] | undefined;
+    let chosenAt = 0;
     // The batch closes only when the limiter lets the call start, so it fills up while waiting.
-    return this.call(store, () => (take().length === 1 ? 'GetSecret' : 'BatchGetSecrets'), (s) => {
+    return this.call(store, () => (take().length + (companions?.length ?? 0) === 1 ? 'GetSecret' : 'BatchGetSecrets'), (s) => {
       const refs = take();
+      if (!companions) {
+        chosenAt = this.clock.now();
+        companions = this.batchCompanions(store, refs);
+      }
+      const along = companions;
       if (!observed) {
         observed = true;
-        this.metrics.batchSize.observe({ provider: store.provider }, refs.length);
+        this.metrics.batchSize.observe({ provider: store.provider }, refs.length + along.length);
+      }
+      if (along.length > 0) {
+        return client.fetchMany!([...refs, ...along.map((c) => c.ref)], { signal: s }).then((results) => {
+          along.forEach((c, i) => {
+            const result = results[refs.length + i];
+            // A companion's error is nobody's yet: its own reader will ask and see it. A value
+            // another read stored meanwhile is at least as new: it stays.
+            if (result === undefined || isProviderError(result) || (this.cache.storedAt(c.cacheKey) ?? -Infinity) >= chosenAt) return;
+            this.cache.set(c.cacheKey, result, this.latestTtlMs(store, c.maxAgeMs));
+          });
+          return results.slice(0, refs.length);
+        });
       }
       if (refs.length > 1) return client.fetchMany!(refs, { signal: s });
       // A batch of one is a plain read: cheaper where the batch call has its own, lower limit.

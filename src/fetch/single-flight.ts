@@ -15,6 +15,10 @@ export class SingleFlight<T> {
     return { promise, merged: false };
   }
 
+  has(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
   get size(): number {
     return this.inFlight.size;
   }
