@@ -7,8 +7,13 @@ export interface FetchClock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * Everything the fetch path times is a duration (a cached read's age, a wait, a reading
+ * rhythm), so its clock is monotonic, on the epoch's scale: a wall clock stepped back must not
+ * make a cached "latest" read look fresh for the length of the step.
+ */
 export const systemFetchClock: FetchClock = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
