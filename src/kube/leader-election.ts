@@ -15,7 +15,14 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number;
   renewEveryMs?: number;
   retryEveryMs?: number;
+  /** The wall clock: what the Lease says (renewTime) and how the other holder's renewTime is judged. */
   now?: () => number;
+  /**
+   * A clock that never steps, for how long ago this replica last renewed: with the wall
+   * clock, a step forward would give the Lease up on one failed renew, and a step back
+   * would keep leading for the length of the step after the Lease was lost.
+   */
+  monotonicNow?: () => number;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
   /** Called once if the Lease is lost while leading; the process should stop reconciling. */
   onLost(): void;
@@ -29,10 +36,12 @@ export class LeaderElector {
   private stopped = false;
   private readonly durationMs: number;
   private readonly now: () => number;
+  private readonly monotonicNow: () => number;
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.durationMs = options.leaseDurationMs ?? 15_000;
     this.now = options.now ?? Date.now;
+    this.monotonicNow = options.monotonicNow ?? (() => performance.now());
   }
 
   get isLeader(): boolean {
@@ -52,7 +61,7 @@ export class LeaderElector {
       await new Promise((r) => setTimeout(r, this.options.retryEveryMs ?? 2000).unref());
     }
     this.leading = true;
-    this.lastRenew = this.now();
+    this.lastRenew = this.monotonicNow();
     this.options.logger.info({ lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity }, 'acquired leader lease');
     this.renewTimer = setInterval(() => void this.renew(), this.options.renewEveryMs ?? Math.max(1000, Math.floor(this.durationMs / 3)));
     this.renewTimer.unref();
@@ -67,11 +76,11 @@ export class LeaderElector {
       ok = false;
     }
     if (ok) {
-      this.lastRenew = this.now();
+      this.lastRenew = this.monotonicNow();
       return;
     }
     // Another replica may take over once the Lease has not been renewed for its duration.
-    if (this.holder !== this.options.identity || this.now() - this.lastRenew >= this.durationMs) {
+    if (this.holder !== this.options.identity || this.monotonicNow() - this.lastRenew >= this.durationMs) {
       this.leading = false;
       if (this.renewTimer) clearInterval(this.renewTimer);
       this.options.logger.warn({ lease: `${this.options.namespace}/${this.options.name}`, holder: this.holder }, 'lost leader lease');

@@ -1,0 +1,73 @@
+// How long ago the holder last renewed is measured on a clock that does not step: a wall
+// clock stepped forward must not give the Lease up on one failed renew, and one stepped back
+// must not keep a replica leading after its Lease has run out.
+import assert from 'node:assert/strict';
+import * as k8s from '@kubernetes/client-node';
+import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
+import { LeaderElector } from '../../src/kube/leader-election.js';
+
+const quiet = { info() {}, warn() {} };
+const HOUR = 3_600_000;
+
+describe('LeaderElector and wall-clock steps', function () {
+  this.timeout(20_000);
+  let cluster: DevCluster;
+  let api: k8s.CoordinationV1Api;
+  const electors: LeaderElector[] = [];
+
+  /** An elector whose wall clock is shifted by `step.ms`, and whose API calls fail while `step.failing`. */
+  const elector = (identity: string, lease: string, leaseDurationMs: number) => {
+    const state = { ms: 0, failing: false, failed: 0, lost: 0 };
+    const e = new LeaderElector({
+      api, namespace: 'default', name: lease, identity, logger: quiet, retryEveryMs: 50, renewEveryMs: 50, leaseDurationMs,
+      now: () => Date.now() + state.ms,
+      call: (fn) => {
+        if (!state.failing) return fn();
+        state.failed++;
+        return Promise.reject(new Error('the API server is unreachable'));
+      },
+      onLost: () => state.lost++,
+    });
+    electors.push(e);
+    return { e, state };
+  };
+
+  const until = async (done: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+
+  before(async () => {
+    cluster = await startDevCluster({ port: 0 });
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(cluster.kubeconfigYaml());
+    api = kc.makeApiClient(k8s.CoordinationV1Api);
+  });
+  after(async () => {
+    for (const e of electors) await e.release().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  it('stepped forward 2 h: a few failed renews within the lease duration keep the Lease', async () => {
+    const { e, state } = elector('fwd', 'lease-forward', 10_000);
+    await e.acquire();
+    state.ms = 2 * HOUR;
+    state.failing = true;
+    await until(() => state.failed >= 3 || state.lost > 0, 5000);
+    assert.ok(state.failed >= 3, `${state.failed} renews failed`);
+    assert.equal(state.lost, 0, 'not given up after a step forward');
+    assert.equal(e.isLeader, true);
+    state.failing = false;
+  });
+
+  it('stepped back 3 h: renews failing for longer than the lease duration give the Lease up', async () => {
+    const { e, state } = elector('back', 'lease-back', 300);
+    await e.acquire();
+    state.ms = -3 * HOUR;
+    state.failing = true;
+    await until(() => state.lost > 0, 5000);
+    assert.equal(state.lost, 1, 'the Lease ran out while renews failed');
+    assert.equal(e.isLeader, false);
+    state.failing = false;
+  });
+});
