@@ -97,6 +97,19 @@ describe('FetchPath: batch calls take along reads due soon', () => {
     assert.equal(calls(), before + 1);
   });
 
+  it('keeps a companion\'s error from the batch\'s own readers; its reader sees it with a call of its own', async () => {
+    const { read, round, client, calls } = setup();
+    await round(0);
+    await round(PERIOD);
+    client.values.delete('b');
+    const start = 2 * PERIOD;
+    assert.equal(await read('a', start), 'a-1');
+    assert.deepEqual(client.batchCalls.at(-1)?.map((r) => r.key), ['a', 'b', 'c']);
+    const before = calls();
+    await assert.rejects(read('b', start + OFFSETS.b!), (e: Error) => /not found/.test(e.message));
+    assert.equal(calls(), before + 1);
+  });
+
   it('forgets the rhythms of a store that is forgotten', async () => {
     const { round, client } = setup();
     await round(0);
