@@ -6,6 +6,12 @@
 // outage is seen within `halfOpenAfterMs` whether or not a caller happens to ask then;
 // callers turned away are told to ask again after `callerRetryAfterMs`, and are re-queued
 // sooner when the circuit closes.
+//
+// cockatiel times the open period with Date.now(): after the wall clock steps back, an open
+// circuit would stay open for the length of the step, turning every call and probe away. A
+// step back of more than a second is therefore detected (wall time less monotonic time falls,
+// as for the limiters) and the breakers are made again, closed; the next calls probe the store,
+// and an outage that goes on opens the circuit again after `threshold` failures.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { UnavailableError, isUnavailable } from '../../providers/contract/index.js';
 import { circuitOpenReason } from './retry-policy.js';
@@ -37,7 +43,12 @@ function outageSummary(error: UnavailableError): string {
   return details.length ? `${error.kind} (${details.join(', ')})` : error.kind;
 }
 
+/** How far a step back of the wall clock must go to make the breakers again. */
+const CLOCK_STEP_BACK_MS = 1_000;
+const wallLessMonotonic = () => Date.now() - performance.now();
+
 export class StoreBreakers {
+  private clockBase = wallLessMonotonic();
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; dispose(): void }>();
   // What the last outage was (kind, reason, code), so a fail-fast answer still says what is
   // wrong. Never its message: that names the remote key of whichever ExternalSecret hit it,
@@ -50,6 +61,7 @@ export class StoreBreakers {
   ) {}
 
   async execute<T>(storeId: string, storeLabel: string, work: () => Promise<T>): Promise<T> {
+    this.followClockSteps();
     try {
       return await this.policyFor(storeId).execute(work);
     } catch (error) {
@@ -76,6 +88,23 @@ export class StoreBreakers {
     this.breakers.get(storeId)?.dispose();
     this.breakers.delete(storeId);
     this.lastOutage.delete(storeId);
+  }
+
+  /** Makes the breakers again, closed, when the wall clock stepped back (see the top of this file). */
+  private followClockSteps(): void {
+    const base = wallLessMonotonic();
+    if (base >= this.clockBase - CLOCK_STEP_BACK_MS) {
+      if (base > this.clockBase) this.clockBase = base;
+      return;
+    }
+    this.clockBase = base;
+    for (const [storeId, entry] of [...this.breakers]) {
+      const wasOpen = entry.policy.state !== CircuitState.Closed;
+      entry.dispose();
+      this.breakers.delete(storeId);
+      // Those waiting for the circuit to close may ask again now.
+      if (wasOpen) this.onStateChange?.(storeId, 'closed');
+    }
   }
 
   private policyFor(storeId: string): CircuitBreakerPolicy {
