@@ -136,7 +136,10 @@ export class StoreReconciler {
     const parsed = intervalText && isDuration(intervalText) ? Math.round(parseDuration(intervalText)) : 0;
     const intervalMs = parsed > 0 ? Math.max(1000, parsed) : this.deps.defaultRefreshIntervalMs ?? DEFAULT_STORE_REFRESH_INTERVAL_MS;
     if (previous && previous.specHash === specHash && previous.ready && !this.stale.has(key)) {
-      const dueAt = (previous.validatedAt ?? now) + intervalMs;
+      const validatedAt = previous.validatedAt ?? now;
+      // Validated "in the future": the wall clock stepped back since. Validate again now rather
+      // than wait out the step (a store is validated once more; that is all a step costs).
+      const dueAt = validatedAt > now ? now : validatedAt + intervalMs;
       if (now < dueAt) {
         await this.writeStatus(kind, store, previous);
         return { requeueAfter: dueAt - now };

@@ -91,4 +91,23 @@ describe('wall clock steps', () => {
       assert.ok((counts.get(`ns/${n}`) ?? 0) <= 2 * 11, `${n}: ${counts.get(`ns/${n}`)} reconciles in 10 intervals`);
     }
   });
+
+  it('a store validated before a 3 h step back is validated again within its interval', async () => {
+    const h = createHarness();
+    h.store('s', 'ns', [{ key: 'k', value: 'v' }], { refreshInterval: '1m' });
+    assert.deepEqual(await h.reconcileStore('SecretStore/ns/s'), { requeueAfter: MINUTE });
+    let validations = 0;
+    h.controller.stores.get('SecretStore/ns/s')!.handle!.client.validate = async () => {
+      validations++;
+      return { warnings: [] };
+    };
+    h.timers.advance(30_000);
+    h.stepWallClock(-3 * HOUR);
+    const first = await h.reconcileStore('SecretStore/ns/s');
+    const waited = first.requeueAfter ?? 0;
+    h.timers.advance(waited);
+    if (validations === 0) await h.reconcileStore('SecretStore/ns/s');
+    assert.ok(waited <= MINUTE, `next validation asked for in ${waited} ms`);
+    assert.equal(validations, 1, 'validated again within one interval');
+  });
 });
