@@ -78,6 +78,7 @@ const PATH_NAMES: Record<string, string> = {
   'spec.target.template.metadata': 'SecretTemplateMetadata',
   'spec.target.versioning': 'Versioning',
   'spec.target.versioning.fluxKustomization': 'FluxKustomizationRef',
+  'status.failedNamespaces[]': 'FailedNamespace',
   'status.versions[]': 'SecretVersion',
 };
 
@@ -237,6 +238,9 @@ export function loadCrds(crdDir: string): CrdDocument[] {
     .sort((a, b) => kindRank(a.spec.names.kind) - kindRank(b.spec.names.kind) || a.spec.names.kind.localeCompare(b.spec.names.kind));
 }
 
+/** CRDs (by generated file name) that embed another's spec: ClusterExternalSecret's externalSecretSpec. */
+const EMBEDS: Record<string, string> = { clusterexternalsecret: 'externalsecret' };
+
 /** Renders the generated files: file name (relative to src/api/generated) → content. */
 export function renderApiTypes(crds: CrdDocument[]): Map<string, string> {
   const table: TypeTable = { bySignature: new Map(), byName: new Map(), order: [] };
@@ -253,12 +257,19 @@ export function renderApiTypes(crds: CrdDocument[]): Map<string, string> {
       collectRoot(table, file, schema, part, `${kind}${pascal(part)}`);
     }
   }
-  // A shape used by more than one CRD is declared once in common.ts.
-  for (const entry of table.order) if (entry.crds.size > 1) entry.file = 'common';
+  // A shape used by more than one CRD is declared once in common.ts, except one shared only by a
+  // CRD and the CRD that embeds its spec: it stays with the embedded one.
+  const homeOf = (crds: Set<string>): string => {
+    if (crds.size === 1) return [...crds][0]!;
+    const [a, b] = [...crds];
+    if (crds.size === 2 && (EMBEDS[a!] === b || EMBEDS[b!] === a)) return EMBEDS[a!] === b ? b! : a!;
+    return 'common';
+  };
+  for (const entry of table.order) if (entry.crds.size > 1) entry.file = homeOf(entry.crds);
   const declaredIn = new Map<string, string>();
   for (const entry of table.order) {
     declaredIn.set(entry.name, entry.file);
-    for (const [alias, crds] of entry.aliases) declaredIn.set(alias, crds.size > 1 ? 'common' : [...crds][0]!);
+    for (const [alias, crds] of entry.aliases) declaredIn.set(alias, homeOf(crds));
   }
 
   const files = new Map<string, string>();

@@ -10,6 +10,7 @@ export const KINDS = {
   ExternalSecret: 'ExternalSecret',
   SecretStore: 'SecretStore',
   ClusterSecretStore: 'ClusterSecretStore',
+  ClusterExternalSecret: 'ClusterExternalSecret',
 } as const;
 export type Kind = keyof typeof KINDS;
 export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
@@ -18,6 +19,7 @@ export const PLURALS = {
   ExternalSecret: 'externalsecrets',
   SecretStore: 'secretstores',
   ClusterSecretStore: 'clustersecretstores',
+  ClusterExternalSecret: 'clusterexternalsecrets',
 } as const satisfies Record<Kind, string>;
 
 /** Whether each kind lives in a namespace. */
@@ -25,6 +27,7 @@ export const NAMESPACED = {
   ExternalSecret: true,
   SecretStore: true,
   ClusterSecretStore: false,
+  ClusterExternalSecret: false,
 } as const satisfies Record<Kind, boolean>;
 
 /** The provider blocks of `spec.provider`, exactly one of which a store sets. */
@@ -35,6 +38,8 @@ export type ProviderBlockName = (typeof PROVIDER_NAMES)[number];
 export const LABEL_EXTERNAL_SECRET = 'keyferry.io/external-secret';
 /** On every versioned Secret: its `target.name` (the base name). */
 export const LABEL_TARGET = 'keyferry.io/target';
+/** On an ExternalSecret a ClusterExternalSecret wrote: that ClusterExternalSecret's name. */
+export const LABEL_CLUSTER_EXTERNAL_SECRET = 'keyferry.io/cluster-external-secret';
 /** Marks a Secret as written by keyferry; the managed-Secret informer selects on it. */
 export const LABEL_MANAGED = 'keyferry.io/managed';
 
@@ -89,6 +94,16 @@ export const EXTERNAL_SECRET_REASONS = {
   AliasFailed: 'AliasFailed',
 } as const;
 export type ExternalSecretReason = keyof typeof EXTERNAL_SECRET_REASONS;
+
+/** `Ready` reasons of a ClusterExternalSecret. */
+export const CLUSTER_EXTERNAL_SECRET_REASONS = {
+  /** Every selected namespace holds the ExternalSecret. */
+  Provisioned: 'Provisioned',
+  /** Some selected namespaces do not; failedNamespaces says which and why. */
+  NamespacesFailed: 'NamespacesFailed',
+  /** The spec is wrong in a way the schema cannot say. */
+  InvalidSpec: 'InvalidSpec',
+} as const;
 
 /** `Ready` reasons of a SecretStore or ClusterSecretStore. */
 export const STORE_REASONS = {

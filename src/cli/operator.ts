@@ -161,6 +161,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     allowAmbientCredentialsInSecretStores: config.allowAmbientCredentialsInSecretStores,
     reconcileTimeoutMs: config.reconcileTimeoutMs,
     rolloutDebounce: config.rolloutDebounce,
+    externalSecretWriter: client,
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];

@@ -18,6 +18,9 @@ import { EventRecorder } from './events.js';
 import { ExternalSecretReconciler, RetryLater, type ControllerLogger } from './external-secret-reconciler.js';
 import { ManagedSecretIndex, ownerKeyOf } from './managed-secret-index.js';
 import { StoreReconciler } from './store-reconciler.js';
+import { ClusterExternalSecretReconciler } from './cluster-external-secret-reconciler.js';
+import type { ExternalSecretWriter } from '../kube/external-secret-writer.js';
+import { LABEL_CLUSTER_EXTERNAL_SECRET } from '../api/constants.js';
 import { StoreRegistry } from './store-registry.js';
 import type { TokenMintPolicy } from './token-mint-policy.js';
 import { parseStoreKey, storeKey } from './store-resolver.js';
@@ -43,6 +46,8 @@ export interface ControllerCaches {
   /** The Secrets stores reference, read by name and watched one by one while referenced. */
   credentialSecrets: CredentialSecretSource;
   namespaces: WatchedStore<KubeObject>;
+  /** ClusterExternalSecrets; without it (or without `externalSecretWriter`) they are not reconciled. */
+  clusterExternalSecrets?: WatchedStore<KubeObject>;
   /** Pods, workloads and ControllerRevisions reduced to the Secret names they reference (retention, rollouts). */
   referencing?: Partial<Record<ReferencingKindName, WatchedStore<ReferencingObject>>>;
 }
@@ -73,6 +78,8 @@ export interface ControllerDeps {
   allowAmbientCredentialsInSecretStores?: boolean;
   /** Which ServiceAccount tokens stores may have minted; without one, none. */
   tokenPolicy?: TokenMintPolicy;
+  /** Writes the ExternalSecrets of ClusterExternalSecrets. */
+  externalSecretWriter?: ExternalSecretWriter;
 }
 
 const specChanged = (obj: KubeObject, old: KubeObject | undefined): boolean =>
@@ -103,6 +110,9 @@ export class Controller {
   readonly stores = new StoreRegistry();
   readonly externalSecrets: ExternalSecretReconciler;
   readonly storeReconciler: StoreReconciler;
+  /** ClusterExternalSecrets, on shard 0 only (see ownsClusterExternalSecrets). */
+  readonly clusterExternalSecretQueue?: WorkQueue;
+  readonly clusterExternalSecrets?: ClusterExternalSecretReconciler;
   /** How workloads consume versions: what is in use, the alias, rollouts, publishing (src/workloads). */
   readonly consumers: VersionConsumers;
   private running?: Promise<void>;
@@ -141,6 +151,14 @@ export class Controller {
       onStoreChanged: (key) => this.enqueueDependents(key),
       allowAmbientCredentialsInSecretStores: deps.allowAmbientCredentialsInSecretStores, tokenPolicy: deps.tokenPolicy,
     });
+    const cesCache = deps.caches.clusterExternalSecrets;
+    if (cesCache && deps.externalSecretWriter && this.ownsClusterExternalSecrets) {
+      this.clusterExternalSecretQueue = new WorkQueue(queueOptions('clusterexternalsecrets', 1, () => ''));
+      this.clusterExternalSecrets = new ClusterExternalSecretReconciler({
+        clusterExternalSecrets: cesCache, externalSecrets: deps.caches.externalSecrets, namespaces: deps.caches.namespaces,
+        writer: deps.externalSecretWriter, api: deps.api, events, clock: deps.clock,
+      });
+    }
     this.wire();
     // A handle id is `<store key>#<spec hash>` (store reconciler).
     deps.fetcher.onStoreRecovered?.((storeId) => this.enqueueDependents(storeId.slice(0, storeId.lastIndexOf('#')), { onlyNotReady: true }));
@@ -153,6 +171,15 @@ export class Controller {
     const es = obj ?? this.deps.caches.externalSecrets.get(name, namespace);
     // A deleted one is only forgotten; any replica may do that.
     return !es || ownsGroup(this.deps.shard, remoteGroupKey(es as ExternalSecretResource));
+  }
+
+  /**
+   * ClusterExternalSecrets are few and writing their ExternalSecrets is cheap, so with
+   * --shard-count > 1 shard 0 alone reconciles them; the ExternalSecrets they write are
+   * sharded like any other.
+   */
+  get ownsClusterExternalSecrets(): boolean {
+    return !this.deps.shard || this.deps.shard.count <= 1 || this.deps.shard.index === 0;
   }
 
   /**
@@ -214,6 +241,7 @@ export class Controller {
       if (owner) this.enqueueExternalSecret(owner);
     });
     caches.credentialSecrets.onChange((namespace, name) => this.credentialSecretChanged(namespace, name));
+    this.wireClusterExternalSecrets();
     caches.namespaces.on({
       update: (ns, old) => {
         if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old?.metadata?.labels ?? {})) return;
@@ -222,6 +250,25 @@ export class Controller {
         }
       },
     });
+  }
+
+  /** A ClusterExternalSecret, any namespace change, and a change to an ExternalSecret one wrote re-queue it. */
+  private wireClusterExternalSecrets(): void {
+    const queue = this.clusterExternalSecretQueue;
+    const cesCache = this.deps.caches.clusterExternalSecrets;
+    if (!queue || !cesCache) return;
+    const enqueue = (obj: KubeObject) => queue.add(obj.metadata!.name!);
+    cesCache.on({ add: enqueue, update: (obj, old) => { if (specChanged(obj, old)) enqueue(obj); }, delete: enqueue });
+    const all = () => { for (const ces of cesCache.list()) enqueue(ces); };
+    this.deps.caches.namespaces.on({
+      add: all,
+      update: (ns, old) => {
+        if (JSON.stringify(ns.metadata?.labels ?? {}) !== JSON.stringify(old?.metadata?.labels ?? {}) || ns.metadata?.deletionTimestamp !== old?.metadata?.deletionTimestamp) all();
+      },
+      delete: all,
+    });
+    const written = (es: KubeObject) => { const owner = es.metadata?.labels?.[LABEL_CLUSTER_EXTERNAL_SECRET]; if (owner) queue.add(owner); };
+    this.deps.caches.externalSecrets.on({ add: written, update: (es, old) => { if (specChanged(es, old)) written(es); }, delete: written });
   }
 
   private credentialSecretChanged(namespace: string, name: string): void {
@@ -252,6 +299,7 @@ export class Controller {
       // A spec change can move an ExternalSecret to another shard; its old owner drops it.
       runWorkers(this.externalSecretQueue, this.deps.concurrency, (key, { signal }) => (this.owns(key) ? this.externalSecrets.reconcile(key, signal) : Promise.resolve(this.externalSecrets.forget(key))), { ...worker, onError: log('externalSecret') }),
       runWorkers(this.storeQueue, this.storeWorkers, (key, { signal }) => this.storeReconciler.reconcile(key, signal), { ...worker, onError: log('store') }),
+      ...(this.clusterExternalSecretQueue && this.clusterExternalSecrets ? [runWorkers(this.clusterExternalSecretQueue, 1, (key) => this.clusterExternalSecrets!.reconcile(key), { ...worker, onError: log('clusterExternalSecret') })] : []),
     ]).then(() => undefined);
   }
 
@@ -267,6 +315,7 @@ export class Controller {
   stalledQueues(afterMs = 2 * this.reconcileTimeoutMs): string[] {
     if (!this.running) return [];
     const queues: Array<[string, WorkQueue]> = [['externalsecrets', this.externalSecretQueue], ['stores', this.storeQueue]];
+    if (this.clusterExternalSecretQueue) queues.push(['clusterexternalsecrets', this.clusterExternalSecretQueue]);
     return queues.filter(([, q]) => q.stalledForMs() > afterMs).map(([name, q]) => `${name} work queue (${q.length} waiting, none finished in ${Math.round(q.stalledForMs() / 1000)} s)`);
   }
 
@@ -275,7 +324,7 @@ export class Controller {
    * (whichever is first: what is still running then is abandoned); closes store clients.
    */
   async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
-    const drained = Promise.all([this.externalSecretQueue.shutDown(), this.storeQueue.shutDown()]).then(() => this.running);
+    const drained = Promise.all([this.externalSecretQueue.shutDown(), this.storeQueue.shutDown(), this.clusterExternalSecretQueue?.shutDown()]).then(() => this.running);
     if (Number.isFinite(graceMs)) {
       const timers = this.deps.timers ?? systemTimers;
       let timer: unknown;

@@ -3,7 +3,7 @@
 import type { KubeObject, SecretObject } from './kube-object.js';
 
 export interface ResourceRef {
-  kind: 'ExternalSecret' | 'SecretStore' | 'ClusterSecretStore';
+  kind: 'ExternalSecret' | 'SecretStore' | 'ClusterSecretStore' | 'ClusterExternalSecret';
   namespace?: string;
   name: string;
 }

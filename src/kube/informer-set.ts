@@ -13,6 +13,8 @@ export interface InformerSet {
   externalSecrets: ResilientInformer<KubeObject>;
   secretStores: ResilientInformer<KubeObject>;
   clusterSecretStores: ResilientInformer<KubeObject>;
+  /** Only when every namespace is watched: a ClusterExternalSecret writes into any namespace. */
+  clusterExternalSecrets?: ResilientInformer<KubeObject>;
   /** Secrets keyferry wrote (label-selected). */
   managedSecrets: ResilientInformer<SecretObject>;
   namespaces: ResilientInformer<KubeObject>;
@@ -82,6 +84,7 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true),
     secretStores: custom('secretstores', PLURALS.SecretStore, true),
     clusterSecretStores: custom('clustersecretstores', PLURALS.ClusterSecretStore, false),
+    ...(namespace ? {} : { clusterExternalSecrets: custom('clusterexternalsecrets', PLURALS.ClusterExternalSecret, false) }),
     // Versions are only ever listed, created and deleted: keep their metadata, not their values.
     // A digest of type and data stays, so ownership can still be checked (versioning/version-ownership.ts).
     managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData),
@@ -106,5 +109,5 @@ export function createCredentialSecrets(client: KubeClient, logger: InformerLogg
 
 export function allInformers(set: InformerSet): ResilientInformer<KubeObject>[] {
   const { referencing, ...rest } = set;
-  return [...Object.values(rest), ...Object.values(referencing)] as ResilientInformer<KubeObject>[];
+  return [...Object.values(rest).filter((i) => i !== undefined), ...Object.values(referencing)] as ResilientInformer<KubeObject>[];
 }

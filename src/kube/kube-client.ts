@@ -5,6 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Agent } from 'node:http';
 import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOperation, ResourceRef } from './cluster-api.js';
 import type { KubeObject, SecretObject } from './kube-object.js';
+import type { ExternalSecretWriter } from './external-secret-writer.js';
 import { httpStatusOf } from './api-error.js';
 import { createRequestLimiter, LimiterOverflowError, type RequestBudget, type RequestLimiter } from './request-limiter.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
@@ -39,7 +40,7 @@ function reuseConnections(config: k8s.KubeConfig): void {
   };
 }
 
-export class KubeClient implements ClusterApi {
+export class KubeClient implements ClusterApi, ExternalSecretWriter {
   readonly core: k8s.CoreV1Api;
   readonly custom: k8s.CustomObjectsApi;
   private readonly limiter: RequestLimiter;
@@ -142,6 +143,31 @@ export class KubeClient implements ClusterApi {
     const options = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
     const body = { metadata: { annotations: { [FLUX_RECONCILE_ANNOTATION]: requestedAt } } };
     await this.call(() => this.custom.patchNamespacedCustomObject({ group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations', namespace, name, body }, options));
+  }
+
+  async createExternalSecret(obj: KubeObject): Promise<KubeObject | undefined> {
+    try {
+      return (await this.call(() => this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURALS.ExternalSecret, namespace: obj.metadata!.namespace!, body: obj }))) as KubeObject;
+    } catch (e) {
+      if (httpStatusOf(e) === 409) return undefined;
+      throw e;
+    }
+  }
+
+  async replaceExternalSecret(obj: KubeObject): Promise<KubeObject> {
+    const { namespace, name } = obj.metadata as { namespace: string; name: string };
+    return (await this.call(() => this.custom.replaceNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURALS.ExternalSecret, namespace, name, body: obj }))) as KubeObject;
+  }
+
+  async deleteExternalSecret(namespace: string, name: string, uid: string): Promise<boolean> {
+    try {
+      await this.call(() => this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURALS.ExternalSecret, namespace, name, body: { preconditions: { uid } } }));
+      return true;
+    } catch (e) {
+      // 409: the uid precondition failed, the name now holds another object.
+      if (httpStatusOf(e) === 404 || httpStatusOf(e) === 409) return false;
+      throw e;
+    }
   }
 
   async patchStatus(ref: ResourceRef, status: Record<string, unknown>): Promise<void> {

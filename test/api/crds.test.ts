@@ -60,13 +60,13 @@ const awsClusterStore = () => ({
 });
 
 describe('CRDs (manifests/crds)', () => {
-  it('define the three kinds in keyferry.io/v1alpha1 with status, printer columns, short names and the keyferry category', () => {
-    assert.deepEqual([...validators.keys()].sort(), ['ClusterSecretStore', 'ExternalSecret', 'SecretStore']);
+  it('define the four kinds in keyferry.io/v1alpha1 with status, printer columns, short names and the keyferry category', () => {
+    assert.deepEqual([...validators.keys()].sort(), ['ClusterExternalSecret', 'ClusterSecretStore', 'ExternalSecret', 'SecretStore']);
     for (const [kind, { crd }] of validators) {
       const spec = crd.spec as unknown as { group: string; scope: string; names: { plural: string; shortNames: string[]; categories: string[] }; versions: { name: string; served: boolean; storage: boolean; subresources: object; additionalPrinterColumns: { name: string; jsonPath: string }[] }[] };
       assert.equal(spec.group, GROUP);
       assert.equal(crd.metadata.name, `${PLURALS[kind as keyof typeof PLURALS]}.${GROUP}`);
-      assert.equal(spec.scope, kind === 'ClusterSecretStore' ? 'Cluster' : 'Namespaced');
+      assert.equal(spec.scope, kind.startsWith('Cluster') ? 'Cluster' : 'Namespaced');
       assert.deepEqual(spec.versions.map((x) => [x.name, x.served, x.storage]), [[VERSION, true, true]]);
       assert.deepEqual(spec.versions[0]!.subresources, { status: {} });
       assert.ok(spec.names.shortNames.length > 0);
@@ -76,6 +76,7 @@ describe('CRDs (manifests/crds)', () => {
     assert.deepEqual(columns('ExternalSecret').map((c) => c.name), ['Store', 'Refresh', 'Status', 'Current', 'Age']);
     assert.equal(columns('ExternalSecret').find((c) => c.name === 'Status')!.jsonPath, '.status.conditions[?(@.type=="Ready")].reason');
     for (const kind of ['SecretStore', 'ClusterSecretStore']) assert.deepEqual(columns(kind).map((c) => c.name), ['Ready', 'Status', 'Age']);
+    assert.deepEqual(columns('ClusterExternalSecret').map((c) => c.name), ['Store', 'Refresh', 'Status', 'Age']);
   });
 
   it('use short names that no built-in Kubernetes 1.32 resource uses', () => {

@@ -5,6 +5,7 @@ import { jsonPatch } from '../../src/devcluster/patch.js';
 import { objectKey, type KubeObject, type SecretObject } from '../../src/kube/kube-object.js';
 import type { WatchedStore } from '../../src/controller/controller.js';
 import type { CredentialReference, CredentialSecretSource } from '../../src/kube/credential-secrets.js';
+import type { ExternalSecretWriter } from '../../src/kube/external-secret-writer.js';
 
 export class FakeInformer<T extends KubeObject> implements WatchedStore<T> {
   private readonly objects = new Map<string, T>();
@@ -219,5 +220,51 @@ export class FakeClusterApi implements ClusterApi {
 
   async createServiceAccountToken(): Promise<{ token: string; expiresAt: Date }> {
     throw new Error('not used');
+  }
+}
+
+/** ExternalSecret writes applied straight to the ExternalSecret cache, as the API and its watch would; `calls` records them. */
+export class FakeExternalSecretWriter implements ExternalSecretWriter {
+  calls: string[] = [];
+  /** `namespace/name` whose writes answer this HTTP status. */
+  failWith = new Map<string, number>();
+  private uid = 0;
+  private rv = 1;
+
+  constructor(private readonly externalSecrets: FakeInformer<KubeObject>) {}
+
+  private fail(namespace: string, name: string): void {
+    const code = this.failWith.get(`${namespace}/${name}`);
+    if (code) throw Object.assign(new Error(`HTTP ${code}`), { code });
+  }
+
+  async createExternalSecret(obj: KubeObject): Promise<KubeObject | undefined> {
+    const { namespace, name } = obj.metadata as { namespace: string; name: string };
+    this.calls.push(`create ${namespace}/${name}`);
+    this.fail(namespace, name);
+    if (this.externalSecrets.get(name, namespace)) return undefined;
+    const stored = { ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), uid: `w${++this.uid}`, generation: 1, resourceVersion: String(++this.rv) } } as KubeObject;
+    this.externalSecrets.set(stored);
+    return stored;
+  }
+
+  async replaceExternalSecret(obj: KubeObject): Promise<KubeObject> {
+    const { namespace, name } = obj.metadata as { namespace: string; name: string };
+    this.calls.push(`update ${namespace}/${name}`);
+    this.fail(namespace, name);
+    const old = this.externalSecrets.get(name, namespace);
+    if (!old || old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) throw Object.assign(new Error('HTTP 409'), { code: 409 });
+    const stored = { ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), generation: (old.metadata?.generation ?? 1) + 1, resourceVersion: String(++this.rv) } } as KubeObject;
+    this.externalSecrets.set(stored);
+    return stored;
+  }
+
+  async deleteExternalSecret(namespace: string, name: string, uid: string): Promise<boolean> {
+    this.calls.push(`delete ${namespace}/${name}`);
+    this.fail(namespace, name);
+    const old = this.externalSecrets.get(name, namespace);
+    if (!old || old.metadata?.uid !== uid) return false;
+    this.externalSecrets.remove(`${namespace}/${name}`);
+    return true;
   }
 }

@@ -12,7 +12,7 @@ import { OperatorMetrics } from '../../src/metrics/operator-metrics.js';
 import { fakeProvider } from '../../providers/fake/index.js';
 import type { Provider, ProviderName } from '../../providers/contract/index.js';
 import { FakeTimers } from '../queue/fake-timers.js';
-import { FakeClusterApi, FakeCredentialSecrets, FakeInformer } from './fakes.js';
+import { FakeClusterApi, FakeCredentialSecrets, FakeExternalSecretWriter, FakeInformer } from './fakes.js';
 import { REFERENCING_KINDS, type ReferencingKindName, type ReferencingObject } from '../../src/workloads/referencing-kinds.js';
 import type { DebounceOptions } from '../../src/workloads/debouncer.js';
 
@@ -47,28 +47,30 @@ export function createHarness(options: HarnessOptions = {}) {
     managedSecrets: new FakeInformer<SecretObject>(),
     credentialSecrets: new FakeCredentialSecrets(),
     namespaces: new FakeInformer<KubeObject>(),
+    clusterExternalSecrets: new FakeInformer<KubeObject>(),
     /** Pods, workloads and ControllerRevisions as the referencing informers cache them (workloads/referencing-kinds.ts). */
     referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, new FakeInformer<ReferencingObject>()])) as Record<ReferencingKindName, FakeInformer<ReferencingObject>>,
   };
   const api = new FakeClusterApi((ref, status) => {
-    const cache = ref.kind === 'ExternalSecret' ? caches.externalSecrets : ref.kind === 'SecretStore' ? caches.secretStores : caches.clusterSecretStores;
+    const cache = { ExternalSecret: caches.externalSecrets, SecretStore: caches.secretStores, ClusterSecretStore: caches.clusterSecretStores, ClusterExternalSecret: caches.clusterExternalSecrets }[ref.kind];
     const obj = cache.get(ref.name, ref.namespace);
     if (!obj) return;
     const merged = { ...((obj as { status?: Record<string, unknown> }).status ?? {}), ...status };
     for (const [k, v] of Object.entries(merged)) if (v === null) delete merged[k];
     cache.set({ ...obj, status: structuredClone(merged) } as KubeObject);
   }, wallNow);
+  const externalSecretWriter = new FakeExternalSecretWriter(caches.externalSecrets);
   const registry = new Registry();
   const metrics = new OperatorMetrics(registry);
   const controller = new Controller({
     caches, api, providers: options.providers ?? { fake: fakeProvider as Provider }, fetcher: options.fetcher ?? new DirectFetcher(), metrics,
     clock: { now: wallNow }, logger: options.logger ?? pino({ level: 'silent' }), concurrency: 1, timers, shard: options.shard, rolloutDebounce: options.rolloutDebounce,
-    versionKey: options.versionKey ?? TEST_VERSION_KEY,
+    versionKey: options.versionKey ?? TEST_VERSION_KEY, externalSecretWriter,
   });
   let uid = 0;
   let generation = 0;
   const h = {
-    timers, caches, api, controller, metrics, registry,
+    timers, caches, api, controller, metrics, registry, externalSecretWriter,
     /** The wall clock the controller writes status with. */
     wallNow,
     /** Steps the wall clock by `ms` (negative: back); timers are not moved. */

@@ -25,6 +25,7 @@ describe('kustomize base (manifests/)', function () {
       'ClusterRoleBinding/keyferry-controller',
       'ClusterRoleBinding/keyferry-metrics-auth',
       'ConfigMap/keyferry-grafana-dashboard',
+      'CustomResourceDefinition/clusterexternalsecrets.keyferry.io',
       'CustomResourceDefinition/clustersecretstores.keyferry.io',
       'CustomResourceDefinition/externalsecrets.keyferry.io',
       'CustomResourceDefinition/secretstores.keyferry.io',
@@ -74,8 +75,9 @@ describe('kustomize base (manifests/)', function () {
 
     it('grants its own API and status, and leaves review APIs and leases to their own roles', () => {
       const rs = rules('ClusterRole', 'keyferry-controller');
-      for (const plural of ['externalsecrets', 'secretstores', 'clustersecretstores']) {
-        assert.deepEqual([...verbsOn(rs, 'keyferry.io', plural)].sort(), ['list', 'watch'], plural);
+      for (const plural of ['externalsecrets', 'secretstores', 'clustersecretstores', 'clusterexternalsecrets']) {
+        // ClusterExternalSecrets write ExternalSecrets: create, replace, delete.
+        assert.deepEqual([...verbsOn(rs, 'keyferry.io', plural)].sort(), plural === 'externalsecrets' ? ['create', 'delete', 'list', 'update', 'watch'] : ['list', 'watch'], plural);
         assert.ok(verbsOn(rs, 'keyferry.io', `${plural}/status`).has('patch'), `${plural}/status`);
       }
       assert.equal(verbsOn(rs, 'authentication.k8s.io', 'tokenreviews').size, 0, 'TokenReview is granted with secure metrics only');

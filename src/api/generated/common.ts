@@ -339,3 +339,21 @@ export interface Condition {
   /** The metadata.generation the condition was computed from. */
   observedGeneration?: number;
 }
+
+/** A Kubernetes label selector. */
+export interface LabelSelector {
+  /** Labels that must all match. */
+  matchLabels?: Record<string, string>;
+  /** Requirements that must all match. */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** A label selector requirement. */
+export interface LabelSelectorRequirement {
+  /** Label key. */
+  key: string;
+  /** How key relates to values. */
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /** Values for In and NotIn; empty for Exists and DoesNotExist. */
+  values?: string[];
+}
