@@ -29,7 +29,8 @@
 //   apiserver-restart  kube-apiserver stopped and started again in the middle of the wave
 //   sigkill            10 SIGKILLs of the operator, each at a seeded random point of a wave
 //   clock-jump         the operator's wall clock jumps 2 h forward (a wave), then 3 h back (a
-//                      wave); bench/support/shifted-clock.mjs shifts Date in its process
+//                      remote change only periodic refreshes read, then a wave);
+//                      bench/support/shifted-clock.mjs shifts Date in its process
 // On the dev cluster (src/devcluster/), through its fault API, for what a real API server
 // cannot be made to answer:
 //   api-409 api-410 api-429 api-5xx   half of the operator's writes (409, 429, 5xx) or every
@@ -54,6 +55,7 @@ import { DevBenchCluster } from './support/dev-bench-cluster.js';
 import { printMarkdownTable } from './support/markdown-table.js';
 import { RealBenchCluster } from './support/real-bench-cluster.js';
 import { seededRandom } from './support/seeded-random.js';
+import { durationMs } from '../src/controller/spec-checks.js';
 
 const root = join(import.meta.dirname, '..');
 const API = 'keyferry.io/v1alpha1';
@@ -197,6 +199,12 @@ class World {
     const op = this.operator;
     this.operator = undefined;
     if (op) await op.stop(30_000);
+  }
+
+  /** New remote values for every remote secret, and nothing else: only periodic refreshes read them. */
+  remoteChange(): void {
+    this.round++;
+    for (let i = 0; i < DISTINCT; i++) this.aws.store.put(keyOf(i), valueOf(i, this.round));
   }
 
   /** New remote values for every remote secret, and a force-sync on every ExternalSecret. */
@@ -492,8 +500,15 @@ const faults: Fault[] = [
       while (w.notDone() > 0 && Date.now() - start < RECOVERY_TIMEOUT_MS) await sleep(100);
       const forward = round2((Date.now() - start) / 1000);
       await w.setClockOffset(-3_600_000);
+      // Periodic refreshes after the step back: remote values change with no force-sync, so
+      // only the refresh schedule reads them; each is due within one refreshInterval.
+      w.remoteChange();
+      const backAt = Date.now();
+      const refreshMs = durationMs(REFRESH) ?? 0;
+      while (w.notDone() > 0 && Date.now() - backAt < refreshMs + RECOVERY_TIMEOUT_MS) await sleep(250);
+      const periodic = w.notDone() === 0 ? `${round2((Date.now() - backAt) / 1000)} s` : `not within ${round2((refreshMs + RECOVERY_TIMEOUT_MS) / 1000)} s (${w.notDone()} left)`;
       await w.wave();
-      return `wall clock +2 h (that wave done in ${forward} s), then 3 h back to -1 h and a wave; back measured from the jump back`;
+      return `wall clock +2 h (that wave done in ${forward} s), then 3 h back to -1 h: a remote change read by periodic refreshes alone in ${periodic} (refreshInterval ${REFRESH}), then a wave; back measured from that wave`;
     },
   },
   {
