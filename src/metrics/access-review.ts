@@ -31,6 +31,7 @@ export type AccessDecision =
 export interface AccessReviewerOptions {
   /** The non-resource URL the SubjectAccessReview asks about. */
   path: string;
+  /** The clock decisions age on (milliseconds, monotonic by default). */
   now?: () => number;
   allowTtlMs?: number;
   denyTtlMs?: number;
@@ -46,7 +47,9 @@ export class MetricsAccessReviewer {
   private readonly schedule: <T>(call: () => Promise<T>) => Promise<T>;
 
   constructor(private readonly apis: ReviewApis, private readonly options: AccessReviewerOptions) {
-    const now = options.now ?? Date.now;
+    // Decisions age on a monotonic clock: with the wall clock, a step back would keep an
+    // "allowed" answer for a since-revoked token for the length of the step.
+    const now = options.now ?? (() => performance.now());
     this.decisions = new LRUCache({ max: options.maxEntries ?? 1024, ttlAutopurge: false, perf: { now }, ttlResolution: 0 });
     this.schedule = options.schedule ?? ((call) => call());
   }
