@@ -73,11 +73,24 @@ const canonical = (v: unknown): string => JSON.stringify(v, (_k, value: unknown)
     ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
     : value);
 
-/** Whether `existing` already says what `desired` says (spec, our labels and annotations, owner). */
+/**
+ * Whether `actual` holds everything `wanted` says: objects may have more fields (the API
+ * server's schema defaults), arrays have the same length, values are equal.
+ */
+export function contains(actual: unknown, wanted: unknown): boolean {
+  if (Array.isArray(wanted)) return Array.isArray(actual) && actual.length === wanted.length && wanted.every((w, i) => contains(actual[i], w));
+  if (wanted && typeof wanted === 'object') {
+    if (!actual || typeof actual !== 'object' || Array.isArray(actual)) return false;
+    return Object.entries(wanted as Record<string, unknown>).every(([k, w]) => contains((actual as Record<string, unknown>)[k], w));
+  }
+  return actual === wanted;
+}
+
+/** Whether `existing` already says what `desired` says (spec as defaulted by the API server, our labels and annotations). */
 function upToDate(existing: KubeObject, desired: KubeObject): boolean {
   const labels = existing.metadata?.labels ?? {};
   const annotations = existing.metadata?.annotations ?? {};
-  return canonical((existing as { spec?: unknown }).spec) === canonical((desired as { spec?: unknown }).spec)
+  return contains((existing as { spec?: unknown }).spec, (desired as { spec?: unknown }).spec)
     && Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v)
     && Object.entries(desired.metadata?.annotations ?? {}).every(([k, v]) => annotations[k] === v);
 }

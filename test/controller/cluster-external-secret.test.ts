@@ -108,6 +108,23 @@ describe('ClusterExternalSecret reconciler', () => {
     assert.equal(statusOf(h, 'c').externalSecretName, 'two');
   });
 
+  it('does not rewrite an ExternalSecret whose stored spec only adds the API server\'s defaults', async () => {
+    const h = createHarness();
+    namespace(h, 'a', { shared: 'yes' });
+    ces(h, 'c', { namespaceSelectors: [{ matchLabels: { shared: 'yes' } }] });
+    await reconcile(h, 'c');
+    const stored = esIn(h, 'a', 'c')!;
+    const defaulted = { ...ES_SPEC, refreshPolicy: 'Periodic', target: {}, data: [{ secretKey: 'k', remoteRef: { key: 'k', decodingStrategy: 'None' } }] };
+    h.caches.externalSecrets.set({ ...stored, spec: defaulted } as KubeObject);
+    await reconcile(h, 'c');
+    assert.deepEqual(h.externalSecretWriter.calls, ['create a/c']);
+    // A changed value is written back.
+    h.caches.externalSecrets.set({ ...esIn(h, 'a', 'c')!, spec: { ...defaulted, refreshInterval: '1m' } } as KubeObject);
+    await reconcile(h, 'c');
+    assert.deepEqual(h.externalSecretWriter.calls, ['create a/c', 'update a/c']);
+    assert.equal((esIn(h, 'a', 'c')!.spec as { refreshInterval: string }).refreshInterval, '1h');
+  });
+
   it('reports a write the API refuses in failedNamespaces, and takes refreshTime as the re-evaluation period', async () => {
     const h = createHarness();
     namespace(h, 'a', { shared: 'yes' });

@@ -90,6 +90,9 @@ forEachCluster('operator end to end: ClusterExternalSecret', (kind) => {
     await cluster.delete('v1', 'Namespace', C);
     await waitFor(async () => (await statusOf()).provisionedNamespaces?.length === 0, 'provisioned none');
     assert.deepEqual((await statusOf()).failedNamespaces?.map((f) => f.namespace), [B]);
+    // One update in all (the spec change): re-evaluations leave an ExternalSecret the API server defaulted alone.
+    const updated = async () => (await cluster.list('v1', 'Event', 'default')).filter((e) => (e.involvedObject as { name?: string })?.name === CES && e.reason === 'Updated');
+    assert.equal((await waitFor(async () => { const l = await updated(); return l.length ? l : undefined; }, 'an Updated Event')).length, 1);
     await assertNothingLeaked(op, cluster, A, [PLANTED]);
     assert.ok(!JSON.stringify(await cluster.get(API, 'ClusterExternalSecret', CES)).includes(PLANTED));
   });
