@@ -39,10 +39,10 @@ export function ownedBy(es: KubeObject, uid: string | undefined): boolean {
   return !!uid && (es.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.kind === 'ClusterExternalSecret' && r.uid === uid);
 }
 
-/** The namespaces `ces` selects, sorted: named in spec.namespaces or matching any of spec.namespaceSelectors; terminating ones excluded. */
+/** The namespaces `ces` selects, sorted: named in spec.namespaces or matching any of spec.namespaceSelectors (or ESO's deprecated namespaceSelector); terminating ones excluded. */
 export function selectedNamespaces(ces: ClusterExternalSecret, namespaces: KubeObject[]): string[] {
   const named = new Set(ces.spec.namespaces ?? []);
-  const selectors = ces.spec.namespaceSelectors ?? [];
+  const selectors = [...(ces.spec.namespaceSelectors ?? []), ...(ces.spec.namespaceSelector ? [ces.spec.namespaceSelector] : [])];
   return namespaces
     .filter((ns) => !ns.metadata?.deletionTimestamp && (ns as { status?: { phase?: string } }).status?.phase !== 'Terminating')
     .filter((ns) => named.has(ns.metadata!.name!) || selectors.some((s) => matchesLabelSelector(s, ns.metadata?.labels ?? {})))

@@ -138,6 +138,16 @@ describe('ClusterExternalSecret reconciler', () => {
     assert.match(statusOf(h, 'c').failedNamespaces?.[0]?.reason ?? '', /403/);
   });
 
+  it('takes ESO\'s deprecated namespaceSelector as one more selector', async () => {
+    const h = createHarness();
+    namespace(h, 'a', { old: 'yes' });
+    namespace(h, 'b', { new: 'yes' });
+    namespace(h, 'c');
+    ces(h, 'c', { namespaceSelector: { matchLabels: { old: 'yes' } }, namespaceSelectors: [{ matchLabels: { new: 'yes' } }] });
+    await reconcile(h, 'c');
+    assert.deepEqual(statusOf(h, 'c').provisionedNamespaces, ['a', 'b']);
+  });
+
   it('leaves terminating namespaces out', async () => {
     const h = createHarness();
     namespace(h, 'a', { shared: 'yes' });

@@ -14,6 +14,8 @@ export interface ClusterExternalSecretSpec {
   externalSecretMetadata?: SecretTemplateMetadata;
   /** A namespace matching any of these label selectors gets the ExternalSecret. */
   namespaceSelectors?: LabelSelector[];
+  /** Deprecated in ESO, taken for its manifests: one more selector, as if it were an item of namespaceSelectors. */
+  namespaceSelector?: LabelSelector;
   /** Namespaces that get the ExternalSecret by name (when they exist), besides those namespaceSelectors select. */
   namespaces?: string[];
   /** How often the selected namespaces are re-evaluated besides on every namespace change (Go duration, default 1m). */
