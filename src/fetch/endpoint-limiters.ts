@@ -23,6 +23,7 @@ import Bottleneck from 'bottleneck';
 import { ThrottledError, type RateLimit } from '../../providers/contract/index.js';
 import type { FetchClock } from './fetch-clock.js';
 import { LIMITER_BUSY_REASON } from './remote-fetcher.js';
+import { WallClockSteps } from './wall-clock-steps.js';
 
 export interface GlobalCap {
   maxConcurrent: number;
@@ -90,10 +91,6 @@ interface EndpointEntry {
   replaced?: boolean;
 }
 
-/** How far a step back of the wall clock must go to replace the limiters. */
-const CLOCK_STEP_BACK_MS = 1_000;
-const wallLessMonotonic = () => Date.now() - performance.now();
-
 /** "about 2 h 47 min" for a refusal message. */
 function roughly(ms: number): string {
   const s = Math.ceil(ms / 1000);
@@ -106,7 +103,7 @@ export class EndpointLimiters {
   private readonly endpoints = new Map<string, EndpointEntry>();
   private global: Bottleneck;
   private readonly connection?: Bottleneck.IORedisConnection;
-  private clockBase = wallLessMonotonic();
+  private readonly clockSteps = new WallClockSteps();
 
   constructor(private readonly options: EndpointLimitersOptions) {
     this.global = this.makeGlobal();
@@ -278,13 +275,8 @@ export class EndpointLimiters {
 
   /** Makes every limiter again when the wall clock stepped back (see the top of this file). */
   private followClockSteps(): void {
-    const base = wallLessMonotonic();
-    if (base >= this.clockBase - CLOCK_STEP_BACK_MS) {
-      // Forward steps and slow drift: bottleneck copes (a forward step refills the buckets).
-      if (base > this.clockBase) this.clockBase = base;
-      return;
-    }
-    this.clockBase = base;
+    // Forward steps: bottleneck copes (a forward step refills the buckets).
+    if (!this.clockSteps.steppedBack()) return;
     const old = [...this.endpoints.values()];
     const oldGlobal = this.global;
     this.endpoints.clear();

@@ -15,6 +15,7 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
 import { UnavailableError, isUnavailable } from '../../providers/contract/index.js';
 import { circuitOpenReason } from './retry-policy.js';
+import { WallClockSteps } from './wall-clock-steps.js';
 
 export interface BreakerOptions {
   threshold: number;
@@ -43,12 +44,8 @@ function outageSummary(error: UnavailableError): string {
   return details.length ? `${error.kind} (${details.join(', ')})` : error.kind;
 }
 
-/** How far a step back of the wall clock must go to make the breakers again. */
-const CLOCK_STEP_BACK_MS = 1_000;
-const wallLessMonotonic = () => Date.now() - performance.now();
-
 export class StoreBreakers {
-  private clockBase = wallLessMonotonic();
+  private readonly clockSteps = new WallClockSteps();
   private readonly breakers = new Map<string, { policy: CircuitBreakerPolicy; dispose(): void }>();
   // What the last outage was (kind, reason, code), so a fail-fast answer still says what is
   // wrong. Never its message: that names the remote key of whichever ExternalSecret hit it,
@@ -92,12 +89,7 @@ export class StoreBreakers {
 
   /** Makes the breakers again, closed, when the wall clock stepped back (see the top of this file). */
   private followClockSteps(): void {
-    const base = wallLessMonotonic();
-    if (base >= this.clockBase - CLOCK_STEP_BACK_MS) {
-      if (base > this.clockBase) this.clockBase = base;
-      return;
-    }
-    this.clockBase = base;
+    if (!this.clockSteps.steppedBack()) return;
     for (const [storeId, entry] of [...this.breakers]) {
       const wasOpen = entry.policy.state !== CircuitState.Closed;
       entry.dispose();
