@@ -2,9 +2,7 @@
 // (one watch each, by name) and held (only the keys referenced); a change is reported; a Secret
 // nobody references is never requested.
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
-import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
-import { KubeClient } from '../../src/kube/kube-client.js';
+import { useDevClusterClient } from './dev-cluster-client.js';
 import { CredentialSecretCache, secretWatchFactory } from '../../src/kube/credential-secrets.js';
 
 const quiet = { warn() {}, debug() {} };
@@ -25,33 +23,24 @@ const secret = (name: string, namespace: string, data: Record<string, string>) =
 
 describe('credential Secrets', function () {
   this.timeout(30_000);
-  let cluster: DevCluster;
-  let client: KubeClient;
+  const dev = useDevClusterClient({ qps: 1000, burst: 1000 });
   let cache: CredentialSecretCache | undefined;
 
   before(async () => {
-    cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    client = new KubeClient(kc, { budget: { qps: 1000, burst: 1000 } });
-    await cluster.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } }]);
+    await dev.cluster.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } }]);
   });
   afterEach(async () => {
     await cache?.stop();
     cache = undefined;
-  });
-  after(async () => {
-    await client?.close();
-    await cluster?.stop();
   });
 
   /** A cache over the dev cluster that records which Secrets it read and watched. */
   function recordingCache(namespace?: string) {
     const gets: string[] = [];
     const watches: string[] = [];
-    const watch = secretWatchFactory(client, quiet);
+    const watch = secretWatchFactory(dev.client, quiet);
     const c = new CredentialSecretCache({
-      reader: { getSecret: (ns, name) => { gets.push(`${ns}/${name}`); return client.getSecret(ns, name); } },
+      reader: { getSecret: (ns, name) => { gets.push(`${ns}/${name}`); return dev.client.getSecret(ns, name); } },
       watch: (ns, name, transform) => { watches.push(`${ns}/${name}`); return watch(ns, name, transform); },
       logger: quiet,
       namespace,
@@ -63,11 +52,11 @@ describe('credential Secrets', function () {
   }
 
   it('watches and holds only the referenced keys of referenced Secrets, reports their changes, and requests no other Secret', async () => {
-    await cluster.apply([
+    await dev.cluster.apply([
       secret('creds', 'team', { token: 'first', unused: 'never-held' }),
       secret('unrelated', 'team', { token: 'not-ours' }),
     ]);
-    cluster.stats.reset();
+    dev.cluster.stats.reset();
     const { cache: c, gets, watches, changes } = recordingCache();
     c.track('SecretStore/team/s', [{ namespace: 'team', name: 'creds', key: 'token' }]);
     await eventually(() => changes.length === 1, 'the referenced Secret seen');
@@ -76,14 +65,14 @@ describe('credential Secrets', function () {
     assert.equal(held.metadata?.annotations, undefined, 'no annotation (kubectl\'s copy of the data) is held');
     assert.deepEqual(gets, [], 'read from the cache once watched');
 
-    await cluster.apply(secret('unrelated', 'team', { token: 'changed' }));
-    await cluster.apply(secret('creds', 'team', { token: 'second', unused: 'never-held' }));
+    await dev.cluster.apply(secret('unrelated', 'team', { token: 'changed' }));
+    await dev.cluster.apply(secret('creds', 'team', { token: 'second', unused: 'never-held' }));
     await eventually(() => changes.length === 2, 'the change reported');
     assert.deepEqual(changes, ['team/creds', 'team/creds'], 'the unrelated Secret changing reports nothing');
     assert.deepEqual((await c.read('team', 'creds', 'token'))!.data, { token: b64('second') });
     assert.deepEqual(watches, ['team/creds']);
-    assert.equal(cluster.stats.count('list', 'secrets'), 1, 'one list, of the referenced name');
-    assert.equal(cluster.stats.count('get', 'secrets'), 0);
+    assert.equal(dev.cluster.stats.count('list', 'secrets'), 1, 'one list, of the referenced name');
+    assert.equal(dev.cluster.stats.count('get', 'secrets'), 0);
 
     // No store references it any more: its watch stops and nothing is held.
     c.track('SecretStore/team/s', []);
@@ -95,7 +84,7 @@ describe('credential Secrets', function () {
     const { cache: c, changes } = recordingCache();
     c.track('SecretStore/team/late', [{ namespace: 'team', name: 'late', key: 'a' }]);
     assert.equal(await c.read('team', 'late', 'a'), undefined, 'not found');
-    await cluster.apply(secret('late', 'team', { a: '1', b: '2' }));
+    await dev.cluster.apply(secret('late', 'team', { a: '1', b: '2' }));
     await eventually(() => changes.includes('team/late'), 'the new Secret reported');
     c.track('SecretStore/team/other', [{ namespace: 'team', name: 'late', key: 'b' }]);
     assert.deepEqual((await c.read('team', 'late', 'b'))!.data?.b, b64('2'));
@@ -105,7 +94,7 @@ describe('credential Secrets', function () {
   });
 
   it('with --namespace, a Secret of another namespace is read on demand and never watched', async () => {
-    await cluster.apply(secret('shared', 'ops', { token: 'ops-token' }));
+    await dev.cluster.apply(secret('shared', 'ops', { token: 'ops-token' }));
     const { cache: c, gets, watches } = recordingCache('team');
     c.track('ClusterSecretStore/c', [{ namespace: 'ops', name: 'shared', key: 'token' }]);
     assert.deepEqual(watches, []);
