@@ -118,6 +118,15 @@ export class GoTemplateEngine implements TemplateEngine {
     return result;
   }
 
+  /** Resolves once every render asked so far has finished (for callers that run on a fake clock). */
+  async idle(): Promise<void> {
+    let tail: Promise<unknown>;
+    do {
+      tail = this.queue;
+      await tail;
+    } while (tail !== this.queue);
+  }
+
   /** Starts the worker ahead of the first render. */
   async start(): Promise<void> {
     await this.worker(await this.compile()).ready;

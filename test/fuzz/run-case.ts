@@ -2,6 +2,7 @@
 // provider holding the generated remote values. Specs go through the CRD validator first,
 // as an API server would take them (refused ones are counted, defaults applied). Returns
 // the property violations it saw and what was written, for the API-server oracle.
+import { sharedTemplateEngine } from '../../src/templates/go-template-engine.js';
 import fc from 'fast-check';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -72,6 +73,9 @@ function celMessages(validator: CrdValidator): string[] {
 }
 
 const flush = async () => {
+  for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  // Templates beyond plain placeholders render in the engine's worker thread, in real time.
+  await sharedTemplateEngine().idle();
   for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
