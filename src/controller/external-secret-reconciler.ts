@@ -10,7 +10,7 @@ import type { ConsumerProblem, SettleRequest } from '../workloads/version-consum
 import { ANNOTATION_MAX_AGE_PERIOD } from '../workloads/annotations.js';
 import { nextExpiryTransition, withExpiryConditions } from '../versioning/expiry.js';
 import { MIN_MAX_AGE_MS, maxAgePeriod } from '../versioning/max-age.js';
-import { CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, type RemoteFetcher } from '../fetch/remote-fetcher.js';
+import { CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, STORE_REMOVED_REASON, type RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
 import { creationTime, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
@@ -291,6 +291,9 @@ export class ExternalSecretReconciler {
       const maxAgeMs = ttl === undefined ? latestMaxAgeMs(intervalMs) : Math.round(ttl);
       fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced || renew, maxAgeMs, signal }, { skipMissing: deleteWhenGone });
     } catch (e) {
+      // The store changed or went away under this fetch: nothing failed yet. Run again at once
+      // against what the registry holds now (a deleted store is reported as such there).
+      if (isUnavailable(e) && e.reason === STORE_REMOVED_REASON) return { requeueAfter: 0 };
       if (isRemoteDataError(e) || isInvalidData(e)) return remoteDataFailed(isProviderError(e) ? `${e.kind}: ${e.message}` : e.message);
       if (isSpecError(e)) return fail(Reasons.InvalidSpec, e.message, false);
       const message = isProviderError(e) ? `${e.kind}: ${e.message}` : `fetch failed: ${e instanceof Error ? e.message : String(e)}`;

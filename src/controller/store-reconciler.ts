@@ -155,7 +155,9 @@ export class StoreReconciler {
     this.stale.delete(key);
     const state = await this.evaluate(key, kind, store, specHash, signal);
     const replaced = this.deps.stores.set(key, state);
-    if (replaced) await this.release(replaced);
+    // A new client for the same spec (its credentials changed) keeps the handle id: calls in
+    // flight through the old client are let finish (it closes after the grace period).
+    if (replaced) await this.release(replaced, { abortCalls: replaced.id !== state.handle?.id });
     this.deps.metrics.storeReady.set({ kind, namespace: namespace ?? '', name }, state.ready ? 1 : 0);
     // Dependents first: they read the registry, not the status, so a failing status write must not hold them up.
     if (!previous || previous.ready !== state.ready || previous.handle !== state.handle) this.deps.onStoreChanged(key);
@@ -182,8 +184,8 @@ export class StoreReconciler {
    * Retires a replaced client. ExternalSecret reconciles that picked it up before the swap may
    * still be fetching through it, so it is closed after a grace period, not at once.
    */
-  private async release(handle: StoreHandle): Promise<void> {
-    this.deps.fetcher.forgetStore(handle.id);
+  private async release(handle: StoreHandle, options: { abortCalls: boolean } = { abortCalls: true }): Promise<void> {
+    this.deps.fetcher.forgetStore(handle.id, options);
     const timer = setTimeout(() => {
       this.retiring.delete(handle);
       void handle.client.close().catch(() => undefined);

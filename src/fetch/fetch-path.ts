@@ -146,10 +146,10 @@ export class FetchPath implements RemoteFetcher {
     return this.call(store, 'FindSecrets', (signal) => find(query, { signal }), options.signal);
   }
 
-  forgetStore(storeId: string): void {
+  forgetStore(storeId: string, options: { abortCalls?: boolean } = {}): void {
     this.cancelProbe(storeId);
     this.probes.delete(storeId);
-    this.storeAborts.get(storeId)?.abort(new UnavailableError('the store was deleted or its spec changed while this call waited', { reason: STORE_REMOVED_REASON }));
+    if (options.abortCalls !== false) this.storeAborts.get(storeId)?.abort(new UnavailableError('the store was deleted or its spec changed while this call waited', { reason: STORE_REMOVED_REASON }));
     this.storeAborts.delete(storeId);
     this.cache.forgetStore(storeId);
     this.rhythms.forgetStore(storeId);

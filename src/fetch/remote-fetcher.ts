@@ -53,8 +53,12 @@ export interface FetchOptions {
 export interface RemoteFetcher {
   fetch(store: StoreHandle, ref: RemoteRef, options?: FetchOptions): Promise<RemoteSecret>;
   find(store: StoreHandle, query: FindQuery, options?: FetchOptions): Promise<string[]>;
-  /** Drops cached state of a store whose spec changed or was deleted. */
-  forgetStore(storeId: string): void;
+  /**
+   * Drops cached state of a store whose spec or credentials changed or that was deleted.
+   * `abortCalls` (default true) also stops its calls in flight with StoreRemoved; false lets
+   * them finish through the client they started with (only its credentials changed).
+   */
+  forgetStore(storeId: string, options?: { abortCalls?: boolean }): void;
   /**
    * Calls `listener` with a store's handle id when its provider answers again after an
    * outage (its circuit closed), so what failed meanwhile can be retried at once instead

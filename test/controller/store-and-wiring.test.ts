@@ -6,7 +6,10 @@ import { credentialRefs } from '../../src/controller/credential-refs.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import { API, createHarness } from './harness.js';
 import { fakeProvider } from '../../providers/fake/index.js';
-import type { Provider, ProviderDeps, SecretKeySelector } from '../../providers/contract/index.js';
+import { isUnavailable, type Provider, type ProviderDeps, type SecretKeySelector } from '../../providers/contract/index.js';
+import { FetchPath } from '../../src/fetch/fetch-path.js';
+import { STORE_REMOVED_REASON } from '../../src/fetch/remote-fetcher.js';
+import { Registry } from 'prom-client';
 
 describe('StoreReconciler', () => {
   const storeReady = (h: ReturnType<typeof createHarness>, name: string) =>
@@ -94,6 +97,81 @@ describe('StoreReconciler', () => {
     await h.reconcileStore('SecretStore/ns/s');
     assert.equal(await seen(), 'two', 'reconnected with the new credential');
     assert.deepEqual([...new Set(h.caches.credentialSecrets.reads)], ['ns/creds']);
+  });
+  it('a credential change lets a fetch under way finish through the old client; a spec change stops it with StoreRemoved', async () => {
+    // The first fetch through each client waits until released, as a slow provider call would.
+    const releases: Array<() => void> = [];
+    const gated = { ...fakeProvider, name: 'vault', validateConfig: () => [], ambientCredentials: () => undefined,
+      async connect(config: unknown, deps: ProviderDeps) {
+        const token = (await deps.readSecret((config as { auth: { tokenSecretRef: SecretKeySelector } }).auth.tokenSecretRef)).toString();
+        const client = await fakeProvider.connect({ data: [{ key: 'token-seen', value: token }] }, deps);
+        const fetch = client.fetch.bind(client);
+        client.fetch = async (ref, ctx) => { await new Promise<void>((r) => releases.push(r)); return fetch(ref, ctx); };
+        return client;
+      } } as unknown as Provider;
+    const fetcher = new FetchPath({ registry: new Registry(), switches: { cache: false, merge: false, batch: false } });
+    const h = createHarness({ providers: { vault: gated }, fetcher });
+    const storeSpec = (mount: string) => ({ apiVersion: API, kind: 'SecretStore', metadata: { name: 's', namespace: 'ns', generation: 1 }, spec: { provider: { vault: { path: mount, auth: { tokenSecretRef: { name: 'creds', key: 'token' } } } } } }) as unknown as KubeObject;
+    h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'ns' }, data: { token: Buffer.from('one').toString('base64') } });
+    h.caches.secretStores.set(storeSpec('a'));
+    await h.reconcileStore('SecretStore/ns/s');
+    const inFlight = async () => {
+      const handle = h.controller.stores.get('SecretStore/ns/s')!.handle!;
+      const call = fetcher.fetch(handle, { key: 'token-seen' }).then((r) => r.value.toString(), (e: unknown) => e);
+      while (releases.length === 0) await new Promise((r) => setImmediate(r));
+      return { call }; // wrapped: an async function returning the promise itself would wait for it
+    };
+
+    const underway = await inFlight();
+    h.caches.credentialSecrets.set({ metadata: { name: 'creds', namespace: 'ns' }, data: { token: Buffer.from('two').toString('base64') } });
+    await h.reconcileStore('SecretStore/ns/s');
+    releases.shift()!();
+    assert.equal(await underway.call, 'one', 'the call under way finished through the client it started with');
+
+    const stopped = await inFlight();
+    h.caches.secretStores.set(storeSpec('b'));
+    await h.reconcileStore('SecretStore/ns/s');
+    const error = await stopped.call;
+    assert.ok(isUnavailable(error) && error.reason === STORE_REMOVED_REASON, `a spec change stops the call: ${String(error)}`);
+    await h.controller.storeReconciler.closeRetired();
+  });
+  it('an ExternalSecret whose fetch the store\'s change stopped runs again at once, with no failure reported', async () => {
+    let gate: (() => void) | undefined;
+    let armed = false;
+    const gated = { ...fakeProvider,
+      async connect(config: unknown, deps: ProviderDeps) {
+        const client = await fakeProvider.connect(config as never, deps);
+        const fetch = client.fetch.bind(client);
+        client.fetch = async (ref, ctx) => {
+          if (armed) await new Promise<void>((r) => { gate = r; });
+          return fetch(ref, ctx);
+        };
+        return client;
+      } } as unknown as Provider;
+    const h = createHarness({ providers: { fake: gated }, fetcher: new FetchPath({ registry: new Registry(), switches: { cache: false, merge: false, batch: false } }) });
+    h.store('s', 'ns', [{ key: 'a', value: 'one' }]);
+    await h.reconcileStore('SecretStore/ns/s');
+    const spec = (secretKey: string) => ({ secretStoreRef: { name: 's' }, refreshInterval: '1h', data: [{ secretKey, remoteRef: { key: 'a' } }] });
+    h.es('e', 'ns', spec('k'));
+    await h.reconcile('ns/e');
+    assert.equal(h.ready('e', 'ns')?.status, 'True');
+
+    armed = true;
+    h.es('e', 'ns', spec('renamed'));
+    const reconciling = h.reconcile('ns/e');
+    while (!gate) await new Promise((r) => setImmediate(r));
+    armed = false;
+    h.store('s', 'ns', [{ key: 'a', value: 'two' }]);
+    await h.reconcileStore('SecretStore/ns/s');
+    gate();
+    assert.deepEqual(await reconciling, { requeueAfter: 0 });
+    assert.equal(h.ready('e', 'ns')?.status, 'True', 'still Ready: nothing failed');
+    assert.doesNotMatch(await h.registry.metrics(), /externalsecret_sync_calls_error\{/);
+    await h.reconcile('ns/e');
+    assert.equal(h.ready('e', 'ns')?.status, 'True');
+    const current = h.api.secrets.get(`ns/${h.get('e', 'ns')!.status!.currentSecretName}`)!;
+    assert.equal(Buffer.from(current.data!.renamed!, 'base64').toString(), 'two');
+    await h.controller.storeReconciler.closeRetired();
   });
 });
 

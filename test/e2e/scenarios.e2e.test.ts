@@ -187,15 +187,10 @@ forEachCluster('operator end to end: scenarios', function (kind) {
     assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'api', namespace: 'rotate', condition: 'Ready', status: 'False' }), 0);
     assert.equal(await op.metricValue('externalsecret_status_condition', { name: 'use', namespace: 'denied', condition: 'Ready', status: 'False' }), 1);
     assert.ok((await op.metricValue('externalsecret_sync_calls_error', { name: 'property', namespace: 'bad' }))! >= 1);
+    // The store's spec changes under the refreshes: a fetch it stopped runs again, it is no failure.
     const apiErrors = await op.metricValue('externalsecret_sync_calls_error', { name: 'api', namespace: 'rotate' });
-    if (fx.kind === 'dev') {
-      assert.equal(apiErrors, undefined);
-    } else if (apiErrors !== undefined) {
-      // On the real control plane one reconcile of this ExternalSecret ended in an error once, in
-      // a full run under load; its cause is not known yet. What must hold there is checked above
-      // (it ends Ready=True); the operator's warnings about it are printed to find the cause.
-      console.error(`rotate/api: ${apiErrors} reconcile error(s) on the real cluster:\n${op.output().split('\n').filter((l) => l.includes('rotate') && /"level":(40|50)/.test(l)).join('\n')}`);
-    }
+    const apiWarnings = () => op.output().split('\n').filter((l) => l.includes('rotate') && /"level":"(warn|error)"/.test(l)).join('\n');
+    assert.equal(apiErrors, undefined, `rotate/api: reconcile error(s); the operator's warnings:\n${apiWarnings()}`);
     assert.ok((await op.metricValue('externalsecret_reconcile_duration', { name: 'api', namespace: 'rotate' }))! >= 0);
     assert.ok((await op.metricValue('externalsecret_provider_api_calls_count', { provider: 'fake', call: 'GetSecret' }))! > 0);
     const health = await fetch(`${op.healthUrl}/readyz`);

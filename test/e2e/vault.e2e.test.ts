@@ -154,7 +154,13 @@ forEachCluster('operator end to end: vault', function (kind) {
     await new Promise((r) => setTimeout(r, 1100));
     vault.kv('secret').write('app/db', { password: PLANTED[3], user: 'app' });
     for (const name of modes) assert.equal(await secretValue(await rotated(name, before.get(name)), 'value'), PLANTED[3]);
-    assert.equal(await op.metricValue('externalsecret_sync_calls_error', { name: 'db-approle', namespace: NS }), undefined, 'no sync of db-approle ever failed');
+    const approleErrors = await op.metricValue('externalsecret_sync_calls_error', { name: 'db-approle', namespace: NS });
+    if (approleErrors !== undefined) {
+      // Say why, from what the operator said about it (its warnings and Events).
+      const warnings = op.output().split('\n').filter((l) => l.includes('db-approle') && /"level":"(warn|error)"/.test(l));
+      const events = (await fx.cluster.list('v1', 'Event', NS)).filter((e) => (e as { involvedObject?: { name?: string } }).involvedObject?.name === 'db-approle');
+      assert.fail(`${approleErrors} sync(s) of db-approle failed; the operator's warnings:\n${warnings.join('\n')}\nEvents:\n${events.map((e) => JSON.stringify({ reason: (e as { reason?: string }).reason, message: (e as { message?: string }).message })).join('\n')}`);
+    }
   });
 
   it('a deleted remote version gives Ready=False and keeps the existing Secret', async () => {
