@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { runOperator, shardIndexFromPodName, type RunOptions } from './run-command.js';
 import { addCheckCommand } from './check-command.js';
+import { addConvertCommand } from './convert-command.js';
 import { parseLabelSelector } from '../controller/label-selector.js';
 import { DEFAULT_ROLLOUT_DEBOUNCE } from '../workloads/workload-rollouts.js';
 // The dev cluster (schema validators, CEL) loads only for `keyferry dev`, not for `run`.
@@ -92,6 +93,7 @@ export function buildProgram(onExit: (code: Promise<number>) => void): Command {
     .action((opts: DevOptions) => onExit(import('./dev-command.js').then(({ runDevCluster }) => runDevCluster(opts))));
 
   addCheckCommand(program, onExit);
+  addConvertCommand(program, onExit);
 
   return program;
 }

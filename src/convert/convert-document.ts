@@ -1,0 +1,81 @@
+// Converts one YAML document: an ESO object becomes keyferry's (fields keyferry's CRD lacks left
+// out, apiVersion changed, comments and order kept), or is refused and written back unchanged;
+// anything else passes through byte for byte.
+import type { KindSchema } from './crd-schemas.js';
+import { classify } from './eso-kinds.js';
+import { fieldPath, type ConvertFinding } from './findings.js';
+import { gradeGap } from './field-policy.js';
+import { meaningChanges, type MeaningOptions } from './meaning-changes.js';
+import { declaredAt, schemaGaps } from './schema-walk.js';
+import { lineOf, type SourceDocument, type YamlSource } from './yaml-source.js';
+
+export interface DocumentResult {
+  /** The text to write for this document. */
+  text: string;
+  findings: ConvertFinding[];
+  /** converted; refused (written back unchanged); passed (not an ESO object). */
+  status: 'converted' | 'refused' | 'passed';
+}
+
+export interface ConvertOptions extends MeaningOptions {
+  schemas: Map<string, KindSchema>;
+}
+
+type Obj = Record<string, unknown>;
+
+/** Converts one document of `source`, shown as `file` in findings. */
+export function convertDocument(file: string, source: YamlSource, d: SourceDocument, opts: ConvertOptions): DocumentResult {
+  const obj = d.doc.toJS() as unknown;
+  const cls = classify(obj);
+  if (cls.kind === 'pass') return { text: d.text, findings: [], status: 'passed' };
+  const o = obj as Obj;
+  const name = (o.metadata as Obj | undefined)?.name;
+  const object = `${String(o.kind)} ${typeof name === 'string' ? name : '<no name>'}`;
+  const finding = (f: Omit<ConvertFinding, 'file' | 'object'>): ConvertFinding => ({ file, object, ...f });
+  if (cls.kind === 'refuse') {
+    return { text: d.text, status: 'refused', findings: [finding({ severity: 'refused', line: lineOf(source, d, ['kind']), message: cls.reason })] };
+  }
+  const target = opts.schemas.get(cls.esoKind);
+  if (!target) {
+    return { text: d.text, status: 'refused', findings: [finding({ severity: 'refused', line: lineOf(source, d, ['kind']), message: `keyferry's CRDs have no ${cls.esoKind}` })] };
+  }
+
+  const findings: ConvertFinding[] = [];
+  const providers = declaredAt(target.schema, ['spec', 'provider']);
+  const converted = structuredClone(o);
+  converted.apiVersion = target.apiVersion;
+  const drops: (string | number)[][] = [];
+  for (const gap of schemaGaps(converted, target.schema)) {
+    const graded = gradeGap(cls.esoKind, gap, providers);
+    findings.push(finding({ severity: graded.severity, line: lineOf(source, d, gap.path), field: fieldPath(gap.path), message: graded.message }));
+    if (graded.drop) drops.push(gap.path);
+  }
+  for (const path of drops) deleteAt(converted, path);
+
+  if (opts.alias && (cls.esoKind === 'ExternalSecret' || cls.esoKind === 'ClusterExternalSecret')) {
+    const specPath = cls.esoKind === 'ExternalSecret' ? ['spec'] : ['spec', 'externalSecretSpec'];
+    if (getAt(converted, specPath) !== undefined) d.doc.setIn([...specPath, 'target', 'versioning', 'alias'], true);
+  }
+  for (const change of meaningChanges(cls.esoKind, converted, opts)) {
+    findings.push(finding({ severity: change.severity, line: lineOf(source, d, change.path), field: fieldPath(change.path), message: change.message }));
+  }
+
+  findings.sort((a, b) => a.line - b.line);
+  if (findings.some((f) => f.severity === 'refused')) {
+    return { text: d.text, status: 'refused', findings };
+  }
+  d.doc.setIn(['apiVersion'], target.apiVersion);
+  for (const path of drops) d.doc.deleteIn(path);
+  let text = d.doc.toString();
+  if (!text.endsWith('\n')) text += '\n';
+  return { text, findings, status: 'converted' };
+}
+
+function getAt(obj: unknown, path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), obj);
+}
+
+function deleteAt(obj: Obj, path: readonly (string | number)[]): void {
+  const parent = getAt(obj, path.slice(0, -1));
+  if (parent !== null && typeof parent === 'object') delete (parent as Record<string | number, unknown>)[path[path.length - 1]!];
+}

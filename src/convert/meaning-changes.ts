@@ -1,0 +1,148 @@
+// What an ESO manifest means that keyferry's schema accepts but keyferry does differently:
+// versioned Secret names (consumers must change), refused template engines and intervals,
+// unanchored namespace patterns, credential references keyferry resolves more strictly.
+import { parseDuration } from '../api/duration.js';
+import type { Severity } from './findings.js';
+import type { Path } from './schema-walk.js';
+
+export interface MeaningChange {
+  severity: Severity;
+  path: Path;
+  message: string;
+}
+
+/** Checks a store config as the operator would; injected by the CLI, which may name concrete providers. */
+export interface StoreChecks {
+  /** The operator's own credentials the provider block would fall back to, described; undefined when it names its own. */
+  ambientCredentials(provider: string, config: unknown): string | undefined;
+  /** Problems the operator would refuse the provider block for (`field` from the store's root). */
+  validateConfig(provider: string, config: unknown, store: { kind: 'SecretStore' | 'ClusterSecretStore'; name: string; namespace?: string }): { field: string; message: string }[];
+}
+
+export interface MeaningOptions {
+  /** Set `target.versioning.alias: true`, keeping each Secret's plain name for its consumers. */
+  alias: boolean;
+  storeChecks?: StoreChecks;
+}
+
+type Obj = Record<string, unknown>;
+const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const at = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), o);
+
+/** The ExternalSecret spec inside an object, and its path. */
+function externalSecretSpec(kind: string, obj: Obj): { spec: Obj; path: Path } | undefined {
+  const spec = kind === 'ExternalSecret' ? at(obj, 'spec') : kind === 'ClusterExternalSecret' ? at(obj, 'spec', 'externalSecretSpec') : undefined;
+  if (!isObject(spec)) return undefined;
+  return { spec, path: kind === 'ExternalSecret' ? ['spec'] : ['spec', 'externalSecretSpec'] };
+}
+
+function externalSecretChanges(kind: string, obj: Obj, opts: MeaningOptions): MeaningChange[] {
+  const found = externalSecretSpec(kind, obj);
+  if (!found) return [];
+  const { spec, path } = found;
+  const out: MeaningChange[] = [];
+  if (at(spec, 'target', 'template', 'engineVersion') === 'v1') {
+    out.push({ severity: 'refused', path: [...path, 'target', 'template', 'engineVersion'], message: 'template engine v1 is refused by keyferry (Ready=False, InvalidSpec): rewrite the templates for engine v2' });
+  }
+  const interval = spec.refreshInterval;
+  if (typeof interval === 'string') {
+    let ms: number | undefined;
+    try {
+      ms = parseDuration(interval);
+    } catch {
+      out.push({ severity: 'refused', path: [...path, 'refreshInterval'], message: 'not a Go duration keyferry accepts (such as 30s, 15m, 1h or 1h30m, or 0)' });
+    }
+    if (ms !== undefined && ms > 0 && ms < 1000) {
+      out.push({ severity: 'refused', path: [...path, 'refreshInterval'], message: 'keyferry refreshes at most once a second: use 1s or more, or 0 to read once' });
+    }
+  }
+  const esName = kind === 'ExternalSecret' ? at(obj, 'metadata', 'name') : at(obj, 'spec', 'externalSecretName') ?? at(obj, 'metadata', 'name');
+  const target = String(at(spec, 'target', 'name') ?? esName ?? '<name>');
+  const targetPath = at(spec, 'target', 'name') !== undefined ? [...path, 'target', 'name'] : ['metadata', 'name'];
+  const versioning = at(spec, 'target', 'versioning');
+  const chosen = isObject(versioning) && (versioning.alias === true || (versioning.rollout !== undefined && versioning.rollout !== 'None'));
+  if (opts.alias) {
+    out.push({ severity: 'note', path: targetPath, message: `Secret ${target} is kept as an alias (target.versioning.alias: true) beside the versions ${target}-<hash>: consumers keep their references; apply manifests/optional/alias-mode for the RBAC it needs; Pods restart on a change only with rollout: Patch and the keyferry.io/follow annotation` });
+  } else if (!chosen) {
+    out.push({ severity: 'warning', path: targetPath, message: `consumers must change: keyferry writes Secret ${target}-<hash> (a new name for each version), not ${target}. Either follow the versions (target.versioning.rollout: Patch and the annotation keyferry.io/follow: ${String(esName)} on each Deployment, StatefulSet or DaemonSet; rollout: Publish for Flux postBuild.substituteFrom) or keep the plain name with target.versioning.alias: true (convert --alias; needs manifests/optional/alias-mode)` });
+  }
+  return out;
+}
+
+/** RE2 patterns match anywhere in the name unless anchored at both ends. */
+function anchored(pattern: string): boolean {
+  return pattern.startsWith('^') && /(^|[^\\])(\\\\)*\$$/.test(pattern);
+}
+
+function clusterStoreChanges(obj: Obj): MeaningChange[] {
+  const out: MeaningChange[] = [];
+  const conditions = at(obj, 'spec', 'conditions');
+  if (!Array.isArray(conditions)) return out;
+  conditions.forEach((c, i) => {
+    const regexes = at(c, 'namespaceRegexes');
+    if (!Array.isArray(regexes)) return;
+    regexes.forEach((re, j) => {
+      if (typeof re === 'string' && !anchored(re)) {
+        out.push({ severity: 'warning', path: ['spec', 'conditions', i, 'namespaceRegexes', j], message: `unanchored pattern: it matches anywhere in a namespace's name, as in ESO (so it admits more namespaces than it seems to); anchor it as ^...$` });
+      }
+    });
+  });
+  return out;
+}
+
+/** References under the provider block that name a namespace: a SecretStore resolves them only in its own. */
+function foreignReferences(value: unknown, own: string | undefined, path: Path, out: MeaningChange[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => foreignReferences(v, own, [...path, i], out));
+    return;
+  }
+  if (!isObject(value)) return;
+  if (typeof value.name === 'string' && typeof value.namespace === 'string' && value.namespace !== own) {
+    out.push(own === undefined
+      ? { severity: 'warning', path: [...path, 'namespace'], message: "a SecretStore resolves references only in its own namespace, and this store's namespace is not in the manifest: make sure they agree" }
+      : { severity: 'refused', path: [...path, 'namespace'], message: `a SecretStore resolves references only in its own namespace (${own}); keyferry refuses one to another namespace (use a ClusterSecretStore)` });
+  }
+  for (const [k, v] of Object.entries(value)) foreignReferences(v, own, [...path, k], out);
+}
+
+function storeChanges(kind: 'SecretStore' | 'ClusterSecretStore', obj: Obj, opts: MeaningOptions): MeaningChange[] {
+  const out: MeaningChange[] = kind === 'ClusterSecretStore' ? clusterStoreChanges(obj) : [];
+  const provider = at(obj, 'spec', 'provider');
+  if (!isObject(provider)) return out;
+  const namespace = at(obj, 'metadata', 'namespace');
+  if (kind === 'SecretStore') foreignReferences(provider, typeof namespace === 'string' ? namespace : undefined, ['spec', 'provider'], out);
+  const checks = opts.storeChecks;
+  if (!checks) return out;
+  for (const [name, config] of Object.entries(provider)) {
+    if (kind === 'SecretStore') {
+      const ambient = checks.ambientCredentials(name, config);
+      if (ambient) out.push({ severity: 'warning', path: ['spec', 'provider', name], message: `names no credentials, so it would use the operator's own (${ambient}): keyferry refuses that in a SecretStore unless the operator runs with --allow-ambient-credentials-in-secretstores` });
+    }
+    const store = { kind, name: String(at(obj, 'metadata', 'name') ?? ''), ...(typeof namespace === 'string' ? { namespace } : {}) };
+    for (const issue of checks.validateConfig(name, config, store)) {
+      out.push({ severity: 'refused', path: pathOfField(issue.field), message: `keyferry would refuse this store: ${issue.message}` });
+    }
+  }
+  return out;
+}
+
+/** `spec.provider.aws.auth[0].x` → ['spec', 'provider', 'aws', 'auth', 0, 'x']. */
+export function pathOfField(field: string): Path {
+  const out: Path = [];
+  for (const part of field.split('.')) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) {
+      out.push(part);
+      continue;
+    }
+    if (m[1]) out.push(m[1]);
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+/** Meaning changes of one object, after the fields keyferry lacks were left out. */
+export function meaningChanges(kind: string, obj: Obj, opts: MeaningOptions): MeaningChange[] {
+  if (kind === 'SecretStore' || kind === 'ClusterSecretStore') return storeChanges(kind, obj, opts);
+  return externalSecretChanges(kind, obj, opts);
+}
