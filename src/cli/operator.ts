@@ -146,9 +146,11 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const versionKey = await loadOrCreateVersionKey(client, { namespace: keyNamespace });
   logger.info({ secret: `${keyNamespace}/${VERSION_KEY_SECRET_NAME}`, created: versionKey.created }, 'version key loaded');
   const tokenPolicy = await storeTokenPolicy(client, { apiAudiences: config.apiAudiences ?? [], serviceAccountSelector: config.storeServiceAccountSelector }, logger.child({ part: 'token-policy' }));
+  // One counted client for every write the controllers make.
+  const api = new InstrumentedClusterApi(client, registry);
   const controller = new Controller({
     caches: { ...informers, credentialSecrets },
-    api: new InstrumentedClusterApi(client, registry),
+    api,
     providers: providerRegistry,
     fetcher: config.fetcher ?? fetchPath!,
     metrics,
@@ -161,7 +163,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     allowAmbientCredentialsInSecretStores: config.allowAmbientCredentialsInSecretStores,
     reconcileTimeoutMs: config.reconcileTimeoutMs,
     rolloutDebounce: config.rolloutDebounce,
-    externalSecretWriter: client,
+    externalSecretWriter: api,
   });
   const all = allInformers(informers);
   const servers: RunningServer[] = [];

@@ -1,17 +1,19 @@
 // Counts the controller's Kubernetes requests by verb, resource and outcome, so the writes a
 // sync costs are readable from /metrics (`keyferry_kube_requests_total`). Wraps any
-// ClusterApi; the composition root puts it around the real client.
+// ClusterApi and ExternalSecretWriter (the ClusterExternalSecret's writes count too); the
+// composition root puts it around the real client.
 import { Counter, type Registry } from 'prom-client';
 import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOperation, ResourceRef } from './cluster-api.js';
+import type { ExternalSecretWriter } from './external-secret-writer.js';
 import type { KubeObject, SecretObject } from './kube-object.js';
 import { httpStatusOf } from './api-error.js';
 
 type Labels = 'verb' | 'resource' | 'outcome';
 
-export class InstrumentedClusterApi implements ClusterApi {
+export class InstrumentedClusterApi implements ClusterApi, ExternalSecretWriter {
   private readonly requests: Counter<Labels>;
 
-  constructor(private readonly api: ClusterApi, registry: Registry) {
+  constructor(private readonly api: ClusterApi & ExternalSecretWriter, registry: Registry) {
     this.requests = new Counter({
       name: 'keyferry_kube_requests_total',
       help: 'Kubernetes API requests made by the controller, by verb, resource and outcome (success, or the HTTP status / error)',
@@ -82,5 +84,17 @@ export class InstrumentedClusterApi implements ClusterApi {
 
   createServiceAccountToken(namespace: string, name: string, options: { audiences?: string[]; expirationSeconds?: number }): Promise<{ token: string; expiresAt: Date }> {
     return this.count('create', 'serviceaccounts/token', () => this.api.createServiceAccountToken(namespace, name, options));
+  }
+
+  createExternalSecret(obj: KubeObject): Promise<KubeObject | undefined> {
+    return this.count('create', 'externalsecrets', () => this.api.createExternalSecret(obj));
+  }
+
+  replaceExternalSecret(obj: KubeObject): Promise<KubeObject> {
+    return this.count('update', 'externalsecrets', () => this.api.replaceExternalSecret(obj));
+  }
+
+  deleteExternalSecret(namespace: string, name: string, uid: string): Promise<boolean> {
+    return this.count('delete', 'externalsecrets', () => this.api.deleteExternalSecret(namespace, name, uid));
   }
 }

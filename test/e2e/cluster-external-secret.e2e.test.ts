@@ -93,6 +93,12 @@ forEachCluster('operator end to end: ClusterExternalSecret', (kind) => {
     // One update in all (the spec change): re-evaluations leave an ExternalSecret the API server defaulted alone.
     const updated = async () => (await cluster.list('v1', 'Event', 'default')).filter((e) => (e.involvedObject as { name?: string })?.name === CES && e.reason === 'Updated');
     assert.equal((await waitFor(async () => { const l = await updated(); return l.length ? l : undefined; }, 'an Updated Event')).length, 1);
+    // Its writes are counted with the controller's other Kubernetes requests.
+    const writes = (verb: string) => op!.metricValue('keyferry_kube_requests_total', { verb, resource: 'externalsecrets', outcome: 'success' });
+    assert.equal(await writes('create'), 2, 'created in a and c');
+    assert.equal(await writes('update'), 1, 'the spec change');
+    // a's on the label's removal; c's too, when the namespace's deletion has not taken it first.
+    assert.ok(((await writes('delete')) ?? 0) >= 1, 'the one in a deleted');
     await assertNothingLeaked(op, cluster, A, [PLANTED]);
     assert.ok(!JSON.stringify(await cluster.get(API, 'ClusterExternalSecret', CES)).includes(PLANTED));
   });
