@@ -37,10 +37,17 @@
 //     [--distinct 2000] [--rate 100] [--latency 20] [--qps 1000] [--concurrency 64] [--outage 60]
 //     [--rotate 100] [--replica-rate 10] [--modes shared,direct] [--no-replicas] [--sources]
 //     [--cold-only] [--create-concurrency 32] [--node-args "<node flags for the operator>"]
+//     [--heap-snapshot <dir>]
+// After each cold start it reads from the operator's /metrics the V8 heap in use after the last
+// full collection (forced at that scrape when `--node-args --expose-gc` is given, else the last
+// one V8 chose), the heap in use, external memory and RSS then, and the event-loop delay p99 and
+// maximum over the wave. `--heap-snapshot <dir>` starts the operator with
+// `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>` and has it write a heap snapshot there
+// once every ExternalSecret is Ready (`node --import tsx bench/heap-breakdown.ts <file>` reads it).
 // The operator runs from dist/ when it is built (`make bench` builds it first), else, or with
 // --sources, from the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AwsTestServer } from '../test/support/aws/aws-server.js';
@@ -75,7 +82,11 @@ const REPLICA_RATE = numberArg('replica-rate', 10);
 const MODES = textArg('modes', 'shared,direct').split(',').filter((m) => m === 'shared' || m === 'direct') as Array<'shared' | 'direct'>;
 const REPLICAS = !process.argv.includes('--no-replicas');
 const COLD_ONLY = process.argv.includes('--cold-only');
-const NODE_ARGS = textArg('node-args', '').split(' ').filter(Boolean);
+const HEAP_SNAPSHOT_DIR = textArg('heap-snapshot', '');
+const NODE_ARGS = [
+  ...textArg('node-args', '').split(' ').filter(Boolean),
+  ...(HEAP_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`] : []),
+];
 const COMPILED = !process.argv.includes('--sources') && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
 const accessKeyId = 'AKIAKEYFERRYBENCH002';
 const secretAccessKey = 'benchSecretAccessKey/keyferry/0000000002';
@@ -313,6 +324,32 @@ interface ModeResult {
   server?: Record<string, { cpuSeconds: number; peakRssMiB: number }>;
 }
 
+const mib = (bytes: number | undefined) => (bytes === undefined ? null : round2(bytes / 1048576));
+const ms = (seconds: number | undefined) => (seconds === undefined ? null : round2(seconds * 1000));
+
+/** Resident anonymous memory (heap, malloc, buffers) and file-backed memory (mapped code), MiB. */
+async function rssParts(pid: number): Promise<{ anon: number | null; file: number | null }> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = (field: string) => { const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status); return m ? round2(Number(m[1]) / 1024) : null; };
+  return { anon: kb('RssAnon'), file: kb('RssFile') };
+}
+
+/** Has the operator write a heap snapshot into HEAP_SNAPSHOT_DIR; resolves to its path once written. */
+async function heapSnapshot(pid: number): Promise<string> {
+  const before = new Set(await readdir(HEAP_SNAPSHOT_DIR));
+  process.kill(pid, 'SIGUSR2');
+  let last = -1;
+  for (const until = Date.now() + 300_000; Date.now() < until; await sleep(1000)) {
+    const file = (await readdir(HEAP_SNAPSHOT_DIR)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) continue;
+    // Node writes the file in pieces: done when its size stops changing.
+    const size = (await stat(join(HEAP_SNAPSHOT_DIR, file))).size;
+    if (size > 0 && size === last) return join(HEAP_SNAPSHOT_DIR, file);
+    last = size;
+  }
+  throw new Error('no heap snapshot within 300 s');
+}
+
 async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
   const world = await World.start(RATE);
   const ops = new Operators(world, ['--fetch-mode', mode]);
@@ -341,11 +378,24 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
       kubeWritesInMetrics: ['create', 'patch', 'delete'].reduce((sum, verb) => sum + (sumMetric(metrics, 'keyferry_kube_requests_total', { verb }) ?? 0), 0),
       peakRssMiBInMetrics: round2((sumMetric(metrics, 'keyferry_process_peak_resident_memory_bytes') ?? 0) / 1048576),
       cpuSecondsInMetrics: round2(sumMetric(metrics, 'process_cpu_seconds_total') ?? 0),
+      heapAfterGcMiB: mib(sumMetric(metrics, 'keyferry_heap_used_after_gc_bytes')),
+      heapUsedMiB: mib(sumMetric(metrics, 'nodejs_heap_size_used_bytes')),
+      externalMemoryMiB: mib(sumMetric(metrics, 'nodejs_external_memory_bytes')),
+      rssMiB: mib(sumMetric(metrics, 'process_resident_memory_bytes')),
+      eventLoopP99Ms: ms(sumMetric(metrics, 'keyferry_event_loop_delay_seconds', { quantile: '0.99' })),
+      eventLoopMaxMs: ms(sumMetric(metrics, 'keyferry_event_loop_delay_seconds', { quantile: '1' })),
     };
+    const rss = await rssParts(op.pid);
+    fetchPath.rssAnonMiB = rss.anon;
+    fetchPath.rssFileMiB = rss.file;
+    progress(`${mode}, cold start: RSS now ${rss.anon} MiB anonymous + ${rss.file} MiB file-backed (code of node and its libraries); heap after GC ${fetchPath.heapAfterGcMiB} MiB, heap used ${fetchPath.heapUsedMiB} MiB, external ${fetchPath.externalMemoryMiB} MiB, RSS now ${fetchPath.rssMiB} MiB (peak ${fetchPath.peakRssMiBInMetrics}), event-loop p99 ${fetchPath.eventLoopP99Ms} ms, max ${fetchPath.eventLoopMaxMs} ms`);
+    // Writing a snapshot takes memory of its own: the peak is the one before it.
+    const peakBeforeSnapshot = ops.peakRssMiB;
+    if (HEAP_SNAPSHOT_DIR) progress(`heap snapshot: ${await heapSnapshot(op.pid)}`);
     const objectSizes = world.objectSizes();
     const finish = async (): Promise<ModeResult> => {
       await ops.stopAll();
-      return { rows, peakRssMiB: ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath, objectSizes, server: await world.cluster.serverFigures() };
+      return { rows, peakRssMiB: HEAP_SNAPSHOT_DIR && COLD_ONLY ? peakBeforeSnapshot : ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath, objectSizes, server: await world.cluster.serverFigures() };
     };
     if (!readyAt || COLD_ONLY) return await finish();
 
