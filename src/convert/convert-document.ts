@@ -56,12 +56,15 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
     const specPath = cls.esoKind === 'ExternalSecret' ? ['spec'] : ['spec', 'externalSecretSpec'];
     if (getAt(converted, specPath) !== undefined) d.doc.setIn([...specPath, 'target', 'versioning', 'alias'], true);
   }
-  for (const change of meaningChanges(cls.esoKind, converted, opts)) {
+  const changes = meaningChanges(cls.esoKind, converted, opts, findings.some((f) => f.severity === 'refused'));
+  const refused = findings.some((f) => f.severity === 'refused') || changes.some((c) => c.severity === 'refused');
+  for (const change of changes) {
+    if (refused && change.consumers) continue;
     findings.push(finding({ severity: change.severity, line: lineOf(source, d, change.path), field: fieldPath(change.path), message: change.message }));
   }
 
   findings.sort((a, b) => a.line - b.line);
-  if (findings.some((f) => f.severity === 'refused')) {
+  if (refused) {
     return { text: d.text, status: 'refused', findings };
   }
   d.doc.setIn(['apiVersion'], target.apiVersion);

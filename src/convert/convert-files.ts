@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { convertDocument, type ConvertOptions } from './convert-document.js';
 import type { ConvertFinding } from './findings.js';
 import { expandInputs, type InputFile } from './inputs.js';
+import { kustomizePatchFiles } from './kustomize-patches.js';
 import { parseSource } from './yaml-source.js';
 
 /** Where converted files go. */
@@ -64,6 +65,7 @@ export function convertPaths(args: readonly string[], opts: ConvertRunOptions): 
   const outputs: Output[] = [];
   const toStdout: string[] = [];
   const written = new Set<string>();
+  const patches = kustomizePatchFiles(files);
   let converted = 0;
   let refused = 0;
   for (const input of files) {
@@ -79,7 +81,8 @@ export function convertPaths(args: readonly string[], opts: ConvertRunOptions): 
       for (const e of source.errors) findings.push({ severity: 'refused', file: input.display, line: e.line, message: `not valid YAML (${e.message}): file not converted` });
       continue;
     }
-    const results = source.documents.map((d) => convertDocument(input.display, source, d, opts));
+    const patch = input.path !== undefined && patches.has(input.path);
+    const results = source.documents.map((d) => convertDocument(input.display, source, d, { ...opts, patch }));
     findings.push(...results.flatMap((r) => r.findings));
     const count = results.filter((r) => r.status === 'converted').length;
     converted += count;

@@ -9,6 +9,8 @@ export interface MeaningChange {
   severity: Severity;
   path: Path;
   message: string;
+  /** About the consumers of the Secret, which matter only when the object is converted. */
+  consumers?: boolean;
 }
 
 /** Checks a store config as the operator would; injected by the CLI, which may name concrete providers. */
@@ -23,6 +25,8 @@ export interface MeaningOptions {
   /** Set `target.versioning.alias: true`, keeping each Secret's plain name for its consumers. */
   alias: boolean;
   storeChecks?: StoreChecks;
+  /** The document is a kustomize patch of an object: its consumers are the base's, reported there. */
+  patch?: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -61,10 +65,11 @@ function externalSecretChanges(kind: string, obj: Obj, opts: MeaningOptions): Me
   const targetPath = at(spec, 'target', 'name') !== undefined ? [...path, 'target', 'name'] : ['metadata', 'name'];
   const versioning = at(spec, 'target', 'versioning');
   const chosen = isObject(versioning) && (versioning.alias === true || (versioning.rollout !== undefined && versioning.rollout !== 'None'));
+  if (opts.patch) return out;
   if (opts.alias) {
-    out.push({ severity: 'note', path: targetPath, message: `Secret ${target} is kept as an alias (target.versioning.alias: true) beside the versions ${target}-<hash>: consumers keep their references; apply manifests/optional/alias-mode for the RBAC it needs; Pods restart on a change only with rollout: Patch and the keyferry.io/follow annotation` });
+    out.push({ severity: 'note', consumers: true, path: targetPath, message: `Secret ${target} is kept as an alias (target.versioning.alias: true) beside the versions ${target}-<hash>: consumers keep their references; apply manifests/optional/alias-mode for the RBAC it needs; Pods restart on a change only with rollout: Patch and the keyferry.io/follow annotation` });
   } else if (!chosen) {
-    out.push({ severity: 'warning', path: targetPath, message: `consumers must change: keyferry writes Secret ${target}-<hash> (a new name for each version), not ${target}. Either follow the versions (target.versioning.rollout: Patch and the annotation keyferry.io/follow: ${String(esName)} on each Deployment, StatefulSet or DaemonSet; rollout: Publish for Flux postBuild.substituteFrom) or keep the plain name with target.versioning.alias: true (convert --alias; needs manifests/optional/alias-mode)` });
+    out.push({ severity: 'warning', consumers: true, path: targetPath, message: `consumers must change: keyferry writes Secret ${target}-<hash>, a new name for each version, not ${target}. Set target.versioning.rollout: Patch and annotate the workloads keyferry.io/follow: ${String(esName)}, or rollout: Publish for Flux postBuild.substituteFrom, or keep the name with alias: true (--alias)` });
   }
   return out;
 }
@@ -105,7 +110,7 @@ function foreignReferences(value: unknown, own: string | undefined, path: Path, 
   for (const [k, v] of Object.entries(value)) foreignReferences(v, own, [...path, k], out);
 }
 
-function storeChanges(kind: 'SecretStore' | 'ClusterSecretStore', obj: Obj, opts: MeaningOptions): MeaningChange[] {
+function storeChanges(kind: 'SecretStore' | 'ClusterSecretStore', obj: Obj, opts: MeaningOptions, refused: boolean): MeaningChange[] {
   const out: MeaningChange[] = kind === 'ClusterSecretStore' ? clusterStoreChanges(obj) : [];
   const provider = at(obj, 'spec', 'provider');
   if (!isObject(provider)) return out;
@@ -118,6 +123,8 @@ function storeChanges(kind: 'SecretStore' | 'ClusterSecretStore', obj: Obj, opts
       const ambient = checks.ambientCredentials(name, config);
       if (ambient) out.push({ severity: 'warning', path: ['spec', 'provider', name], message: `names no credentials, so it would use the operator's own (${ambient}): keyferry refuses that in a SecretStore unless the operator runs with --allow-ambient-credentials-in-secretstores` });
     }
+    // A provider block already refused for its fields would only be refused again, less clearly.
+    if (refused) continue;
     const store = { kind, name: String(at(obj, 'metadata', 'name') ?? ''), ...(typeof namespace === 'string' ? { namespace } : {}) };
     for (const issue of checks.validateConfig(name, config, store)) {
       out.push({ severity: 'refused', path: pathOfField(issue.field), message: `keyferry would refuse this store: ${issue.message}` });
@@ -141,8 +148,8 @@ export function pathOfField(field: string): Path {
   return out;
 }
 
-/** Meaning changes of one object, after the fields keyferry lacks were left out. */
-export function meaningChanges(kind: string, obj: Obj, opts: MeaningOptions): MeaningChange[] {
-  if (kind === 'SecretStore' || kind === 'ClusterSecretStore') return storeChanges(kind, obj, opts);
+/** Meaning changes of one object, after the fields keyferry lacks were left out; `refused` when a field already refused it. */
+export function meaningChanges(kind: string, obj: Obj, opts: MeaningOptions, refused = false): MeaningChange[] {
+  if (kind === 'SecretStore' || kind === 'ClusterSecretStore') return storeChanges(kind, obj, opts, refused);
   return externalSecretChanges(kind, obj, opts);
 }
