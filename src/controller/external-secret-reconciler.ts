@@ -289,7 +289,7 @@ export class ExternalSecretReconciler {
       const storeTtl = resolution.store.spec?.cache?.latestTTL;
       const ttl = storeTtl === undefined ? undefined : durationMs(storeTtl);
       const maxAgeMs = ttl === undefined ? latestMaxAgeMs(intervalMs) : Math.round(ttl);
-      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced || renew, maxAgeMs, signal }, { skipMissing: deleteWhenGone });
+      fetched = await fetchSecretData(spec, this.deps.fetcher, handle, { fresh: forced || renew, maxAgeMs, signal }, { skipMissing: deleteWhenGone, templates: this.deps.templates ?? sharedTemplateEngine });
     } catch (e) {
       // The store changed or went away under this fetch: nothing failed yet. Run again at once
       // against what the registry holds now (a deleted store is reported as such there).
@@ -559,8 +559,9 @@ export class ExternalSecretReconciler {
     // Expired / ExpiringSoon follow status.expiresAt and the clock, whichever path writes.
     status = { ...status, conditions: withExpiryConditions(status.conditions ?? [], status.expiresAt, this.deps.clock.now(), es.metadata?.generation) };
     const wanted = comparable(status);
-    // A digest of what was written is enough to compare with, and 10 000 of them stay small.
-    const digest = createHash('sha256').update(wanted).digest('base64url').slice(0, 22);
+    // A digest of what was written is enough to compare with, and 10 000 of them stay small
+    // (cut as bytes: a slice of the encoded text would hold the whole text).
+    const digest = createHash('sha256').update(wanted).digest().subarray(0, 16).toString('base64url');
     const unchanged = wanted === comparable(es.status) || digest === this.lastWritten.get(key);
     if (unchanged && refreshTime === undefined) return;
     const before = findCondition(es.status?.conditions);

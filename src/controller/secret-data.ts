@@ -5,7 +5,8 @@ import type { FetchOptions, RemoteFetcher, StoreHandle } from '../fetch/remote-f
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
 import { RemoteDataError } from './remote-data-error.js';
 import { SpecError } from './spec-error.js';
-import { PatternError, compileUserPattern } from './user-pattern.js';
+import { addConverted, applyRewrites, checkRewrites, convertKey, keyTransformer, pattern, type KeyTransformer } from './key-rewrite.js';
+import type { TemplateEngine } from '../templates/go-template-engine.js';
 
 export interface FetchedData {
   data: Record<string, Buffer>;
@@ -20,6 +21,8 @@ export interface FetchedData {
 export interface DataPolicy {
   /** deletionPolicy Delete, as ESO: a remote secret that does not exist is left out instead of failing the sync. */
   skipMissing?: boolean;
+  /** The template engine `rewrite[].transform` renders with. */
+  templates?: () => TemplateEngine;
 }
 
 function decode(value: Buffer, strategy: RemoteRefSpec['decodingStrategy'], field: string): Buffer {
@@ -44,37 +47,34 @@ function decode(value: Buffer, strategy: RemoteRefSpec['decodingStrategy'], fiel
   }
 }
 
-/** A user pattern compiled in RE2; one RE2 refuses is a spec error naming the field. */
-function pattern(source: string, field: string) {
-  try {
-    return compileUserPattern(source);
-  } catch (e) {
-    if (e instanceof PatternError) throw new SpecError(`${field}: ${e.message}`);
-    throw e;
-  }
-}
-
-function applyRewrites(key: string, rewrites: DataFromSpec['rewrite'], field: string): string {
-  let out = key;
-  (rewrites ?? []).forEach((r, i) => {
-    if (!r.regexp) return;
-    out = pattern(r.regexp.source, `${field}.rewrite[${i}].regexp.source`).replaceAll(out, r.regexp.target);
-  });
-  return out;
-}
-
-/** Compiles every pattern of the spec first, so a refused one is reported before any provider call. */
-function checkPatterns(spec: ExternalSecretSpec): void {
+/** Compiles every pattern and parses every transform of the spec first, so a refused one is reported before any provider call. */
+async function checkKeyRules(spec: ExternalSecretSpec, transform: KeyTransformer | undefined): Promise<void> {
   for (const [i, from] of (spec.dataFrom ?? []).entries()) {
     const field = `spec.dataFrom[${i}]`;
     if (from.find?.name?.regexp !== undefined) pattern(from.find.name.regexp, `${field}.find.name.regexp`);
-    (from.rewrite ?? []).forEach((r, j) => { if (r.regexp) pattern(r.regexp.source, `${field}.rewrite[${j}].regexp.source`); });
+    await checkRewrites(from.rewrite, field, transform);
   }
 }
 
-/** Kubernetes Secret keys allow `[-._a-zA-Z0-9]`; other characters from remote names become `_`. */
+/** Kubernetes Secret keys allow `[-._a-zA-Z0-9]`; other characters of a rewritten remote name become `_`. */
 function secretKeyFrom(name: string): string {
   return name.replace(/[^-._a-zA-Z0-9]/g, '_');
+}
+
+/**
+ * The Secret key of one remote name of a dataFrom source: its rewrites when it has any (then,
+ * for find, `_` for what a key cannot hold, as before conversionStrategy existed), else its
+ * conversionStrategy, as ESO applies one or the other.
+ */
+async function keyFor(name: string, from: DataFromSpec, field: string, seen: Map<string, string>, transform: KeyTransformer | undefined): Promise<string> {
+  if ((from.rewrite?.length ?? 0) > 0) {
+    const rewritten = await applyRewrites(name, from.rewrite, field, transform);
+    return from.find ? secretKeyFrom(rewritten) : rewritten;
+  }
+  const source = from.extract ? `${field}.extract` : `${field}.find`;
+  const key = convertKey(name, (from.extract ?? from.find)?.conversionStrategy, source);
+  addConverted(seen, name, key, source);
+  return key;
 }
 
 /** A map for keys that come from users or remote data: no prototype, so `__proto__` or `constructor` are keys like any other. */
@@ -91,7 +91,8 @@ function extractedEntries(extracted: Record<string, Buffer>, key: string, field:
 }
 
 export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, options: FetchOptions = {}, policy: DataPolicy = {}): Promise<FetchedData> {
-  checkPatterns(spec);
+  const transform = policy.templates ? keyTransformer(policy.templates) : undefined;
+  await checkKeyRules(spec, transform);
   const data = keyMap<Buffer>();
   const remoteVersions = keyMap<string>();
   let expiresAt: Date | undefined;
@@ -121,8 +122,9 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       if (!from.extract.key) throw new SpecError(`${field}.extract.key is required`);
       const secret = await read(from.extract.key, from.extract.version);
       if (!secret) continue;
+      const seen = new Map<string, string>();
       for (const [k, v] of extractedEntries(extractAll(secret, from.extract.key, from.extract.property), from.extract.key, field)) {
-        const target = applyRewrites(k, from.rewrite, field);
+        const target = await keyFor(k, from, field, seen, transform);
         data[target] = decode(v, from.extract.decodingStrategy, `${field}.extract`);
         noteVersion(target, secret);
       }
@@ -130,10 +132,11 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
       if (!store.client.find) throw new SpecError(`${field}.find: provider "${store.provider}" does not support find`);
       const name = from.find.name?.regexp === undefined ? undefined : pattern(from.find.name.regexp, `${field}.find.name.regexp`);
       const keys = await fetcher.find(store, { name, tags: from.find.tags, path: from.find.path }, options);
+      const seen = new Map<string, string>();
       for (const key of keys) {
         const secret = await read(key, undefined);
         if (!secret) continue;
-        const target = secretKeyFrom(applyRewrites(key, from.rewrite, field));
+        const target = await keyFor(key, from, field, seen, transform);
         data[target] = decode(readValue(secret, key), from.find.decodingStrategy, `${field}.find`);
         noteVersion(target, secret);
       }

@@ -111,8 +111,12 @@ export class GoTemplateEngine implements TemplateEngine {
     this.maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   }
 
+  /** How many renders have been asked for: a caller waiting for quiet sees whether more came while it waited. */
+  rendersAsked = 0;
+
   /** Renders one request at a time, in the order asked. */
   render(request: RenderRequest): Promise<Record<string, Buffer>> {
+    this.rendersAsked++;
     const result = this.queue.then(() => this.renderNow(request));
     this.queue = result.catch(() => undefined);
     return result;

@@ -95,10 +95,13 @@ const dataEntry = fc.record({
     { weight: 1, arbitrary: fc.record({ key: remoteKey, property, version, decodingStrategy }) },
   ),
 });
-const rewrite = fc.option(fc.array(fc.record({ regexp: fc.record({ source: fc.constantFrom('^', 'u', '(a+)+$', '[', '.', '^user$', '\\.'), target: fc.constantFrom('', 'x-', '$1', '_', 'p.') }) }), { maxLength: 2 }), { nil: undefined });
+const regexpRewrite = fc.record({ regexp: fc.record({ source: fc.constantFrom('^', 'u', '(a+)+$', '[', '.', '^user$', '\\.'), target: fc.constantFrom('', 'x-', '$1', '_', 'p.') }) });
+const transformRewrite = fc.record({ transform: fc.record({ template: fc.constantFrom('{{ .value | upper }}', 'k-{{ .value }}', '{{ .value }}/x', '{{ .value', '{{ .other }}', '{{ .value | replace "a" }}', '{{ .value | b64enc }}') }) });
+const rewrite = fc.option(fc.array(fc.oneof({ weight: 3, arbitrary: regexpRewrite }, { weight: 1, arbitrary: transformRewrite }), { maxLength: 2 }), { nil: undefined });
+const conversionStrategy = fc.option(fc.constantFrom('Default', 'Unicode'), { nil: undefined });
 const dataFromEntry = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ extract: fc.oneof(fc.constantFrom({ key: 'json' }, { key: 'tls' }, { key: 'proto' }, { key: 'deep' }, { key: 'deep', property: 'top' }), fc.record({ key: remoteKey, property, version, decodingStrategy })), rewrite }) },
-  { weight: 1, arbitrary: fc.record({ find: fc.record({ name: fc.record({ regexp: fc.constantFrom('.*', '^j', '(a+)+$', '[', '^(db|json)$') }), decodingStrategy }), rewrite }) },
+  { weight: 3, arbitrary: fc.record({ extract: fc.oneof(fc.constantFrom({ key: 'json' }, { key: 'tls' }, { key: 'proto' }, { key: 'deep' }, { key: 'deep', property: 'top' }), fc.record({ key: remoteKey, property, version, decodingStrategy, conversionStrategy })), rewrite }) },
+  { weight: 1, arbitrary: fc.record({ find: fc.record({ name: fc.record({ regexp: fc.constantFrom('.*', '^j', '(a+)+$', '[', '^(db|json)$') }), decodingStrategy, conversionStrategy }), rewrite }) },
 );
 
 const interval = fc.oneof(

@@ -75,8 +75,15 @@ function celMessages(validator: CrdValidator): string[] {
 const flush = async () => {
   for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve));
   // Templates beyond plain placeholders render in the engine's worker thread, in real time.
-  await sharedTemplateEngine().idle();
-  for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  // A rewrite transform renders key after key, each asked once the one before has finished:
+  // wait until a turn of the event loop asks for no further render.
+  const engine = sharedTemplateEngine();
+  for (let round = 0; round < 1000; round++) {
+    const asked = engine.rendersAsked;
+    await engine.idle();
+    for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (engine.rendersAsked === asked) break;
+  }
 };
 
 /** The most reconciles a key may see in `ms` with nothing changing: its interval, plus backoff, plus the wake-ups a change causes. */

@@ -60,6 +60,11 @@ export interface RemoteRef {
    * Default: `"None"`.
    */
   decodingStrategy?: 'None' | 'Base64' | 'Base64URL' | 'Auto';
+  /**
+   * As in External Secrets Operator, where data and dataFrom[].extract share this field: it has no effect on data (the key is secretKey); see dataFrom[].extract.conversionStrategy.
+   * Default: `"Default"`.
+   */
+  conversionStrategy?: 'Default' | 'Unicode';
 }
 
 /** Same shape as {@link RemoteRef}. */
@@ -88,6 +93,11 @@ export interface FindRef {
    * Default: `"None"`.
    */
   decodingStrategy?: 'None' | 'Base64' | 'Base64URL' | 'Auto';
+  /**
+   * How remote names that a Secret key cannot hold become keys, when this source has no rewrite (as External Secrets Operator): Default puts _ for each character other than letters, digits, -, _ and .; Unicode puts _U<hex code point>_ (for example / becomes _U002f_). Two names becoming one key is an error.
+   * Default: `"Default"`.
+   */
+  conversionStrategy?: 'Default' | 'Unicode';
 }
 
 /** Match on the remote name. */
@@ -96,10 +106,12 @@ export interface FindName {
   regexp: string;
 }
 
-/** One rewrite. */
+/** One rewrite: regexp or transform. */
 export interface Rewrite {
   /** Replace matches of a regular expression in the key. */
-  regexp: RewriteRegexp;
+  regexp?: RewriteRegexp;
+  /** Rewrite the key with a Go template (External Secrets Operator's engine v2 and functions) in which .value is the key; the output is the new key. */
+  transform?: RewriteTransform;
 }
 
 /** Replace matches of a regular expression in the key. */
@@ -108,6 +120,12 @@ export interface RewriteRegexp {
   source: string;
   /** Replacement; $1 etc. refer to groups. */
   target: string;
+}
+
+/** Rewrite the key with a Go template (External Secrets Operator's engine v2 and functions) in which .value is the key; the output is the new key. */
+export interface RewriteTransform {
+  /** Go template, for example {{ .value | upper }}. */
+  template: string;
 }
 
 /**
