@@ -4,7 +4,7 @@
 // `DevCluster.apply()` both call this.
 import { randomUUID } from 'node:crypto';
 import {
-  ApiError, alreadyExists, badRequest, conflict, fieldForbidden, forbidden, invalid, notFound,
+  ApiError, alreadyExists, badRequest, conflict, fieldForbidden, forbidden, invalid, notFound, resourceVersionOnCreate,
 } from './api-error.js';
 import type { FieldError, KubeObject } from './resource-type.js';
 import type { Entry, ObjectStore } from './object-store.js';
@@ -146,6 +146,7 @@ export class ApiCore {
     // As kube-apiserver: a missing namespace (admission) before validation, validation before AlreadyExists (storage).
     if (ns) this.requireNamespaceForCreate(ns);
     if (!m.name && m.generateName) m.name = `${m.generateName}${nameSuffix()}`;
+    const carriedVersion = m.resourceVersion;
     if (r.toStorage) obj = r.toStorage(obj);
     const sm = meta(obj);
 
@@ -164,6 +165,8 @@ export class ApiCore {
     this.defaultAndValidate(r, obj, undefined);
     this.recordManagers(r, obj, undefined, undefined, opts);
     prepareBuiltin(r.storageKey, obj, undefined);
+    // Checked by storage, after validation and before the name; a dry run never reaches it.
+    if (!opts.dryRun && typeof carriedVersion === 'string' && /^\d+$/.test(carriedVersion) && Number(carriedVersion) !== 0) throw resourceVersionOnCreate();
     if (this.store.get(r.storageKey, ns, sm.name!)) throw alreadyExists(r.type, sm.name!);
     this.hooks.get(r.storageKey)?.beforeCommit?.(obj, undefined);
     if (opts.dryRun) return { obj, json: JSON.stringify(obj), rv: this.store.resourceVersion };

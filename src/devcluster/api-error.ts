@@ -50,6 +50,8 @@ export class ApiError extends Error {
 
   toStatus(): Status {
     const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    // A plain storage error reaches the client with no reason at all.
+    if (!this.reason) delete s.reason;
     if (this.details) s.details = this.details;
     return s;
   }
@@ -123,4 +125,12 @@ function detailsOf(r: ResourceRef, name: string): StatusDetails {
   const d: StatusDetails = { name, kind: r.plural };
   if (r.group) d.group = r.group;
   return d;
+}
+
+/**
+ * kube-apiserver's storage refuses a create that carries a resourceVersion (a number other
+ * than 0; other strings pass) with a plain error, which reaches the client as a 500 with no reason.
+ */
+export function resourceVersionOnCreate(): ApiError {
+  return new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
 }

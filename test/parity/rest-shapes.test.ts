@@ -68,6 +68,21 @@ forEachCluster('parity: REST answers', function (kind) {
     assert.deepEqual([again.status, again.body.reason, again.body.message], [409, 'AlreadyExists', 'externalsecrets.keyferry.io "twice" already exists']);
   });
 
+  it('a create that carries a resourceVersion: refused by storage (500, no reason) unless 0, not a number, or a dry run', async () => {
+    const create = (name: string, resourceVersion: string, query = '') =>
+      pc().request<Status>('POST', `${nsPath(pc().ns, 'configmaps')}${query}`, { metadata: { name, resourceVersion } });
+    const refused = await create('with-rv', '12345');
+    assert.deepEqual([refused.status, refused.body.message, refused.body.reason], [500, 'resourceVersion should not be set on objects to be created', undefined]);
+    for (const [name, rv] of [['zero', '0'], ['letters', 'abc'], ['empty', '']] as const) {
+      const r = await create(`rv-${name}`, rv);
+      assert.equal(r.status, 201, `resourceVersion "${rv}"`);
+      assert.notEqual((r.body as KubeObject).metadata?.resourceVersion, rv);
+    }
+    assert.equal((await create('dry-run', '12345', '?dryRun=All')).status, 201);
+    const es = await pc().request<Status>('POST', esPath(), { ...externalSecret('with-rv'), metadata: { name: 'with-rv', resourceVersion: '7' } });
+    assert.deepEqual([es.status, es.body.message], [500, 'resourceVersion should not be set on objects to be created']);
+  });
+
   it('415 for a media type the resource does not take: no strategic merge patch on custom resources', async () => {
     await pc().request('POST', esPath(), externalSecret('media'));
     const smp = await pc().request<Status>('PATCH', esPath('media'), { metadata: { labels: { a: 'b' } } }, 'application/strategic-merge-patch+json');
