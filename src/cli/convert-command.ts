@@ -60,11 +60,9 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
       const cwd = process.cwd();
       const mode: OutputMode = opts.stdout ? { kind: 'stdout' } : opts.inPlace ? { kind: 'in-place' } : opts.outDir !== undefined ? { kind: 'out-dir', dir: resolve(cwd, opts.outDir) } : { kind: 'sibling' };
       const run = convertPaths(paths, { schemas, mode, cwd, readStdin, alias: opts.alias === true, storeChecks: registryStoreChecks });
-      let toStdout = false;
       for (const output of run.outputs) {
         if (output.path === undefined) {
           writeOut(output.text);
-          toStdout = true;
           continue;
         }
         mkdirSync(dirname(output.path), { recursive: true });
@@ -72,7 +70,7 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
       }
       const report = formatReport(run.findings, run);
       // Manifests on stdout keep it a clean YAML stream: the report goes to stderr.
-      (toStdout ? writeErr : writeOut)(report);
+      (mode.kind === 'stdout' || paths.includes('-') ? writeErr : writeOut)(report);
       onExit(Promise.resolve(exitCodeOf(run.findings)));
     });
 }
