@@ -10,7 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { forgetManagedFields } from '../src/kube/informer.js';
+import { compactObject, forgetManagedFields } from '../src/kube/informer.js';
 import { trimApiObject } from '../src/kube/informer-set.js';
 import { credentialView } from '../src/kube/credential-secrets.js';
 import { objectKey, type KubeObject, type SecretObject } from '../src/kube/kube-object.js';
@@ -137,9 +137,9 @@ const tokenKey = new Set(['token']);
  * informer held every Secret of the cluster that keyferry does not manage, whole).
  */
 const caches: Array<{ cache: string; json: (i: number) => string; reduce: (o: KubeObject) => KubeObject; before: (o: KubeObject) => KubeObject; held: string }> = [
-  { cache: 'ExternalSecret', json: externalSecretJson, reduce: (o) => { forgetManagedFields(o); trimApiObject(o); return o; }, before: (o) => { forgetManagedFields(o); return o; }, held: 'metadata (no managedFields, no last-applied), spec, status' },
-  { cache: 'SecretStore', json: secretStoreJson, reduce: (o) => { forgetManagedFields(o); trimApiObject(o); return o; }, before: (o) => { forgetManagedFields(o); return o; }, held: 'metadata (no managedFields, no last-applied), spec, status' },
-  { cache: 'managed Secret', json: managedSecretJson, reduce: (o) => { forgetManagedFields(o); forgetData(o as SecretObject); return o; }, before: (o) => { forgetManagedFields(o); forgetData(o as SecretObject); return o; }, held: 'metadata (no managedFields) and a digest of the data, no values' },
+  { cache: 'ExternalSecret', json: externalSecretJson, reduce: (o) => { forgetManagedFields(o); trimApiObject(o); return compactObject(o); }, before: (o) => { forgetManagedFields(o); return o; }, held: 'metadata (no managedFields, no last-applied), spec, status' },
+  { cache: 'SecretStore', json: secretStoreJson, reduce: (o) => { forgetManagedFields(o); trimApiObject(o); return compactObject(o); }, before: (o) => { forgetManagedFields(o); return o; }, held: 'metadata (no managedFields, no last-applied), spec, status' },
+  { cache: 'managed Secret', json: managedSecretJson, reduce: (o) => { forgetManagedFields(o); forgetData(o as SecretObject); return compactObject(o); }, before: (o) => { forgetManagedFields(o); forgetData(o as SecretObject); return o; }, held: 'metadata (no managedFields) and a digest of the data, no values' },
   { cache: 'credential Secret', json: credentialSecretJson, reduce: (o) => credentialView(o, tokenKey), before: (o) => { forgetManagedFields(o); return o; }, held: 'name, namespace, resourceVersion, type and the referenced keys only' },
 ];
 
