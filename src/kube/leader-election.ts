@@ -1,7 +1,12 @@
 // Leader election on a coordination.k8s.io Lease, as controller-runtime does it: the
-// holder renews the Lease every few seconds; another replica takes it over once it has not
-// been renewed for its duration; the holder hands it back on shutdown so a successor does
-// not wait. Written here because client-node has no leader election helper.
+// holder renews the Lease every few seconds; another replica takes it over once it has seen
+// the Lease go unrenewed for its duration; the holder hands it back on shutdown so a successor
+// does not wait. Written here because client-node has no leader election helper.
+//
+// "Unrenewed for its duration" is measured as client-go does, from when this replica last saw
+// the Lease record change, on its own monotonic clock; never by comparing the holder's
+// renewTime with this replica's wall clock, which a skewed or stepped clock would turn into a
+// takeover of a live Lease (two leaders) or a Lease nobody takes.
 import * as k8s from '@kubernetes/client-node';
 import { httpStatusOf } from './api-error.js';
 
@@ -15,12 +20,13 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number;
   renewEveryMs?: number;
   retryEveryMs?: number;
-  /** The wall clock: what the Lease says (renewTime) and how the other holder's renewTime is judged. */
+  /** The wall clock: what this replica writes into the Lease (acquireTime, renewTime). */
   now?: () => number;
   /**
-   * A clock that never steps, for how long ago this replica last renewed: with the wall
-   * clock, a step forward would give the Lease up on one failed renew, and a step back
-   * would keep leading for the length of the step after the Lease was lost.
+   * A clock that never steps, for how long ago this replica last renewed and how long the
+   * holder's record has gone unchanged: with the wall clock, a step forward would give the
+   * Lease up on one failed renew (or take a live one), and a step back would keep leading for
+   * the length of the step after the Lease was lost.
    */
   monotonicNow?: () => number;
   logger: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -33,6 +39,8 @@ export class LeaderElector {
   private holder?: string;
   private renewTimer?: ReturnType<typeof setInterval>;
   private lastRenew = 0;
+  /** The holder's record as last seen, and when (monotonic) it was first seen as it is. */
+  private observed?: { record: string; atMs: number };
   private stopped = false;
   private readonly durationMs: number;
   private readonly now: () => number;
@@ -110,9 +118,7 @@ export class LeaderElector {
     }
     const spec = lease.spec ?? {};
     this.holder = spec.holderIdentity || undefined;
-    const renewedAt = spec.renewTime ? new Date(spec.renewTime).getTime() : 0;
-    const expired = renewedAt + (spec.leaseDurationSeconds ?? 0) * 1000 < this.now();
-    if (spec.holderIdentity && spec.holderIdentity !== identity && !expired) return false;
+    if (spec.holderIdentity && spec.holderIdentity !== identity && !this.expired(spec)) return false;
     const takeover = spec.holderIdentity !== identity;
     lease.spec = {
       ...spec,
@@ -129,6 +135,17 @@ export class LeaderElector {
       if (httpStatusOf(e) === 409) return false;
       throw e;
     }
+  }
+
+  /**
+   * Whether another holder's record has stayed the same for its lease duration since this
+   * replica first saw it so (a live holder changes renewTime at every renewal).
+   */
+  private expired(spec: k8s.V1LeaseSpec): boolean {
+    const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime, spec.leaseDurationSeconds, spec.leaseTransitions]);
+    const now = this.monotonicNow();
+    if (this.observed?.record !== record) this.observed = { record, atMs: now };
+    return now - this.observed.atMs >= (spec.leaseDurationSeconds ?? 0) * 1000;
   }
 
   /** Stops renewing and, if leading, hands the Lease back so a successor need not wait. */

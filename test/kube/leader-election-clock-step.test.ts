@@ -70,4 +70,35 @@ describe('LeaderElector and wall-clock steps', function () {
     assert.equal(e.isLeader, false);
     state.failing = false;
   });
+
+  it('a standby whose wall clock runs 2 h ahead never takes a Lease its holder keeps renewing', async () => {
+    const holder = elector('live', 'lease-skew', 1000);
+    await holder.e.acquire();
+    const ahead = elector('ahead', 'lease-skew', 1000);
+    ahead.state.ms = 2 * HOUR;
+    let acquired = false;
+    void ahead.e.acquire().then(() => { acquired = true; }, () => undefined);
+    // Three lease durations of the holder renewing every 50 ms, the standby asking every 50 ms.
+    await until(() => acquired, 3000);
+    assert.equal(acquired, false, 'the live Lease was not taken');
+    assert.equal(ahead.e.leader, 'live');
+    assert.equal(holder.e.isLeader, true);
+    assert.equal(holder.state.lost, 0);
+    await holder.e.release();
+    await until(() => acquired, 3000);
+    assert.equal(acquired, true, 'taken once handed back');
+  });
+
+  it('a standby whose wall clock runs 2 h behind takes a dead Lease after its duration, not 2 h later', async () => {
+    const dead = elector('dead', 'lease-behind', 1000);
+    await dead.e.acquire();
+    dead.state.failing = true; // it stops renewing, as a SIGKILLed holder would
+    const behind = elector('behind', 'lease-behind', 1000);
+    behind.state.ms = -2 * HOUR;
+    const started = performance.now();
+    await behind.e.acquire();
+    const waited = performance.now() - started;
+    assert.equal(behind.e.isLeader, true);
+    assert.ok(waited >= 1000, `waited the lease duration after first seeing it (${Math.round(waited)} ms)`);
+  });
 });

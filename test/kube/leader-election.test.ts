@@ -27,11 +27,14 @@ describe('LeaderElector', function () {
     await cluster?.stop();
   });
 
-  it('takes a Lease whose holder stopped renewing, but not a live one', async () => {
+  it('takes a Lease whose holder stopped renewing once it has seen it unrenewed for its duration, but not a live one', async () => {
     const stale = new Date(Date.now() - 60_000).toISOString();
-    await cluster.apply({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease', namespace: 'default' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 15, renewTime: stale, acquireTime: stale, leaseTransitions: 3 } });
+    await cluster.apply({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease', namespace: 'default' }, spec: { holderIdentity: 'ghost', leaseDurationSeconds: 1, renewTime: stale, acquireTime: stale, leaseTransitions: 3 } });
     const a = elector('a', { leaseDurationMs: 15_000 });
+    const started = performance.now();
     await a.acquire();
+    // An old renewTime proves nothing across clocks: the record must stay unchanged for 1 s here.
+    assert.ok(performance.now() - started >= 1000, `took it after ${Math.round(performance.now() - started)} ms`);
     assert.equal(a.isLeader, true);
     const spec = cluster.get('coordination.k8s.io/v1', 'Lease', 'lease', 'default')!.spec as { holderIdentity: string; leaseTransitions: number };
     assert.equal(spec.holderIdentity, 'a');
