@@ -20,6 +20,23 @@ interface Row {
 const escape = (value: string) => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
 /**
+ * The string as one flat copy. A template literal makes a tree of string pieces that V8 keeps
+ * (and, once read, keeps beside a flat copy): ~100 B more per label set at 10 000 rows.
+ */
+const flat = (value: string) => Buffer.from(value, 'utf8').toString('utf8');
+
+/** `reason="…"` label texts: a handful of reasons, one copy each (bounded). */
+const reasonLabels = new Map<string, string>();
+const reasonLabel = (reason: string) => {
+  let label = reasonLabels.get(reason);
+  if (label === undefined) {
+    label = flat(`reason="${escape(reason)}"`);
+    if (reasonLabels.size < 256) reasonLabels.set(reason, label);
+  }
+  return label;
+};
+
+/**
  * Family name, help, type, and the sample lines of one row: empty until the value is first
  * set, as a labelled prom-client metric shows no series before its first inc or set.
  */
@@ -69,8 +86,8 @@ export class ExternalSecretSeries {
     const key = `${namespace}/${name}`;
     let row = this.rows.get(key);
     if (!row) {
-      row = { labels: `name="${escape(name)}",namespace="${escape(namespace)}"`, syncCalls: 0, syncErrors: 0 };
-      this.rows.set(key, row);
+      row = { labels: flat(`name="${escape(name)}",namespace="${escape(namespace)}"`), syncCalls: 0, syncErrors: 0 };
+      this.rows.set(flat(key), row);
     }
     return row;
   }
@@ -86,7 +103,7 @@ export class ExternalSecretSeries {
   setCondition(name: string, namespace: string, status: 'True' | 'False', reason?: string): void {
     const row = this.row(name, namespace);
     row.ready = status;
-    row.reason = reason === undefined ? undefined : `reason="${escape(reason)}"`;
+    row.reason = reason === undefined ? undefined : reasonLabel(reason);
   }
 
   setReconcileDuration(name: string, namespace: string, seconds: number): void {
