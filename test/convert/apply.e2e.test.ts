@@ -1,12 +1,13 @@
-// The converted corpus on a cluster: the fake provider's ESO examples, converted by
-// `keyferry convert`, are accepted by the API server, reach Ready under the operator and
-// write the Secret data ESO documents for them.
+// The converted corpus on a cluster: the fake provider's ESO examples and the AWS one (against
+// the local Secrets Manager server), converted by `keyferry convert`, are accepted by the API
+// server, reach Ready under the operator and write the Secret data ESO documents for them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadKindSchemas } from '../../src/convert/crd-schemas.js';
 import { convertPaths } from '../../src/convert/convert-files.js';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
+import { AwsTestServer } from '../support/aws/aws-server.js';
 import { API, decoded, eventually, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from '../e2e/fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -20,19 +21,35 @@ function converted(files: string[]): KubeObject[] {
   return run.outputs.flatMap((o) => parseAllDocuments(o.text).map((d) => d.toJS() as KubeObject));
 }
 
-forEachCluster('keyferry convert: the converted fake-provider corpus syncs', () => {
+forEachCluster('keyferry convert: the converted corpus syncs', () => {
   let fx: ClusterFixture;
   let op: OperatorProcess | undefined;
+  let aws: AwsTestServer | undefined;
 
   before(async function () {
     this.timeout(180_000);
     fx = await startClusterFixture('dev');
+    op = await startOperatorProcess({ ...fx.operator });
   });
   after(async function () {
     this.timeout(180_000);
     await op?.kill();
+    await aws?.close();
     await fx?.close();
   });
+
+  const synced = async (name: string, ns: string): Promise<KubeObject> => {
+    let last: unknown;
+    const es = await eventually(async () => {
+      const obj = await fx.cluster.get(API, 'ExternalSecret', name, ns);
+      last = readyOf(obj);
+      return readyOf(obj)?.status === 'True' ? obj : undefined;
+    }, 30_000 * fx.slow, `ExternalSecret ${ns}/${name} Ready`).catch((e: Error) => {
+      throw new Error(`${e.message} (last Ready condition: ${JSON.stringify(last)})`);
+    });
+    const current = (es.status as { currentSecretName: string }).currentSecretName;
+    return (await fx.cluster.get('v1', 'Secret', current, ns))!;
+  };
 
   it('ExternalSecret, SecretStore, ClusterSecretStore and ClusterExternalSecret reach Ready with ESO\'s documented data', async function () {
     this.timeout(90_000);
@@ -40,20 +57,6 @@ forEachCluster('keyferry convert: the converted fake-provider corpus syncs', () 
     const objects = converted(['fake/fake.yaml', 'fake/fake-v1beta1.yaml', 'cluster/cluster.yaml']);
     assert.ok(objects.every((o) => o.apiVersion === API));
     await cluster.apply([namespace('default'), namespace('team-cool', { cool: 'label' }), ...objects]);
-    op = await startOperatorProcess({ ...fx.operator });
-
-    const synced = async (name: string, ns: string): Promise<KubeObject> => {
-      let last: unknown;
-      const es = await eventually(async () => {
-        const obj = await cluster.get(API, 'ExternalSecret', name, ns);
-        last = readyOf(obj);
-        return readyOf(obj)?.status === 'True' ? obj : undefined;
-      }, 30_000 * fx.slow, `ExternalSecret ${ns}/${name} Ready`).catch((e: Error) => {
-        throw new Error(`${e.message} (last Ready condition: ${JSON.stringify(last)})`);
-      });
-      const current = (es.status as { currentSecretName: string }).currentSecretName;
-      return (await cluster.get('v1', 'Secret', current, ns))!;
-    };
 
     // ESO's fake provider page: foo_bar from /foo/bar at v1, and the keys of /foo/baz extracted.
     const example = await synced('example', 'default');
@@ -72,5 +75,29 @@ forEachCluster('keyferry convert: the converted fake-provider corpus syncs', () 
     const token = await synced('hello-world-es', 'team-cool');
     assert.equal(decoded(token, 'token'), 'abc123');
     assert.equal((await cluster.get(API, 'ExternalSecret', 'hello-world-es', 'team-cool'))?.metadata?.labels?.team, 'platform');
+  });
+
+  it('the AWS example (static keys, data with property, find by tags with a rewrite) reads the local Secrets Manager', async function () {
+    this.timeout(90_000);
+    aws = new AwsTestServer({ users: [{ accessKeyId: 'AKIAKEYFERRYCONVERT1', secretAccessKey: 'convert-e2e-secret-access-key-000000000' }] });
+    await aws.start();
+    aws.store.put('friends', JSON.stringify({ best: 'rachel' }));
+    aws.store.put('prod/api-key', 'k-123', { tags: { environment: 'prod' } });
+    aws.store.put('dev/api-key', 'k-dev', { tags: { environment: 'dev' } });
+    const objects = converted(['aws/secretsmanager.yaml']);
+    // The one change to the converted store: keyferry's endpoint override, to reach the local server.
+    const store = objects.find((o) => o.kind === 'SecretStore')!;
+    ((store.spec as { provider: { aws: Record<string, unknown> } }).provider.aws).endpoint = aws.url;
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    await fx.cluster.apply([
+      namespace('team-a'),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'awssm-secret', namespace: 'team-a' }, data: { 'access-key': b64('AKIAKEYFERRYCONVERT1'), 'secret-access-key': b64('convert-e2e-secret-access-key-000000000') } },
+      ...objects,
+    ]);
+    const secret = await synced('example', 'team-a');
+    assert.match(String(secret.metadata?.name), /^secret-to-be-created-[0-9a-f]{10}$/);
+    assert.deepEqual(Object.keys(secret.data as object).sort(), ['api-key', 'password']);
+    assert.equal(decoded(secret, 'password'), 'rachel');
+    assert.equal(decoded(secret, 'api-key'), 'k-123');
   });
 }, ['dev']);
