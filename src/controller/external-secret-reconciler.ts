@@ -38,6 +38,7 @@ import { resolveStore, type StoreCaches } from './store-resolver.js';
 import type { StoreRegistry } from './store-registry.js';
 import { rivalOwningTarget } from './target-owner.js';
 import { renderTemplate, TemplateSyntaxError } from './template.js';
+import { TemplateSourceError, isTemplateSourceError, type TemplateSourceReader } from './template-from.js';
 import { sharedTemplateEngine, type TemplateEngine } from '../templates/go-template-engine.js';
 import type { ExternalSecretResource, ExternalSecretStatus, VersionStatus } from './types.js';
 
@@ -305,8 +306,10 @@ export class ExternalSecretReconciler {
       return this.remoteGone(es, versions, fetched.missing, once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now);
     }
     try {
-      rendered = await renderTemplate(spec, fetched.data, this.deps.templates ?? sharedTemplateEngine);
+      rendered = await renderTemplate(spec, fetched.data, this.deps.templates ?? sharedTemplateEngine, this.templateSources(namespace));
     } catch (e) {
+      // A ConfigMap or Secret of templateFrom can be fixed without a spec change: retried with backoff.
+      if (isTemplateSourceError(e)) return fail(currentExists ? Reasons.Stale : Reasons.SecretSyncedError, e.message, true);
       // Which keys there are to render depends on remote data when dataFrom brings them, and
       // when this very spec rendered before: then a failure is the data's, and may pass.
       const dependsOnRemote = (spec.dataFrom?.length ?? 0) > 0 || (currentExists && es.status?.syncedGeneration === generation);
@@ -325,7 +328,9 @@ export class ExternalSecretReconciler {
     const problems = secretProblems({ type: secret.type, data: rendered.data, labels: secret.metadata.labels, annotations: secret.metadata.annotations });
     if (problems.length > 0) {
       const message = `the Secret would be refused: ${problems.slice(0, 3).map((p) => p.message).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`;
-      const fromSpec = problems.every((p) => p.part === 'labels' || p.part === 'annotations') || ((spec.dataFrom?.length ?? 0) === 0 && !problems.some((p) => p.message.includes('bytes')));
+      // What a templateFrom ConfigMap or Secret renders can change without the spec.
+      const fromSources = (spec.target?.template?.templateFrom ?? []).some((t) => t.literal === undefined);
+      const fromSpec = !fromSources && (problems.every((p) => p.part === 'labels' || p.part === 'annotations') || ((spec.dataFrom?.length ?? 0) === 0 && !problems.some((p) => p.message.includes('bytes'))));
       return fromSpec ? fail(Reasons.InvalidSpec, message, false) : remoteDataFailed(message);
     }
 
@@ -422,6 +427,25 @@ export class ExternalSecretReconciler {
     if (consumerProblem) throw new RetryLater(consumerProblem.message);
     const refresh = policy !== 'Periodic' || intervalMs === 0 ? undefined : nextRefreshAt(now, intervalMs, phaseKey) - now;
     return soonest(refresh, period && period.endsAt - now, this.timedWork(status, kept, newName, { retain, minRetentionMs }, now, inUse));
+  }
+
+  /**
+   * templateFrom's ConfigMaps and Secrets: read by name, at each sync, from the ExternalSecret's
+   * own namespace only (the spec cannot name another), never cached or watched.
+   */
+  private templateSources(namespace: string): TemplateSourceReader {
+    return async (kind, name) => {
+      try {
+        if (kind === 'ConfigMap') {
+          const cm = await this.deps.api.getConfigMap(namespace, name);
+          return cm ? Object.fromEntries(Object.entries(cm.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'utf8')])) : undefined;
+        }
+        const secret = await this.deps.api.getSecret(namespace, name);
+        return secret ? Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])) : undefined;
+      } catch (e) {
+        throw new TemplateSourceError(`could not read ${kind} "${name}" for templateFrom: ${describeKubeError(e)}`);
+      }
+    };
   }
 
   private monotonicNow(): number {

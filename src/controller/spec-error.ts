@@ -5,3 +5,6 @@ export class SpecError extends Error {
 }
 
 export const isSpecError = (e: unknown): e is SpecError => e instanceof SpecError;
+
+/** A template's text does not parse: whatever the data, it cannot render. */
+export class TemplateSyntaxError extends SpecError {}

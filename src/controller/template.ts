@@ -1,10 +1,11 @@
 // `target.template`: the Secret type, extra metadata, and data rendered as External Secrets
 // Operator's engine v2 renders it: Go's text/template with ESO's functions (src/templates).
 // engineVersion v1, deprecated in ESO, is refused.
-import { SpecError } from './spec-error.js';
+import { SpecError, TemplateSyntaxError } from './spec-error.js';
 import type { ExternalSecretSpec } from './types.js';
 import type { TemplateEngine } from '../templates/go-template-engine.js';
 import { isTemplateRenderError } from '../templates/template-render-error.js';
+import { TemplateSourceError, renderTemplateFrom, type TemplateSourceReader } from './template-from.js';
 
 export interface RenderedSecret {
   type: string;
@@ -13,8 +14,7 @@ export interface RenderedSecret {
   annotations: Record<string, string>;
 }
 
-/** The template's text does not parse: whatever the data, it cannot render. */
-export class TemplateSyntaxError extends SpecError {}
+export { TemplateSyntaxError } from './spec-error.js';
 
 /** Why the spec's engineVersion cannot be rendered, if it cannot. */
 export function engineVersionProblem(spec: ExternalSecretSpec): string | undefined {
@@ -45,13 +45,17 @@ function renderSimple(text: string, fetched: Record<string, Buffer>): Buffer | {
   return Buffer.concat(parts);
 }
 
+const noSources: TemplateSourceReader = async (kind, name) => {
+  throw new TemplateSourceError(`${kind} "${name}" cannot be read here`);
+};
+
 const missingMessage = (key: string, missing: string) => `spec.target.template.data.${key}: refers to ${JSON.stringify(missing)}, which is not among the fetched keys`;
 
 /**
  * Throws a SpecError for what the template's text gets wrong (engineVersion, a parse error, a
  * key the data lacks) and a plain Error for what a function made of the data, or a limit.
  */
-export async function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string, Buffer>, engine: () => TemplateEngine): Promise<RenderedSecret> {
+export async function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string, Buffer>, engine: () => TemplateEngine, readSource: TemplateSourceReader = noSources): Promise<RenderedSecret> {
   const template = spec.target?.template;
   const rendered: RenderedSecret = {
     type: template?.type ?? 'Opaque',
@@ -61,10 +65,17 @@ export async function renderTemplate(spec: ExternalSecretSpec, fetched: Record<s
   };
   const problem = engineVersionProblem(spec);
   if (problem) throw new SpecError(problem);
-  if (!template?.data) return rendered;
+  if (!template?.data && !template?.templateFrom?.length) return rendered;
   const out = Object.create(null) as Record<string, Buffer>;
+  // templateFrom first, in order; template.data overrides it, and metadata overrides its labels and annotations (as ESO).
+  if (template.templateFrom?.length) {
+    const from = await renderTemplateFrom(spec, fetched, engine, readSource);
+    Object.assign(out, from.data);
+    rendered.labels = { ...from.labels, ...rendered.labels };
+    rendered.annotations = { ...from.annotations, ...rendered.annotations };
+  }
   const forEngine: Record<string, string> = {};
-  for (const [key, text] of Object.entries(template.data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [key, text] of Object.entries(template.data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const simple = renderSimple(text, fetched);
     if (simple === undefined) forEngine[key] = text;
     else if (Buffer.isBuffer(simple)) out[key] = simple;

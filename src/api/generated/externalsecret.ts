@@ -162,10 +162,46 @@ export interface SecretTemplate {
   engineVersion?: 'v1' | 'v2';
   /** As External Secrets Operator: Replace (the default) writes only the keys of data; Merge writes the fetched keys too, with the rendered keys taking precedence. */
   mergePolicy?: 'Replace' | 'Merge';
+  /** Templates kept outside the ExternalSecret, as External Secrets Operator: rendered in order over the fetched keys, each later one overriding an earlier one; template.data overrides them all, and metadata's labels and annotations override what they put there. */
+  templateFrom?: TemplateFrom[];
   /** Labels and annotations added to each versioned Secret (they count towards its content hash). */
   metadata?: SecretTemplateMetadata;
   /** Keys of the Secret, each a Go template over the fetched keys ({{ .key }}, {{ .key | b64dec }}, {{ range }}, {{ if }}): the engine given by engineVersion. A key a template names that the data lacks is an error. When set, only these keys are written. */
   data?: Record<string, string>;
+}
+
+/** One source of templates: configMap, secret or literal. */
+export interface TemplateFrom {
+  /** A ConfigMap of the ExternalSecret's own namespace, read by name at each sync (never from another namespace). */
+  configMap?: TemplateFromObject;
+  /** A Secret of the ExternalSecret's own namespace, read by name at each sync (never from another namespace). */
+  secret?: TemplateFromObject;
+  /** A template rendered as KeysAndValues: its output is a YAML map of strings. */
+  literal?: string;
+  /**
+   * Where the rendered entries go: Data (the default), Annotations or Labels of the versioned Secret.
+   * Default: `"Data"`.
+   */
+  target?: 'Data' | 'Annotations' | 'Labels';
+}
+
+/** A ConfigMap of the ExternalSecret's own namespace, read by name at each sync (never from another namespace). */
+export interface TemplateFromObject {
+  /** Name of the ConfigMap. */
+  name: string;
+  /** The keys of the ConfigMap whose values are templates. */
+  items: TemplateFromItem[];
+}
+
+/** One key holding a template. */
+export interface TemplateFromItem {
+  /** Key of the ConfigMap. */
+  key: string;
+  /**
+   * Values (the default): the rendered text is the value of this key in the target. KeysAndValues: the rendered text is a YAML map of strings, each entry a key and value of the target.
+   * Default: `"Values"`.
+   */
+  templateAs?: 'Values' | 'KeysAndValues';
 }
 
 /** Labels and annotations added to each versioned Secret (they count towards its content hash). */
