@@ -45,6 +45,12 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
   const converted = structuredClone(o);
   converted.apiVersion = target.apiVersion;
   const drops: (string | number)[][] = [];
+  // Status is the operator's to write (the API server ignores it on create): an exported one never carries over.
+  if (converted.status !== undefined) {
+    findings.push(finding({ severity: 'note', line: lineOf(source, d, ['status']), field: 'status', message: 'left out: keyferry writes status itself' }));
+    drops.push(['status']);
+    delete converted.status;
+  }
   for (const gap of schemaGaps(converted, target.schema)) {
     const graded = gradeGap(cls.esoKind, gap, providers);
     findings.push(finding({ severity: graded.severity, line: lineOf(source, d, gap.path), field: fieldPath(gap.path), message: graded.message }));

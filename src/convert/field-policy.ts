@@ -56,9 +56,6 @@ export function gradeGap(kind: string, gap: SchemaGap, providers: readonly strin
   if (gap.problem === 'type') {
     return { severity: 'refused', drop: false, message: `keyferry expects ${gap.expected === 'integer' ? 'an' : 'a'} ${gap.expected} here` };
   }
-  if (gap.path.length === 1 && gap.path[0] === 'status') {
-    return { severity: 'note', drop: true, message: 'left out: keyferry writes status itself' };
-  }
   const isStore = kind === 'SecretStore' || kind === 'ClusterSecretStore';
   if (isStore && gap.path.length === 3 && gap.path[0] === 'spec' && gap.path[1] === 'provider') {
     return { severity: 'refused', drop: false, message: `keyferry has no ${name} provider (it has: ${providers.join(', ')})` };

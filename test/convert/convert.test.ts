@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKindSchemas, type KindSchema, type OpenApiSchema } from '../../src/convert/crd-schemas.js';
+import { defaultCrdDirectory, loadKindSchemas, type KindSchema, type OpenApiSchema } from '../../src/convert/crd-schemas.js';
 import { convertPaths, siblingPath } from '../../src/convert/convert-files.js';
 import { exitCodeOf } from '../../src/convert/findings.js';
 import { formatFinding } from '../../src/convert/report.js';
@@ -97,6 +97,43 @@ describe('keyferry convert: fields are judged by the CRD schema', () => {
 `));
     assert.deepEqual(r.findings.map(formatFinding), ['<stdin>:12: refused: ExternalSecret app: spec.data[0].remoteRef.version: keyferry expects a string here']);
     assert.doesNotMatch(r.findings.map(formatFinding).join('\n'), /12345/);
+  });
+});
+
+describe('keyferry convert: kinds and versions', () => {
+  it('finds the CRDs beside the package.json above it (manifests/crds, as the image ships them)', () => {
+    assert.equal(defaultCrdDirectory(), join(root, 'manifests', 'crds'));
+  });
+
+  it('an object exported from a cluster: status is left out with a note', () => {
+    const r = run(es(`  target: {name: app, versioning: {alias: true}}
+  data: [{secretKey: a, remoteRef: {key: k}}]
+status:
+  refreshTime: "2024-01-01T00:00:00Z"
+`));
+    assert.deepEqual(r.findings.map(formatFinding), ['<stdin>:11: note: ExternalSecret app: status: left out: keyferry writes status itself']);
+    assert.doesNotMatch(r.outputs[0]!.text, /refreshTime/);
+  });
+
+  it('external-secrets.io/v1alpha1 and unknown ESO kinds are refused; other groups pass through', () => {
+    const r = run(`apiVersion: external-secrets.io/v1alpha1
+kind: ExternalSecret
+metadata: {name: old}
+---
+apiVersion: external-secrets.io/v1
+kind: ClusterPushSecret
+metadata: {name: push}
+---
+apiVersion: example.com/v1
+kind: ExternalSecret
+metadata: {name: other}
+`);
+    assert.deepEqual(r.findings.map(formatFinding), [
+      '<stdin>:2: refused: ExternalSecret old: external-secrets.io/v1alpha1 is not converted (only external-secrets.io/v1 and external-secrets.io/v1beta1); upgrade the manifest to external-secrets.io/v1 first',
+      '<stdin>:6: refused: ClusterPushSecret push: keyferry only reads from stores: ClusterPushSecret writes Kubernetes Secrets to a store, which keyferry does not do',
+    ]);
+    assert.equal(r.refused, 2);
+    assert.equal(r.converted, 0);
   });
 });
 
