@@ -131,6 +131,11 @@ const target = fc.option(fc.record({
       annotations: fc.option(fc.dictionary(labelKey, fc.string({ maxLength: 40 }), { maxKeys: 2 }), { nil: undefined }),
     }), { nil: undefined }),
     data: fc.option(fc.dictionary(templateDataKey, templateText, { minKeys: 1, maxKeys: 3 }), { nil: undefined }),
+    // Literals only: the fuzz API holds no ConfigMap, so a configMap source is always missing.
+    templateFrom: fc.option(fc.array(fc.oneof(
+      fc.record({ literal: fc.constantFrom('k: "{{ .user }}"', 'team: x', '{{ .pw }}', '{{ bad', 'n: 1', '"a b": "{{ .missing }}"'), target: fc.option(fc.constantFrom('Data', 'Labels', 'Annotations'), { nil: undefined }) }),
+      fc.record({ configMap: fc.record({ name: fc.constant('tpl'), items: fc.constant([{ key: 'k' }]) }) }),
+    ), { minLength: 1, maxLength: 2 }), { nil: undefined, freq: 4 }),
   }), { nil: undefined, freq: 2 }),
   versioning: fc.option(fc.record({ retain: fc.integer({ min: 0, max: 3 }), minRetention: fc.constantFrom('0s', '1m', '1h') }), { nil: undefined }),
 }), { nil: undefined });
