@@ -66,6 +66,10 @@ function externalSecretChanges(kind: string, obj: Obj, opts: MeaningOptions): Me
   const versioning = at(spec, 'target', 'versioning');
   const chosen = isObject(versioning) && (versioning.alias === true || (versioning.rollout !== undefined && versioning.rollout !== 'None'));
   if (opts.patch) return out;
+  // Versioned names are what Owner and Orphan targets get; a policy the CRD may add later (ESO's
+  // Merge, None) writes into someone else's Secret, whose consumers do not change.
+  const policy = at(spec, 'target', 'creationPolicy');
+  if (policy !== undefined && policy !== 'Owner' && policy !== 'Orphan') return out;
   if (opts.alias) {
     out.push({ severity: 'note', consumers: true, path: targetPath, message: `Secret ${target} is kept as an alias (target.versioning.alias: true) beside the versions ${target}-<hash>: consumers keep their references; apply manifests/optional/alias-mode for the RBAC it needs; Pods restart on a change only with rollout: Patch and the keyferry.io/follow annotation` });
   } else if (!chosen) {

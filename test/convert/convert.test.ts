@@ -76,6 +76,19 @@ describe('keyferry convert: fields are judged by the CRD schema', () => {
     assert.match(r.outputs[0]!.text, /apiVersion: external-secrets.io\/v1\n/, 'written back unchanged');
   });
 
+  it('a creationPolicy the schema allows beyond Owner and Orphan (ESO\'s Merge) carries over without the versioned-name advice', () => {
+    const schemas = editedSchemas((spec) => { spec.properties!.target!.properties!.creationPolicy = { type: 'string', enum: ['Owner', 'Orphan', 'Merge', 'None'] }; });
+    const r = run(es(`  target:
+    name: app
+    creationPolicy: Merge
+  data:
+    - secretKey: a
+      remoteRef: { key: k }
+`), schemas);
+    assert.deepEqual(r.findings, []);
+    assert.match(r.outputs[0]!.text, /creationPolicy: Merge/);
+  });
+
   it('a field that shapes the data refuses the object, unless it holds ESO\'s default', () => {
     const schemas = editedSchemas((spec) => { delete spec.properties!.data!.items!.properties!.remoteRef!.properties!.conversionStrategy; });
     const with_ = (value: string) => run(es(`  target: { name: app, versioning: { alias: true } }
