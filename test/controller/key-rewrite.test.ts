@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createHarness } from './harness.js';
 import { sharedTemplateEngine } from '../../src/templates/go-template-engine.js';
+import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
 
 const PLANTED = 'planted-rewrite-value-9d3e';
 
@@ -15,12 +16,26 @@ function logged() {
   return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => { lines.push(line); } }) };
 }
 
+/** Counts the provider calls the reconciler makes. */
+class CountingFetcher extends DirectFetcher {
+  calls = 0;
+  override fetch(...args: Parameters<DirectFetcher['fetch']>) {
+    this.calls++;
+    return super.fetch(...args);
+  }
+  override find(...args: Parameters<DirectFetcher['find']>) {
+    this.calls++;
+    return super.find(...args);
+  }
+}
+
 async function harness(data: Array<{ key: string; value: string }>) {
   const log = logged();
-  const h = createHarness({ logger: log.logger });
+  const fetcher = new CountingFetcher();
+  const h = createHarness({ logger: log.logger, fetcher });
   h.store('fake', 'ns', data);
   await h.reconcileStore('SecretStore/ns/fake');
-  return Object.assign(h, { lines: log.lines });
+  return Object.assign(h, { lines: log.lines, fetcher });
 }
 type H = Awaited<ReturnType<typeof harness>>;
 
@@ -100,6 +115,13 @@ describe('dataFrom keys: rewrite[].transform and conversionStrategy', function (
         assert.match(ready.message, new RegExp(`the last good version "${serving}" keeps serving`));
         assert.equal(h.get('app', 'ns').status!.currentSecretName, serving);
         assert.deepEqual([...h.api.secrets.keys()].sort(), secretsBefore, 'nothing written or deleted');
+      }
+      // One that does not parse or names another key is found before any provider call.
+      for (const template of ['{{ .value | upper', '{{ .other }}']) {
+        const calls = h.fetcher.calls;
+        const ready = await sync(h, { dataFrom: [{ extract: { key: 'json' }, rewrite: [{ transform: { template } }] }] }, 'early');
+        assert.equal(ready.reason, 'InvalidSpec');
+        assert.equal(h.fetcher.calls, calls, 'no provider call');
       }
       const warnings = h.api.events.filter((e) => (e as { reason?: string }).reason === 'InvalidSpec');
       assert.ok(warnings.length >= 1, 'a Warning Event says InvalidSpec');
