@@ -71,4 +71,12 @@ forEachCluster('operator end to end: target.template.templateFrom', (kind) => {
     assert.equal(await view.secretValue(second, 'app.conf'), 'v2 user=admin\n');
     await assertNothingLeaked(op, cluster, NS, [PLANTED, SOURCE]);
   });
+
+  it('the API server refuses a templateFrom entry with two sources', async function () {
+    this.timeout(30_000);
+    await assert.rejects(
+      fx.cluster.apply([externalSecret('two', NS, { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'db' } }], target: { template: { templateFrom: [{ literal: 'a: b', configMap: { name: 'tpl', items: [{ key: 'k' }] } }] } } })]),
+      /a templateFrom entry must set exactly one of: configMap, secret, literal/,
+    );
+  });
 });
