@@ -35,7 +35,7 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
     .description('convert External Secrets Operator manifests to keyferry\'s and report what did not carry over; exits 0 clean, 1 warnings, 2 refused')
     .argument('<path...>', 'files, directories (every *.yaml and *.yml under them) or - for stdin (always written to stdout)')
     .option('--stdout', 'write every document read, converted or not, to stdout (the report goes to stderr)')
-    .option('--in-place', 'overwrite each file that holds an ESO object')
+    .option('--in-place', 'overwrite each file in which an ESO object was converted')
     .option('--out-dir <dir>', 'write every YAML file read under <dir>, at its path relative to the argument it was found under')
     .option('--alias', 'set target.versioning.alias: true on each ExternalSecret, so consumers keep the Secret\'s plain name')
     .exitOverride((err) => process.exit(convertUsageExitCode(err)))

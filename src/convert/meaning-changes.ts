@@ -2,6 +2,7 @@
 // versioned Secret names (consumers must change), refused template engines and intervals,
 // unanchored namespace patterns, credential references keyferry resolves more strictly.
 import { parseDuration } from '../api/duration.js';
+import { PatternError, compileUserPattern, isAnchored } from '../controller/user-pattern.js';
 import type { Severity } from './findings.js';
 import type { Path } from './schema-walk.js';
 
@@ -78,11 +79,7 @@ function externalSecretChanges(kind: string, obj: Obj, opts: MeaningOptions): Me
   return out;
 }
 
-/** RE2 patterns match anywhere in the name unless anchored at both ends. */
-function anchored(pattern: string): boolean {
-  return pattern.startsWith('^') && /(^|[^\\])(\\\\)*\$$/.test(pattern);
-}
-
+/** namespaceRegexes as the operator reads them (RE2, anchored only when written so), with the same rules. */
 function clusterStoreChanges(obj: Obj): MeaningChange[] {
   const out: MeaningChange[] = [];
   const conditions = at(obj, 'spec', 'conditions');
@@ -91,8 +88,16 @@ function clusterStoreChanges(obj: Obj): MeaningChange[] {
     const regexes = at(c, 'namespaceRegexes');
     if (!Array.isArray(regexes)) return;
     regexes.forEach((re, j) => {
-      if (typeof re === 'string' && !anchored(re)) {
-        out.push({ severity: 'warning', path: ['spec', 'conditions', i, 'namespaceRegexes', j], message: `unanchored pattern: it matches anywhere in a namespace's name, as in ESO (so it admits more namespaces than it seems to); anchor it as ^...$` });
+      if (typeof re !== 'string') return;
+      const path = ['spec', 'conditions', i, 'namespaceRegexes', j];
+      try {
+        compileUserPattern(re);
+      } catch (e) {
+        if (e instanceof PatternError) out.push({ severity: 'warning', path, message: 'RE2 does not accept this pattern, so it admits no namespace' });
+        return;
+      }
+      if (!isAnchored(re)) {
+        out.push({ severity: 'warning', path, message: `unanchored pattern: it matches anywhere in a namespace's name, as in ESO (so it admits more namespaces than it seems to); anchor it as ^...$` });
       }
     });
   });

@@ -150,6 +150,28 @@ metadata: {name: other}
   });
 });
 
+describe('keyferry convert: ClusterSecretStore namespaceRegexes', () => {
+  it('warns about each pattern that is not anchored at both ends (an alternation counts) or that RE2 refuses', () => {
+    const r = run(`apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: css}
+spec:
+  conditions:
+    - namespaceRegexes:
+        - "^team-a$"
+        - "^(a|b)$"
+        - "^a$|b"
+        - "(?=x)"
+  provider:
+    fake: {data: []}
+`);
+    assert.deepEqual(r.findings.map(formatFinding), [
+      "<stdin>:9: warning: ClusterSecretStore css: spec.conditions[0].namespaceRegexes[2]: unanchored pattern: it matches anywhere in a namespace's name, as in ESO (so it admits more namespaces than it seems to); anchor it as ^...$",
+      '<stdin>:10: warning: ClusterSecretStore css: spec.conditions[0].namespaceRegexes[3]: RE2 does not accept this pattern, so it admits no namespace',
+    ]);
+  });
+});
+
 describe('keyferry convert: inputs and outputs', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'kf-convert-')); });
