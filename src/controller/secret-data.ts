@@ -62,9 +62,9 @@ function secretKeyFrom(name: string): string {
 }
 
 /**
- * The Secret key of one remote name of a dataFrom source: its rewrites when it has any (then,
- * for find, `_` for what a key cannot hold, as before conversionStrategy existed), else its
- * conversionStrategy, as ESO applies one or the other.
+ * The Secret key of one remote name of a dataFrom source: its rewrites when it has any, else
+ * its conversionStrategy, as ESO applies one or the other. After rewrites a find key still gets
+ * `_` for what a key cannot hold (ESO would leave that for the API server to refuse).
  */
 async function keyFor(name: string, from: DataFromSpec, field: string, seen: Map<string, string>, transform: KeyTransformer | undefined): Promise<string> {
   if ((from.rewrite?.length ?? 0) > 0) {
