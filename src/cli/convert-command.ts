@@ -2,12 +2,12 @@
 // with a report of every field that did not carry over or changed meaning, and exit codes for CI.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Command, type CommanderError } from 'commander';
+import { Command, InvalidArgumentError, type CommanderError } from 'commander';
 import { loadKindSchemas } from '../convert/crd-schemas.js';
 import { convertPaths, type OutputMode } from '../convert/convert-files.js';
 import { EXIT_REFUSED, exitCodeOf } from '../convert/findings.js';
 import type { StoreChecks } from '../convert/meaning-changes.js';
-import { formatReport } from '../convert/report.js';
+import { formatReport, type ReportFormat } from '../convert/report.js';
 import { providerRegistry } from './provider-registry.js';
 import type { ProviderName } from '../../providers/contract/index.js';
 
@@ -16,6 +16,12 @@ export interface ConvertCommandOptions {
   inPlace?: boolean;
   outDir?: string;
   alias?: boolean;
+  reportFormat: ReportFormat;
+}
+
+function reportFormat(value: string): ReportFormat {
+  if (value !== 'text' && value !== 'json') throw new InvalidArgumentError(`expected "text" or "json", got "${value}"`);
+  return value;
 }
 
 /** The operator's own checks of a provider block, so the report says what the operator would refuse. */
@@ -37,6 +43,7 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
     .option('--stdout', 'write every document read, converted or not, to stdout (the report goes to stderr)')
     .option('--in-place', 'overwrite each file in which an ESO object was converted')
     .option('--out-dir <dir>', 'write every YAML file read under <dir>, at its path relative to the argument it was found under')
+    .option('--report-format <format>', 'text or json', reportFormat, 'text')
     .option('--alias', 'set target.versioning.alias: true on each ExternalSecret, so consumers keep the Secret\'s plain name')
     .exitOverride((err) => process.exit(convertUsageExitCode(err)))
     .action((paths: string[], opts: ConvertCommandOptions, command: Command) => {
@@ -68,7 +75,7 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
         mkdirSync(dirname(output.path), { recursive: true });
         writeFileSync(output.path, output.text);
       }
-      const report = formatReport(run.findings, run);
+      const report = formatReport(run.findings, run, opts.reportFormat);
       // Manifests on stdout keep it a clean YAML stream: the report goes to stderr.
       (mode.kind === 'stdout' || paths.includes('-') ? writeErr : writeOut)(report);
       onExit(Promise.resolve(exitCodeOf(run.findings)));

@@ -264,6 +264,10 @@ ${es(`  retrySettings: {maxRetries: 3}
     assert.match(bad.out, /broken\.yaml:\d+: refused: not valid YAML/);
     assert.ok(!existsSync(siblingPath(broken)));
 
+    const json = await runConvertCli(['--report-format', 'json', '--stdout', warn]);
+    const report = JSON.parse(json.err) as { findings: { severity: string; line: number; field?: string }[]; converted: number; refused: number; exitCode: number };
+    assert.deepEqual({ ...report, findings: report.findings.map((f) => `${f.severity} ${f.line} ${f.field}`) }, { findings: ['warning 4 metadata.name'], converted: 1, refused: 0, exitCode: 1 });
+
     const both = await runConvertCli(['--stdout', '--in-place', clean]);
     assert.equal(both.code, 2);
     assert.match(both.err, /cannot be used together/);
