@@ -1,5 +1,5 @@
-// The converted corpus on a cluster: the fake provider's ESO examples and the AWS one (against
-// the local Secrets Manager server), converted by `keyferry convert`, are accepted by the API
+// The converted corpus on a cluster: the fake provider's ESO examples, and the AWS and Vault ones
+// (against the local Secrets Manager and Vault servers), converted by `keyferry convert`, are accepted by the API
 // server, reach Ready under the operator and write the Secret data ESO documents for them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { loadKindSchemas } from '../../src/convert/crd-schemas.js';
 import { convertPaths } from '../../src/convert/convert-files.js';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { AwsTestServer } from '../support/aws/aws-server.js';
+import { VaultTestServer } from '../support/vault/vault-server.js';
 import { API, decoded, eventually, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from '../e2e/fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -25,16 +26,19 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
   let fx: ClusterFixture;
   let op: OperatorProcess | undefined;
   let aws: AwsTestServer | undefined;
+  let vault: VaultTestServer | undefined;
 
   before(async function () {
     this.timeout(180_000);
     fx = await startClusterFixture('dev');
-    op = await startOperatorProcess({ ...fx.operator });
+    // Nothing of the test machine's own Vault reaches the operator.
+    op = await startOperatorProcess({ ...fx.operator, env: { ...fx.operator.env, VAULT_TOKEN: '', VAULT_ADDR: '', VAULT_NAMESPACE: '' } });
   });
   after(async function () {
     this.timeout(180_000);
     await op?.kill();
     await aws?.close();
+    await vault?.close();
     await fx?.close();
   });
 
@@ -99,5 +103,26 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     assert.deepEqual(Object.keys(secret.data as object).sort(), ['api-key', 'password']);
     assert.equal(decoded(secret, 'password'), 'rachel');
     assert.equal(decoded(secret, 'api-key'), 'k-123');
+  });
+
+  it('the Vault example (KV v2, token auth, a property and an extract) reads the local Vault', async function () {
+    this.timeout(90_000);
+    vault = new VaultTestServer();
+    await vault.start();
+    vault.enableKv('secret', 2).write('foo', { 'my-value': 's3cr3t', other: 'x' });
+    const objects = converted(['vault/vault.yaml']);
+    // The one change to the converted store: the local server's address.
+    const store = objects.find((o) => o.kind === 'SecretStore')!;
+    ((store.spec as { provider: { vault: Record<string, unknown> } }).provider.vault).server = vault.url;
+    await fx.cluster.apply([
+      namespace('default'),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-token', namespace: 'default' }, data: { token: Buffer.from(vault.createToken()).toString('base64') } },
+      ...objects,
+    ]);
+    const secret = await synced('vault-example', 'default');
+    assert.match(String(secret.metadata?.name), /^example-sync-[0-9a-f]{10}$/);
+    assert.deepEqual(Object.keys(secret.data as object).sort(), ['foobar', 'my-value', 'other']);
+    assert.equal(decoded(secret, 'foobar'), 's3cr3t');
+    assert.equal(decoded(secret, 'other'), 'x');
   });
 }, ['dev']);
