@@ -1,5 +1,5 @@
-// The converted corpus on a cluster: the fake provider's ESO examples, and the AWS and Vault ones
-// (against the local Secrets Manager and Vault servers), converted by `keyferry convert`, are accepted by the API
+// The converted corpus on a cluster: the fake provider's ESO examples, and the AWS, Vault and
+// 1Password ones (against the local Secrets Manager, Vault and Connect servers), converted by `keyferry convert`, are accepted by the API
 // server, reach Ready under the operator and write the Secret data ESO documents for them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { convertPaths } from '../../src/convert/convert-files.js';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { AwsTestServer } from '../support/aws/aws-server.js';
 import { VaultTestServer } from '../support/vault/vault-server.js';
+import { ConnectServer } from '../support/onepassword/connect-server.js';
 import { API, decoded, eventually, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from '../e2e/fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -27,6 +28,7 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
   let op: OperatorProcess | undefined;
   let aws: AwsTestServer | undefined;
   let vault: VaultTestServer | undefined;
+  let connect: ConnectServer | undefined;
 
   before(async function () {
     this.timeout(180_000);
@@ -39,6 +41,7 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     await op?.kill();
     await aws?.close();
     await vault?.close();
+    await connect?.close();
     await fx?.close();
   });
 
@@ -124,5 +127,29 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     assert.deepEqual(Object.keys(secret.data as object).sort(), ['foobar', 'my-value', 'other']);
     assert.equal(decoded(secret, 'foobar'), 's3cr3t');
     assert.equal(decoded(secret, 'other'), 'x');
+  });
+
+  it('the 1Password example (a ClusterSecretStore over two vaults, a LOGIN item\'s field) reads the local Connect server', async function () {
+    this.timeout(90_000);
+    connect = await ConnectServer.start();
+    const staging = connect.addVault('staging');
+    const production = connect.addVault('production');
+    const token = 'convert-e2e-connect-token-0123456789';
+    connect.addToken(token, [staging, production]);
+    connect.addItem(production, { title: 'my-login', category: 'LOGIN', fields: [{ label: 'username', value: 'ross', purpose: 'USERNAME' }, { label: 'password', value: 'pivot-pivot', purpose: 'PASSWORD' }] });
+    const objects = converted(['onepassword/onepassword.yaml']);
+    // The one change to the converted store: the local server's address.
+    const store = objects.find((o) => o.kind === 'ClusterSecretStore')!;
+    ((store.spec as { provider: { onepassword: Record<string, unknown> } }).provider.onepassword).connectHost = connect.url;
+    await fx.cluster.apply([
+      namespace('default'),
+      namespace('external-secrets'),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'onepassword-connect-token', namespace: 'external-secrets' }, data: { token: Buffer.from(token).toString('base64') } },
+      ...objects,
+    ]);
+    const secret = await synced('login', 'default');
+    assert.match(String(secret.metadata?.name), /^login-[0-9a-f]{10}$/);
+    assert.deepEqual(Object.keys(secret.data as object), ['password']);
+    assert.equal(decoded(secret, 'password'), 'pivot-pivot');
   });
 }, ['dev']);
