@@ -1,5 +1,5 @@
-// The converted corpus on a cluster: the fake provider's ESO examples, and the AWS, Vault and
-// 1Password ones (against the local Secrets Manager, Vault and Connect servers), converted by `keyferry convert`, are accepted by the API
+// The converted corpus on a cluster: the fake provider's ESO examples, and the AWS, Vault,
+// 1Password and Azure ones (against the local Secrets Manager, Vault, Connect and Key Vault servers), converted by `keyferry convert`, are accepted by the API
 // server, reach Ready under the operator and write the Secret data ESO documents for them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { startOperatorProcess, type OperatorProcess } from '../support/operator-
 import { AwsTestServer } from '../support/aws/aws-server.js';
 import { VaultTestServer } from '../support/vault/vault-server.js';
 import { ConnectServer } from '../support/onepassword/connect-server.js';
+import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
 import { API, decoded, eventually, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from '../e2e/fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -29,6 +30,7 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
   let aws: AwsTestServer | undefined;
   let vault: VaultTestServer | undefined;
   let connect: ConnectServer | undefined;
+  let azure: AzureEnvironment | undefined;
 
   before(async function () {
     this.timeout(180_000);
@@ -42,6 +44,7 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     await aws?.close();
     await vault?.close();
     await connect?.close();
+    await azure?.close();
     await fx?.close();
   });
 
@@ -151,5 +154,31 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     assert.match(String(secret.metadata?.name), /^login-[0-9a-f]{10}$/);
     assert.deepEqual(Object.keys(secret.data as object), ['password']);
     assert.equal(decoded(secret, 'password'), 'pivot-pivot');
+  });
+
+  it('the Azure example (a service principal, a kubernetes.io/tls template with b64dec) reads the local Key Vault', async function () {
+    this.timeout(90_000);
+    azure = await startAzureEnvironment({ tenantId: 'd3bc2180-cb1e-40f7-b59a-154105743342' });
+    azure.entra.register({ clientId: 'convert-e2e-app', clientSecret: 'convert-e2e-client-secret' });
+    azure.vault.grant('convert-e2e-app', ['get', 'list']);
+    azure.vault.setSecret('my-tls-cert', Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'));
+    azure.vault.setSecret('my-tls-key', Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n').toString('base64'));
+    const objects = converted(['azurekv/azurekv.yaml']);
+    // The changes to the converted store: keyferry's overrides to reach the local servers.
+    const store = objects.find((o) => o.kind === 'SecretStore')!;
+    Object.assign((store.spec as { provider: { azurekv: Record<string, unknown> } }).provider.azurekv, {
+      vaultUrl: azure.vault.vaultUrl, authorityHost: azure.entra.authorityHost, caBundle: azure.caBundle,
+    });
+    const b64 = (v: string) => Buffer.from(v).toString('base64');
+    await fx.cluster.apply([
+      namespace('default'),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'azure-secret-sp', namespace: 'default' }, data: { ClientID: b64('convert-e2e-app'), ClientSecret: b64('convert-e2e-client-secret') } },
+      ...objects,
+    ]);
+    const secret = await synced('tls-cert', 'default');
+    assert.equal(secret.type, 'kubernetes.io/tls');
+    assert.deepEqual(Object.keys(secret.data as object).sort(), ['tls.crt', 'tls.key']);
+    assert.equal(decoded(secret, 'tls.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    assert.equal(decoded(secret, 'tls.key'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
   });
 }, ['dev']);
