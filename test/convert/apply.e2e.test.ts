@@ -1,5 +1,5 @@
-// The converted corpus on a cluster: the fake provider's ESO examples, and the AWS, Vault,
-// 1Password and Azure ones (against the local Secrets Manager, Vault, Connect and Key Vault servers), converted by `keyferry convert`, are accepted by the API
+// The converted corpus on a cluster: the fake provider's ESO examples, and those of AWS, Vault,
+// 1Password, Azure and Google Cloud (against the local servers that speak their protocols), converted by `keyferry convert`, are accepted by the API
 // server, reach Ready under the operator and write the Secret data ESO documents for them.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import { AwsTestServer } from '../support/aws/aws-server.js';
 import { VaultTestServer } from '../support/vault/vault-server.js';
 import { ConnectServer } from '../support/onepassword/connect-server.js';
 import { startAzureEnvironment, type AzureEnvironment } from '../support/azure/azure-environment.js';
+import { FakeSecretManagerServer } from '../support/gcp/secret-manager-server.js';
+import { FakeGoogleTokenServer } from '../support/gcp/token-server.js';
+import { createLoopbackCertificate } from '../support/vault/loopback-certificate.js';
 import { API, decoded, eventually, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture, type KubeObject } from '../e2e/fixture.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -31,6 +34,8 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
   let vault: VaultTestServer | undefined;
   let connect: ConnectServer | undefined;
   let azure: AzureEnvironment | undefined;
+  let gcpTokens: FakeGoogleTokenServer | undefined;
+  let gcpSm: FakeSecretManagerServer | undefined;
 
   before(async function () {
     this.timeout(180_000);
@@ -45,6 +50,8 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     await vault?.close();
     await connect?.close();
     await azure?.close();
+    await gcpSm?.close();
+    await gcpTokens?.close();
     await fx?.close();
   });
 
@@ -180,5 +187,30 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     assert.deepEqual(Object.keys(secret.data as object).sort(), ['tls.crt', 'tls.key']);
     assert.equal(decoded(secret, 'tls.crt'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
     assert.equal(decoded(secret, 'tls.key'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+  });
+
+  it('the Google Cloud example (a service account key, two properties of one secret) reads the local Secret Manager', async function () {
+    this.timeout(90_000);
+    const cert = await createLoopbackCertificate();
+    gcpTokens = new FakeGoogleTokenServer();
+    await gcpTokens.start();
+    const key = gcpTokens.createServiceAccountKey('eso@my-project.iam.gserviceaccount.com', 'my-project');
+    gcpSm = new FakeSecretManagerServer({ tls: { key: cert.key, cert: cert.cert }, acceptToken: (t) => gcpTokens!.acceptToken(t) });
+    await gcpSm.start();
+    gcpSm.addSecret('projects/my-project/secrets/database_credentials');
+    gcpSm.addVersion('projects/my-project/secrets/database_credentials', JSON.stringify({ username: 'chandler', password: 'could-i-be' }));
+    const objects = converted(['gcpsm/gcpsm.yaml']);
+    // The changes to the converted store: keyferry's overrides to reach the local server.
+    const store = objects.find((o) => o.kind === 'SecretStore')!;
+    Object.assign((store.spec as { provider: { gcpsm: Record<string, unknown> } }).provider.gcpsm, { endpoint: `127.0.0.1:${gcpSm.port}`, caBundle: cert.caBundle });
+    await fx.cluster.apply([
+      namespace('default'),
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gcpsm-secret', namespace: 'default' }, data: { 'secret-access-credentials': Buffer.from(JSON.stringify(key)).toString('base64') } },
+      ...objects,
+    ]);
+    const secret = await synced('database-credentials', 'default');
+    assert.deepEqual(Object.keys(secret.data as object).sort(), ['database_password', 'database_username']);
+    assert.equal(decoded(secret, 'database_username'), 'chandler');
+    assert.equal(decoded(secret, 'database_password'), 'could-i-be');
   });
 }, ['dev']);
