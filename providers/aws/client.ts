@@ -14,7 +14,6 @@ import {
   ConfigError,
   InvalidDataError,
   NotFoundError,
-  isAuthError,
   type CallContext,
   type Clock,
   type FindQuery,
@@ -25,7 +24,8 @@ import {
   type RemoteSecret,
   type StoreValidation,
 } from '../contract/index.js';
-import { mapAwsError, mapBatchEntryError } from './errors.js';
+import { mapBatchEntryError } from './errors.js';
+import { AwsCallRunner } from './call-runner.js';
 
 /** BatchGetSecretValue accepts at most 20 ids per call. */
 export const awsMaxBatchSize = 20;
@@ -56,42 +56,21 @@ export interface AwsClientOptions {
   observer: ProviderObserver;
   /** Credentials read for this store; redacted from every error message. */
   redact: readonly string[];
-  /** Whether the Secrets Manager or STS endpoint is plain http. */
+  /** Whether the service or STS endpoint is plain http. */
   plaintext: boolean;
 }
 
 export class AwsSecretsManagerClient implements ProviderClient {
   readonly maxBatchSize = awsMaxBatchSize;
 
-  constructor(private readonly options: AwsClientOptions) {}
+  private readonly runner: AwsCallRunner;
 
-  /**
-   * Runs one SDK call, observing its outcome and mapping its failure. Temporary credentials
-   * the service calls expired (revoked early, or clock skew) are refreshed once and the call
-   * repeated; the SDK itself only refreshes ahead of the expiry STS announced.
-   */
-  private async call<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await this.attempt(operation, subject, run);
-    } catch (error) {
-      if (!isAuthError(error) || !/^ExpiredToken/.test(error.code ?? '')) throw error;
-      await this.attempt('RefreshCredentials', 'credentials', () => this.options.credentials({ forceRefresh: true }));
-      return this.attempt(operation, subject, run);
-    }
+  constructor(private readonly options: AwsClientOptions) {
+    this.runner = new AwsCallRunner(options);
   }
 
-  private async attempt<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
-    const { clock, observer } = this.options;
-    const started = clock.now();
-    try {
-      const result = await run();
-      observer.observe({ operation, outcome: 'success', durationMs: clock.now() - started, status: '200' });
-      return result;
-    } catch (error) {
-      const mapped = mapAwsError(error, { subject, nowMs: clock.now(), redact: this.options.redact });
-      observer.observe({ operation, outcome: mapped.kind, durationMs: clock.now() - started, status: mapped.code });
-      throw mapped;
-    }
+  private call<T>(operation: string, subject: string, run: () => Promise<T>): Promise<T> {
+    return this.runner.call(operation, subject, run);
   }
 
   async fetch(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {

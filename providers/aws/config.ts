@@ -16,11 +16,12 @@ export interface AwsAuth {
 }
 
 export interface AwsConfig {
-  service?: 'SecretsManager';
+  /** Which AWS service holds the secrets (default SecretsManager). */
+  service?: 'SecretsManager' | 'ParameterStore';
   region: string;
   /** With `auth.jwt`, the role the web identity assumes; otherwise a role assumed with STS AssumeRole. */
   role?: string;
-  /** Secrets Manager endpoint override (VPC endpoint, FIPS host, local testing). */
+  /** Secrets Manager or SSM endpoint override, per `service` (VPC endpoint, FIPS host, local testing). */
   endpoint?: string;
   /** STS endpoint override, used for AssumeRole and AssumeRoleWithWebIdentity. */
   stsEndpoint?: string;
@@ -72,8 +73,8 @@ function checkEndpoint(value: unknown, at: string, issues: ConfigIssue[]): void 
 export function validateAwsConfig(config: unknown, store: StoreIdentity): ConfigIssue[] {
   if (!isObject(config)) return [{ field: base, message: 'must be an object' }];
   const issues: ConfigIssue[] = [];
-  if (config.service !== undefined && config.service !== 'SecretsManager') {
-    issues.push({ field: `${base}.service`, message: 'only SecretsManager is supported' });
+  if (config.service !== undefined && config.service !== 'SecretsManager' && config.service !== 'ParameterStore') {
+    issues.push({ field: `${base}.service`, message: 'must be SecretsManager or ParameterStore' });
   }
   if (typeof config.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(config.region)) {
     issues.push({ field: `${base}.region`, message: 'is required and must be an AWS region such as eu-west-1' });

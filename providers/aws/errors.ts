@@ -1,5 +1,5 @@
-// Maps AWS SDK failures (Secrets Manager and STS service exceptions, credential provider
-// errors, network errors) onto the contract's typed errors. Branches on the error's
+// Maps AWS SDK failures (Secrets Manager, SSM Parameter Store and STS service exceptions,
+// credential provider errors, network errors) onto the contract's typed errors. Branches on the error's
 // name/code, never on message text, except where AWS gives no distinct code.
 import {
   AuthError,
@@ -40,6 +40,10 @@ export interface MapOptions {
   redact: readonly string[];
 }
 
+// SSM's own codes: a missing parameter or version/label, and a filter or token it refuses.
+const ssmNotFoundCodes = new Set(['ParameterNotFound', 'ParameterVersionNotFound']);
+const ssmRequestCodes = new Set(['InvalidFilterKey', 'InvalidFilterOption', 'InvalidFilterValue', 'InvalidNextToken']);
+
 /** Turns anything an SDK call rejected with into a ProviderError. */
 export function mapAwsError(error: unknown, options: MapOptions): ProviderError {
   if (isProviderError(error)) return error;
@@ -52,6 +56,9 @@ export function mapAwsError(error: unknown, options: MapOptions): ProviderError 
 
   if (code === 'ResourceNotFoundException') {
     return new NotFoundError(`AWS Secrets Manager secret ${detail}`, { ...base, reason: 'SecretNotFound' });
+  }
+  if (ssmNotFoundCodes.has(code)) {
+    return new NotFoundError(`AWS SSM parameter ${detail}`, { ...base, reason: code });
   }
   if (throttlingCodes.has(code) || status === 429 || e.$retryable?.throttling) {
     const header = e.$response?.headers?.['retry-after'] ?? e.$response?.headers?.['Retry-After'];
@@ -69,6 +76,13 @@ export function mapAwsError(error: unknown, options: MapOptions): ProviderError 
     if (/deletion|deleted/i.test(e.message ?? '')) {
       return new NotFoundError(`AWS Secrets Manager secret ${detail}`, { ...base, reason: 'SecretMarkedForDeletion' });
     }
+    return new ConfigError(`AWS refused the request for ${detail}`, { ...base, reason: 'InvalidRequest' });
+  }
+  if (code === 'InvalidKeyId') {
+    // A SecureString whose KMS key is disabled, deleted or not usable by this principal.
+    return new AuthError(`AWS could not decrypt ${detail} (check kms:Decrypt on the parameter's KMS key)`, { ...base, reason: 'DecryptionFailure' });
+  }
+  if (ssmRequestCodes.has(code)) {
     return new ConfigError(`AWS refused the request for ${detail}`, { ...base, reason: 'InvalidRequest' });
   }
   if (code === 'InvalidParameterException' || code === 'ValidationException') {

@@ -1,15 +1,19 @@
-// The `aws` provider (AWS Secrets Manager): a stateless factory. `connect` resolves the
-// store's credentials and returns a client over the real SDK.
+// The `aws` provider (AWS Secrets Manager, or SSM Parameter Store with `service:
+// ParameterStore`): a stateless factory. `connect` resolves the store's credentials and
+// returns a client over the real SDK of that service.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { ConfigError, ambientCredentialsRefused, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
 import { awsAmbientCredentials, toAwsConfig, validateAwsConfig, type AwsConfig } from './config.js';
 import { buildCredentials } from './credentials.js';
 import { AwsSecretsManagerClient } from './client.js';
+import { AwsParameterStoreClient } from './parameter-store.js';
 import { mapAwsError } from './errors.js';
 
 export type { AwsConfig, AwsAuth, AwsStaticKeysAuth } from './config.js';
 export { AwsSecretsManagerClient, awsMaxBatchSize, versionSelector } from './client.js';
+export { AwsParameterStoreClient, ssmMaxBatchSize, parameterSelector } from './parameter-store.js';
 export { defaultWebIdentityAudience } from './credentials.js';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
@@ -41,7 +45,9 @@ export function createAwsProvider(options: AwsProviderOptions = {}): Provider<Aw
       const source = keys
         ? `keys:${keys.namespace ?? store.namespace ?? ''}/${keys.name}/${keys.key}`
         : sa ? `sa:${sa.namespace ?? store.namespace ?? ''}/${sa.name}` : 'default-chain';
-      return `aws:${config.region}:${config.endpoint ?? ''}:${config.role ?? ''}:${source}`;
+      // Each service has its own quotas, so Parameter Store stores get a budget of their own.
+      const service = config.service === 'ParameterStore' ? 'aws-ssm' : 'aws';
+      return `${service}:${config.region}:${config.endpoint ?? ''}:${config.role ?? ''}:${source}`;
     },
     ambientCredentials: awsAmbientCredentials,
     async connect(raw: AwsConfig, deps: ProviderDeps): Promise<ProviderClient> {
@@ -59,22 +65,15 @@ export function createAwsProvider(options: AwsProviderOptions = {}): Provider<Aw
       } catch (error) {
         throw mapAwsError(error, { subject: 'reading credentials', nowMs: deps.clock.now(), redact: [] });
       }
-      const sdk = new SecretsManagerClient({
-        region,
-        endpoint: config.endpoint,
-        credentials: built.provider,
-        maxAttempts,
-        requestHandler,
-      });
+      const sdkConfig = { region, endpoint: config.endpoint, credentials: built.provider, maxAttempts, requestHandler };
       const plaintext = [config.endpoint, config.stsEndpoint].some((u) => u?.startsWith('http://'));
-      return new AwsSecretsManagerClient({
-        sdk,
-        credentials: sdk.config.credentials as AwsCredentialIdentityProvider,
-        clock: deps.clock,
-        observer: deps.observer,
-        redact: built.secrets,
-        plaintext,
-      });
+      const common = { clock: deps.clock, observer: deps.observer, redact: built.secrets, plaintext };
+      if (config.service === 'ParameterStore') {
+        const sdk = new SSMClient(sdkConfig);
+        return new AwsParameterStoreClient({ sdk, credentials: sdk.config.credentials as AwsCredentialIdentityProvider, ...common });
+      }
+      const sdk = new SecretsManagerClient(sdkConfig);
+      return new AwsSecretsManagerClient({ sdk, credentials: sdk.config.credentials as AwsCredentialIdentityProvider, ...common });
     },
   };
 }

@@ -1,5 +1,6 @@
 // A local AWS endpoint for wire tests and benchmarks: Secrets Manager over the JSON 1.1
-// protocol (`X-Amz-Target: secretsmanager.<Operation>`) and STS over the query protocol
+// protocol (`X-Amz-Target: secretsmanager.<Operation>`), SSM Parameter Store likewise
+// (`AmazonSSM.<Operation>`, see parameter-store.ts) and STS over the query protocol
 // (form-encoded `Action=...`, XML responses), on one 127.0.0.1 port. Shapes and error
 // codes follow the Secrets Manager and STS API references. Requests are SigV4-verified
 // against known keys; web identity tokens are verified against trusted OIDC issuers.
@@ -7,6 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { AwsFault } from './aws-fault.js';
+import { ParameterStore } from './parameter-store.js';
 import { SecretStore, type StoredSecret, type StoredVersion } from './secret-store.js';
 import { OidcTokenVerifier, TokenVerificationError } from './service-account-tokens.js';
 import { parseSigV4, signatureMatches } from './sigv4.js';
@@ -75,12 +78,6 @@ interface TemporaryCredential {
   principal: Principal;
 }
 
-class AwsFault extends Error {
-  constructor(readonly status: number, readonly type: string, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
-}
-
 const json11 = 'application/x-amz-json-1.1';
 const stsNs = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const epochSeconds = (d: Date): number => d.getTime() / 1000;
@@ -91,21 +88,23 @@ export class AwsTestServer {
   readonly region: string;
   readonly account: string;
   readonly store: SecretStore;
+  /** SSM parameters, served to `AmazonSSM.*` calls signed for the `ssm` service. */
+  readonly parameters: ParameterStore;
   /** Calls received, by operation (`GetSecretValue`, `AssumeRoleWithWebIdentity`, ...), including refused ones. */
   readonly calls: Record<string, number> = {};
   /** Calls answered successfully, by operation. */
   readonly served: Record<string, number> = {};
   /** Calls refused with ThrottlingException by the token bucket. */
   throttledCalls = 0;
-  /** Arrival time (ms) of every Secrets Manager call, for rates over time. */
+  /** Arrival time (ms) of every Secrets Manager and Parameter Store call, for rates over time. */
   readonly callTimes: number[] = [];
   /** Secret values handed out (single or in a batch), by secret name. */
   readonly valuesServed = new Map<string, number>();
   /** While true, every call gets 503 ServiceUnavailable. */
   unavailable = false;
-  /** While set, every Secrets Manager call is answered with this error (a throttling storm, say). */
+  /** While set, every Secrets Manager and Parameter Store call is answered with this error (a throttling storm, say). */
   answerEveryCall?: InjectedFault;
-  /** While true, Secrets Manager calls are read but never answered (the client's timeout ends them). */
+  /** While true, Secrets Manager and Parameter Store calls are read but never answered (the client's timeout ends them). */
   stalled = false;
   latencyMs: number;
   private readonly users = new Map<string, AwsUser>();
@@ -129,6 +128,7 @@ export class AwsTestServer {
     this.latencyMs = options.latencyMs ?? 0;
     this.unavailable = options.unavailable ?? false;
     this.store = new SecretStore(this.account, this.region, this.now);
+    this.parameters = new ParameterStore(this.account, this.region, this.now);
     for (const u of options.users ?? []) this.users.set(u.accessKeyId, u);
     for (const r of options.roles ?? []) this.roles.set(r.arn, r);
     this.oidcProviders = [...(options.oidcProviders ?? [])];
@@ -216,7 +216,7 @@ export class AwsTestServer {
     this.valuesServed.clear();
   }
 
-  /** Most Secrets Manager calls received within any `windowMs` since `sinceMs`. */
+  /** Most Secrets Manager and Parameter Store calls received within any `windowMs` since `sinceMs`. */
   peakCalls(sinceMs: number, windowMs = 1000): number {
     let peak = 0;
     const t = this.callTimes;
@@ -236,13 +236,13 @@ export class AwsTestServer {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string') {
-      await this.handleSecretsManager(req, res, target, body);
+      await this.handleJsonService(req, res, target, body);
     } else {
       await this.handleSts(req, res, body);
     }
   }
 
-  // ---- Secrets Manager (JSON 1.1) ----
+  // ---- Secrets Manager and Parameter Store (JSON 1.1) ----
 
   private sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
     const target = res.req.headers['x-amz-target'];
@@ -277,9 +277,9 @@ export class AwsTestServer {
     return true;
   }
 
-  private async handleSecretsManager(req: IncomingMessage, res: ServerResponse, target: string, body: Buffer): Promise<void> {
-    const m = /^secretsmanager\.(\w+)$/.exec(target);
-    const operation = m?.[1] ?? 'Unknown';
+  private async handleJsonService(req: IncomingMessage, res: ServerResponse, target: string, body: Buffer): Promise<void> {
+    const m = /^(secretsmanager|AmazonSSM)\.(\w+)$/.exec(target);
+    const operation = m?.[2] ?? 'Unknown';
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
     this.callTimes.push(Date.now());
     try {
@@ -301,13 +301,15 @@ export class AwsTestServer {
         this.throttledCalls++;
         throw new AwsFault(400, 'ThrottlingException', 'Rate exceeded');
       }
-      const principal = this.authenticate(req, body, 'secretsmanager');
+      const ssm = m[1] === 'AmazonSSM';
+      const principal = this.authenticate(req, body, ssm ? 'ssm' : 'secretsmanager');
       let input: Record<string, unknown>;
       try {
         input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
       } catch {
         throw new AwsFault(400, 'SerializationException', 'Unable to parse request body');
       }
+      if (ssm) return this.sendJson(res, 200, this.parameters.handle(principal, operation, input));
       switch (operation) {
         case 'GetSecretValue': return this.sendJson(res, 200, this.getSecretValue(principal, input));
         case 'BatchGetSecretValue': return this.sendJson(res, 200, this.batchGetSecretValue(principal, input));
