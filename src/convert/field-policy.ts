@@ -8,7 +8,6 @@ import type { SchemaGap, Path } from './schema-walk.js';
 const ESO_DEFAULTS: Record<string, unknown> = {
   conversionStrategy: 'Default',
   metadataPolicy: 'None',
-  nullBytePolicy: 'Ignore',
 };
 
 /** Why a field keyferry lacks is missing, by field name, where a reader needs more than "no such field". */
