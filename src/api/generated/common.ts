@@ -3,7 +3,7 @@
 
 /** The remote store: exactly one provider block. */
 export interface StoreProvider {
-  /** AWS Secrets Manager. */
+  /** AWS Secrets Manager, or SSM Parameter Store with service ParameterStore. */
   aws?: AwsProvider;
   /** Google Cloud Secret Manager (gRPC). */
   gcpsm?: GcpsmProvider;
@@ -17,18 +17,18 @@ export interface StoreProvider {
   fake?: FakeProvider;
 }
 
-/** AWS Secrets Manager. */
+/** AWS Secrets Manager, or SSM Parameter Store with service ParameterStore. */
 export interface AwsProvider {
   /**
-   * The AWS service holding the secrets. Only SecretsManager is supported.
+   * The AWS service holding the secrets: SecretsManager, or ParameterStore (SSM parameters, read with decryption; a version is a parameter version number or label).
    * Default: `"SecretsManager"`.
    */
-  service?: 'SecretsManager';
+  service?: 'SecretsManager' | 'ParameterStore';
   /** AWS region, e.g. eu-west-1. */
   region: string;
   /** ARN of an IAM role to assume after authenticating. */
   role?: string;
-  /** Secrets Manager endpoint override (VPC endpoint, FIPS endpoint, local testing). An http:// endpoint means plaintext and is reported as a warning in the store status. */
+  /** Endpoint override of the chosen service, Secrets Manager or SSM (VPC endpoint, FIPS endpoint, local testing). An http:// endpoint means plaintext and is reported as a warning in the store status. */
   endpoint?: string;
   /** STS endpoint override, used for AssumeRole and AssumeRoleWithWebIdentity (regional, VPC or FIPS STS endpoints, local testing). */
   stsEndpoint?: string;

@@ -53,7 +53,7 @@ export interface RemoteRef {
   key: string;
   /** Field to read from a structured (JSON) value; a dotted path for nested fields. Empty reads the whole value. */
   property?: string;
-  /** Version of the remote secret to read (provider-specific: an AWS stage or uuid/<id>, a Vault KV v2 version, a GCP version number, ...). Empty reads the latest. */
+  /** Version of the remote secret to read (provider-specific: an AWS Secrets Manager stage or uuid/<id>, an SSM parameter version number or label, a Vault KV v2 version, a GCP version number, ...). Empty reads the latest. */
   version?: string;
   /**
    * How to decode the fetched value: None, Base64, Base64URL, or Auto (decode when it is valid base64).
