@@ -1,6 +1,9 @@
 // Walks an object against an OpenAPI v3 structural schema and lists what the schema does not
 // hold: fields it does not declare, values outside an enum, values of another type. The
 // converter's idea of "what carries over" is exactly this walk over keyferry's CRDs.
+// Written by hand rather than with ajv: the converter needs every gap with its path, graded one
+// by one and then removed from the YAML document (keeping its comments); ajv's errors do not
+// look inside an unknown field's parent once it fails, and its removeAdditional drops silently.
 import type { OpenApiSchema } from './crd-schemas.js';
 
 export type Path = (string | number)[];
