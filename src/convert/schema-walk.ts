@@ -1,9 +1,10 @@
 // Walks an object against an OpenAPI v3 structural schema and lists what the schema does not
 // hold: fields it does not declare, values outside an enum, values of another type. The
 // converter's idea of "what carries over" is exactly this walk over keyferry's CRDs.
-// Written by hand rather than with ajv: the converter needs every gap with its path, graded one
-// by one and then removed from the YAML document (keeping its comments); ajv's errors do not
-// look inside an unknown field's parent once it fails, and its removeAdditional drops silently.
+// Written by hand rather than with ajv: ajv needs the structural schema translated first
+// (x-kubernetes-preserve-unknown-fields, int-or-string, objects closed unless they say
+// otherwise), and its removeAdditional drops fields without saying which; the converter needs
+// each gap at its path, to grade it and then remove it from the YAML document with its comments.
 import type { OpenApiSchema } from './crd-schemas.js';
 
 export type Path = (string | number)[];
