@@ -25,7 +25,13 @@ type Obj = Record<string, unknown>;
 
 /** Converts one document of `source`, shown as `file` in findings. */
 export function convertDocument(file: string, source: YamlSource, d: SourceDocument, opts: ConvertOptions): DocumentResult {
-  const obj = d.doc.toJS() as unknown;
+  let obj: unknown;
+  try {
+    obj = d.doc.toJS() as unknown;
+  } catch (e) {
+    // An alias used before its anchor parses, but has no value.
+    return { text: d.text, status: 'refused', findings: [{ severity: 'refused', file, line: d.line, message: `not valid YAML (${(e as Error).message.split('\n')[0]}): not converted` }] };
+  }
   const cls = classify(obj);
   if (cls.kind === 'pass') return { text: d.text, findings: [], status: 'passed' };
   const o = obj as Obj;
@@ -73,9 +79,16 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
   if (refused) {
     return { text: d.text, status: 'refused', findings };
   }
-  d.doc.setIn(['apiVersion'], target.apiVersion);
-  for (const path of drops) d.doc.deleteIn(path);
-  let text = d.doc.toString();
+  let text: string;
+  try {
+    d.doc.setIn(['apiVersion'], target.apiVersion);
+    for (const path of drops) d.doc.deleteIn(path);
+    text = d.doc.toString();
+  } catch {
+    // A field to leave out reached through a YAML alias, or an anchor that something kept still uses.
+    findings.push(finding({ severity: 'refused', line: lineOf(source, d, ['kind']), message: 'the fields to leave out are shared through YAML anchors and aliases: write the aliased parts out in full and convert again' }));
+    return { text: d.text, status: 'refused', findings };
+  }
   if (!text.endsWith('\n')) text += '\n';
   return { text, findings, status: 'converted' };
 }

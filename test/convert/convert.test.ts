@@ -150,6 +150,33 @@ metadata: {name: other}
   });
 });
 
+describe('keyferry convert: YAML anchors and aliases', () => {
+  const store = (spec: string, meta = '') => `apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata:
+  name: a
+  namespace: default
+${meta}spec:
+  retrySettings: &r {maxRetries: 1}
+  provider: {fake: {data: []}}
+${spec}`;
+
+  it('a field left out through an alias, or an anchor a kept field uses, refuses the object instead of failing', () => {
+    const r = run(store('  rateLimit: *r\n'));
+    assert.deepEqual(r.findings.map(formatFinding), [
+      "<stdin>:7: warning: SecretStore a: spec.retrySettings: left out: keyferry has no such field (keyferry's fetch path retries with backoff and honours Retry-After)",
+      '<stdin>:9: warning: SecretStore a: spec.rateLimit.maxRetries: left out: keyferry has no such field',
+      '<stdin>:2: refused: SecretStore a: the fields to leave out are shared through YAML anchors and aliases: write the aliased parts out in full and convert again',
+    ]);
+    assert.equal(r.refused, 1);
+  });
+
+  it('an alias before its anchor is not valid YAML', () => {
+    const r = run(store('', '  labels: *r\n'));
+    assert.deepEqual(r.findings.map(formatFinding), ['<stdin>:1: refused: not valid YAML (Unresolved alias (the anchor must be set before the alias): r): not converted']);
+  });
+});
+
 describe('keyferry convert: ClusterSecretStore namespaceRegexes', () => {
   it('warns about each pattern that is not anchored at both ends (an alternation counts) or that RE2 refuses', () => {
     const r = run(`apiVersion: external-secrets.io/v1
