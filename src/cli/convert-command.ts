@@ -8,6 +8,7 @@ import { convertPaths, type OutputMode } from '../convert/convert-files.js';
 import { EXIT_REFUSED, exitCodeOf } from '../convert/findings.js';
 import type { StoreChecks } from '../convert/meaning-changes.js';
 import { formatReport, type ReportFormat } from '../convert/report.js';
+import { displayPath } from '../convert/inputs.js';
 import { providerRegistry } from './provider-registry.js';
 import type { ProviderName } from '../../providers/contract/index.js';
 
@@ -72,8 +73,12 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
           writeOut(output.text);
           continue;
         }
-        mkdirSync(dirname(output.path), { recursive: true });
-        writeFileSync(output.path, output.text);
+        try {
+          mkdirSync(dirname(output.path), { recursive: true });
+          writeFileSync(output.path, output.text);
+        } catch (e) {
+          run.findings.push({ severity: 'refused', file: displayPath(cwd, output.path), line: 1, message: `cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+        }
       }
       const report = formatReport(run.findings, run, opts.reportFormat);
       // Manifests on stdout keep it a clean YAML stream: the report goes to stderr.

@@ -295,6 +295,11 @@ ${es(`  retrySettings: {maxRetries: 3}
     const report = JSON.parse(json.err) as { findings: { severity: string; line: number; field?: string }[]; converted: number; refused: number; exitCode: number };
     assert.deepEqual({ ...report, findings: report.findings.map((f) => `${f.severity} ${f.line} ${f.field}`) }, { findings: ['warning 4 metadata.name'], converted: 1, refused: 0, exitCode: 1 });
 
+    writeFileSync(join(dir, 'blocker'), '');
+    const unwritable = await runConvertCli(['--out-dir', join(dir, 'blocker'), clean]);
+    assert.equal(unwritable.code, 2);
+    assert.match(unwritable.out, /blocker\/clean\.yaml:1: refused: cannot write: (ENOTDIR|EEXIST)/);
+
     const both = await runConvertCli(['--stdout', '--in-place', clean]);
     assert.equal(both.code, 2);
     assert.match(both.err, /cannot be used together/);
