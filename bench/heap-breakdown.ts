@@ -214,17 +214,19 @@ if (HOLDERS.length) {
     }
     return '';
   };
-  const rows: Array<{ holder: string; via: string; bytes: number; objects: number }> = [];
+  const rows: Array<{ holder: string; via: string; bytes: number; objects: number; kinds: Map<string, number> }> = [];
   for (let h = 0; h < HOLDERS.length; h++) {
     for (const [v, hv] of holderOf) {
       if (hv !== h || claimed[v]! >= 0) continue;
-      const row = { holder: `${HOLDERS[h]!}${describe(v)}`, via: reachedBy(v, byOrder[idom[order[v]!]!]!), bytes: 0, objects: 0 };
+      const row = { holder: `${HOLDERS[h]!}${describe(v)}`, via: reachedBy(v, byOrder[idom[order[v]!]!]!), bytes: 0, objects: 0, kinds: new Map<string, number>() };
       const queue = [v];
       claimed[v] = rows.length;
       for (let qi = 0; qi < queue.length; qi++) {
         const u = queue[qi]!;
         row.bytes += selfSize(u);
         row.objects++;
+        const kind = typeOf(u) === 'object' ? nameOf(u) : `(${typeOf(u)})`;
+        row.kinds.set(kind, (row.kinds.get(kind) ?? 0) + selfSize(u));
         for (let e = firstEdge[u]!; e < firstEdge[u + 1]!; e += EF) {
           if (!followed(e)) continue;
           const w = edges[e + eTo]! / NF;
@@ -239,6 +241,7 @@ if (HOLDERS.length) {
   console.log(`\nby holder (${HOLDERS.join(', ')}): MiB, share, objects, holder, reached by`);
   for (const r of rows.filter((x) => x.bytes >= MIN / 4).sort((a, b) => b.bytes - a.bytes)) {
     console.log(`${mib(r.bytes)}  ${((r.bytes / total) * 100).toFixed(1)} %  ${r.objects}  ${r.holder}  ${r.via}`);
+    console.log(`    ${[...r.kinds].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, b]) => `${k} ${mib(b)}`).join(', ')}`);
   }
   const rest = new Map<string, number>();
   for (let v = 0; v < N; v++) if (order[v]! >= 0 && claimed[v]! < 0) rest.set(typeOf(v), (rest.get(typeOf(v)) ?? 0) + selfSize(v));
