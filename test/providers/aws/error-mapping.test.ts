@@ -20,6 +20,17 @@ describe('aws error mapping', () => {
     assert.equal(kindOf(mapAwsError(sdkError('InternalServiceError', { $fault: 'server', $metadata: { httpStatusCode: 500 } }), options)), 'Unavailable/Unavailable');
   });
 
+  it('maps SSM Parameter Store codes: missing parameter or version, KMS key, refused filters and tokens', () => {
+    assert.equal(kindOf(mapAwsError(sdkError('ParameterNotFound'), options)), 'NotFound/ParameterNotFound');
+    assert.equal(kindOf(mapAwsError(sdkError('ParameterVersionNotFound'), options)), 'NotFound/ParameterVersionNotFound');
+    assert.match(mapAwsError(sdkError('ParameterNotFound'), options).message, /^AWS SSM parameter "db"/);
+    assert.equal(kindOf(mapAwsError(sdkError('InvalidKeyId'), options)), 'Auth/DecryptionFailure');
+    for (const code of ['InvalidFilterKey', 'InvalidFilterOption', 'InvalidFilterValue', 'InvalidNextToken']) {
+      assert.equal(kindOf(mapAwsError(sdkError(code), options)), 'Config/InvalidRequest', code);
+    }
+    assert.equal(kindOf(mapAwsError(sdkError('InternalServerError', { $fault: 'server', $metadata: { httpStatusCode: 500 } }), options)), 'Unavailable/Unavailable');
+  });
+
   it('maps throttling by code, by 429 and by the SDK\'s throttling flag, with Retry-After', () => {
     const by429 = mapAwsError(sdkError('SomethingNew', { $metadata: { httpStatusCode: 429 }, $response: { headers: { 'retry-after': '3' } } }), options);
     assert.equal(by429.kind, 'Throttled');
