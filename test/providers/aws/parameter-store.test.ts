@@ -18,6 +18,7 @@ import {
 import { Batcher } from '../../../src/fetch/batcher.js';
 import { systemFetchClock } from '../../../src/fetch/fetch-clock.js';
 import { compileUserPattern } from '../../../src/controller/user-pattern.js';
+import { startDevCluster, type DevCluster } from '../../../src/devcluster/dev-cluster.js';
 import { AwsTestServer } from '../../support/aws/aws-server.js';
 import { makeTestDeps, type TestDeps } from '../../support/aws/provider-deps.js';
 
@@ -25,6 +26,7 @@ const accessKeyId = 'AKIAKEYFERRYSSMTEST1';
 const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYKEYFERRY02';
 const plantedValue = 'planted-Ssm-Value-4b2d9e71';
 const chainRole = 'arn:aws:iam::123456789012:role/keyferry-ssm-chain';
+const webRole = 'arn:aws:iam::123456789012:role/keyferry-ssm-web';
 const provider = createAwsProvider({ maxAttempts: 1, requestTimeoutMs: 3000 });
 
 describe('aws provider, service ParameterStore (wire)', function () {
@@ -129,6 +131,35 @@ describe('aws provider, service ParameterStore (wire)', function () {
       const client = await connect(config({ role: chainRole }));
       assert.equal((await client.fetch({ key: 'plain-name' })).value.toString(), 'v2');
       assert.equal(server.calls.AssumeRole, 1);
+    });
+  });
+
+  describe('web identity', () => {
+    let cluster: DevCluster;
+
+    before(async () => {
+      cluster = await startDevCluster();
+      await cluster.apply([
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'puller', namespace: 'team-a' } },
+      ]);
+    });
+
+    after(async () => {
+      await cluster.stop();
+    });
+
+    it('mints a ServiceAccount token, exchanges it with AssumeRoleWithWebIdentity and reads parameters signed for ssm', async () => {
+      server.addOidcProvider(cluster.issuer.issuer, ['sts.amazonaws.com']);
+      server.addRole({ arn: webRole, webIdentitySubjects: ['system:serviceaccount:team-a:puller'], allow: (name) => name.startsWith('/app') });
+      const d = makeTestDeps({ cluster: { url: cluster.url, bearer: 'keyferry-dev' } });
+      const client = await connect({ service: 'ParameterStore', region: 'us-east-1', endpoint: server.url, stsEndpoint: server.url, role: webRole, auth: { jwt: { serviceAccountRef: { name: 'puller' } } } }, d);
+      assert.equal(selectProperty(await client.fetch({ key: '/app/db' }), '/app/db', 'user').toString(), 'app');
+      const denied = await failure(client.fetch({ key: 'plain-name' }));
+      assert.ok(isAuthError(denied), denied.message);
+      assert.equal(server.calls.AssumeRoleWithWebIdentity, 1);
+      assert.equal(d.minted.length, 1);
+      for (const token of d.minted) assert.ok(!denied.message.includes(token));
     });
   });
 
