@@ -7,10 +7,11 @@
 // binary can be downloaded (over 10 minutes here), and the image would need a compiler.
 import { LRUCache } from 'lru-cache';
 import { RE2JS } from 're2js';
+import { replaceAllGo } from './go-regexp-replace.js';
 import type { NameMatcher } from '../../providers/contract/index.js';
 
 export interface UserPattern extends NameMatcher {
-  /** Replaces every match, `$1`/`$<name>`/`$&` in `replacement` as in String.prototype.replace. */
+  /** Replaces every match as Go's `regexp.ReplaceAllString` does (`$1`, `${1}`, `$name`, `${name}`, `$$`). */
   replaceAll(text: string, replacement: string): string;
 }
 
@@ -36,7 +37,7 @@ export function compileUserPattern(source: string): UserPattern {
   const pattern: UserPattern = {
     source,
     test: (text) => re.test(text),
-    replaceAll: (text, replacement) => re.matcher(text).replaceAll(replacement),
+    replaceAll: (text, replacement) => replaceAllGo(re, text, replacement),
   };
   compiled.set(source, pattern);
   return pattern;

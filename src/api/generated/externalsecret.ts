@@ -118,7 +118,7 @@ export interface Rewrite {
 export interface RewriteRegexp {
   /** Regular expression. */
   source: string;
-  /** Replacement; $1 etc. refer to groups. */
+  /** Replacement, expanded as Go regexp.Expand: $1 or ${1} a group by number, $name or ${name} by name (the longest run of letters, digits and _, so write ${1}_x, not $1_x), $$ a dollar. */
   target: string;
 }
 
