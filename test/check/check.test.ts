@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { checkTree } from '../../src/check/check.js';
 import { EXIT_CLEAN, EXIT_ERRORS, EXIT_WARNINGS, RULE_IDS, type Finding } from '../../src/check/findings.js';
 import type { JsonReport } from '../../src/check/report.js';
-import { runCheckCli } from './run-cli.js';
+import { runCli } from '../support/run-cli.js';
+
+const runCheckCli = (args: string[]) => runCli('check', args);
 
 const fixtures = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'fixtures', 'check');
 const clean = join(fixtures, 'clean');

@@ -9,7 +9,9 @@ import { checkUsageExitCode } from '../../src/cli/check-command.js';
 import { checkTree } from '../../src/check/check.js';
 import { formatReport } from '../../src/check/report.js';
 import { EXIT_CLEAN, EXIT_ERRORS, EXIT_WARNINGS, RULE_IDS } from '../../src/check/findings.js';
-import { runCheckCli } from './run-cli.js';
+import { runCli } from '../support/run-cli.js';
+
+const runCheckCli = (args: string[]) => runCli('check', args);
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const clean = join(root, 'test', 'fixtures', 'check', 'clean');

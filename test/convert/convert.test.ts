@@ -9,9 +9,11 @@ import { defaultCrdDirectory, loadKindSchemas, type KindSchema, type OpenApiSche
 import { convertPaths, siblingPath } from '../../src/convert/convert-files.js';
 import { exitCodeOf } from '../../src/convert/findings.js';
 import { formatFinding } from '../../src/convert/report.js';
-import { runConvertCli } from './run-convert.js';
+import { runCli } from '../support/run-cli.js';
 import { CommanderError } from 'commander';
 import { convertUsageExitCode } from '../../src/cli/convert-command.js';
+
+const runConvertCli = (args: string[]) => runCli('convert', args);
 
 const root = join(import.meta.dirname, '..', '..');
 const realSchemas = loadKindSchemas(join(root, 'manifests', 'crds'));

@@ -1,5 +1,5 @@
-// Drives `keyferry convert` through the program's own command line, in process: returns what it
-// printed and the exit code it resolved to.
+// Drives a `keyferry` subcommand through the program's own command line, in process: returns
+// what it printed and the exit code it resolved to.
 import { CommanderError } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 
@@ -9,7 +9,7 @@ export interface CliResult {
   err: string;
 }
 
-export async function runConvertCli(args: string[]): Promise<CliResult> {
+export async function runCli(subcommand: string, args: string[]): Promise<CliResult> {
   let result: Promise<number> = Promise.resolve(0);
   const program = buildProgram((code) => { result = code; });
   let out = '';
@@ -18,7 +18,7 @@ export async function runConvertCli(args: string[]): Promise<CliResult> {
     command.exitOverride().configureOutput({ writeOut: (text) => { out += text; }, writeErr: (text) => { err += text; } });
   }
   try {
-    await program.parseAsync(['convert', ...args], { from: 'user' });
+    await program.parseAsync([subcommand, ...args], { from: 'user' });
   } catch (e) {
     if (!(e instanceof CommanderError)) throw e;
     return { code: e.exitCode, out, err };
