@@ -1,9 +1,9 @@
 // keyferry's own CRDs (manifests/crds/*.yaml), read at run time: what carries over from an ESO
 // manifest is decided by these schemas, so a field added to a CRD carries over with no change here.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { packageRoot } from '../package-root.js';
 
 /** The part of an OpenAPI v3 structural schema the converter reads. */
 export interface OpenApiSchema {
@@ -39,13 +39,7 @@ interface CrdDoc {
  * from dist/src/convert/ in the package and the image (both ship manifests/crds beside package.json).
  */
 export function defaultCrdDirectory(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir, 'manifests', 'crds');
+  return join(packageRoot(import.meta.url), 'manifests', 'crds');
 }
 
 export class CrdsNotFoundError extends Error {

@@ -5,9 +5,9 @@
 // a template reaches nothing but the data it is given; a render that runs past its time limit
 // has its worker terminated, and the output of one render is bounded in size.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../package-root.js';
 import { TemplateRenderError } from './template-render-error.js';
 
 export interface RenderRequest {
@@ -40,13 +40,7 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** The package's dist/template-engine.wasm, found from this file in src/ or in dist/src/. */
 export function defaultWasmPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir, 'dist', 'template-engine.wasm');
+  return join(packageRoot(import.meta.url), 'dist', 'template-engine.wasm');
 }
 
 function loadDefaultWasm(): Uint8Array {
