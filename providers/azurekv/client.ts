@@ -93,6 +93,8 @@ export class AzureKeyVaultClient implements ProviderClient {
       updatedAt: props.updatedOn,
       expiresAt: props.expiresOn,
       metadata: metadataOf(props),
+      // The secret's tags are what ESO's metadataPolicy Fetch reads for Azure Key Vault.
+      userMetadata: { ...(props.tags ?? {}) },
     };
   }
 

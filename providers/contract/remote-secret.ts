@@ -28,6 +28,13 @@ export interface RemoteSecret {
   /** Non-secret metadata worth surfacing (e.g. Vault custom_metadata, tags). */
   metadata?: Record<string, string>;
   /**
+   * The key/value metadata users set on the remote secret, exactly what External Secrets
+   * Operator's `metadataPolicy: Fetch` reads for this provider (Vault KV v2 custom_metadata,
+   * Azure Key Vault tags). Undefined when the provider does not read such metadata, so a ref
+   * asking for it is refused instead of reading nothing; `{}` when the secret has none.
+   */
+  userMetadata?: Record<string, string>;
+  /**
    * Set when the remote secret has no default value (e.g. a 1Password item without a password
    * field): `value` is then empty, and a ref without `property` must fail, which `readValue` does.
    */
@@ -102,6 +109,34 @@ export function selectProperty(secret: RemoteSecret, key: string, property: stri
     throw new NotFoundError(`property "${property}" not found in remote secret "${key}"`, { reason: 'PropertyNotFound' });
   }
   return jsonToBuffer(found);
+}
+
+function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * What `metadataPolicy: Fetch` reads: without `property` the JSON object of all user metadata,
+ * with it the one entry (or a dotted path into an entry holding JSON). Undefined when the
+ * provider does not return user metadata. Throws NotFound when the entry is absent.
+ */
+export function readUserMetadata(secret: RemoteSecret, key: string, property?: string): Buffer | undefined {
+  const metadata = secret.userMetadata;
+  if (!metadata) return undefined;
+  if (!property) {
+    // As Go's json.Marshal writes a map (what ESO returns): keys sorted, and <, >, &, U+2028,
+    // U+2029 escaped; the same metadata then always gives the same bytes and Secret version.
+    const sorted = Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]]));
+    return Buffer.from(goJson(sorted), 'utf8');
+  }
+  const fields: Record<string, Buffer> = Object.create(null) as Record<string, Buffer>;
+  for (const [k, v] of Object.entries(metadata)) fields[k] = Buffer.from(v, 'utf8');
+  try {
+    return selectProperty({ value: Buffer.alloc(0), fields }, key, property);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`metadata "${property}" not found on remote secret "${key}"`, { reason: 'MetadataNotFound' });
+    throw e;
+  }
 }
 
 /** All top-level entries of a remote secret, for `dataFrom.extract`. */

@@ -130,6 +130,8 @@ export class VaultKvClient implements ProviderClient {
       versionId: meta.version !== undefined ? String(meta.version) : undefined,
       createdAt: parseTime(meta.created_time),
       metadata,
+      // custom_metadata is what ESO's metadataPolicy Fetch reads; KV v1 has none (left undefined).
+      userMetadata: { ...metadata },
     };
   }
 

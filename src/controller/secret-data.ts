@@ -1,6 +1,6 @@
 // Turns an ExternalSecret's `data`/`dataFrom` into Secret data, reading remote secrets
 // through the RemoteFetcher and properties through the contract's selectProperty/extractAll.
-import { extractAll, isNotFound, isProviderError, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
+import { extractAll, isNotFound, isProviderError, readUserMetadata, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
 import type { FetchOptions, RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
 import { RemoteDataError } from './remote-data-error.js';
@@ -150,11 +150,20 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     if (!entry.secretKey) throw new SpecError(`${field}.secretKey is required`);
     const ref = entry.remoteRef;
     if (!ref?.key) throw new SpecError(`${field}.remoteRef.key is required`);
+    const policyName = ref.metadataPolicy ?? 'None';
+    if (policyName !== 'None' && policyName !== 'Fetch') throw new SpecError(`${field}.remoteRef.metadataPolicy: "${String(policyName)}" must be None or Fetch`);
     const secret = await read(ref.key, ref.version);
     if (!secret) continue;
     let value: Buffer;
     try {
-      value = ref.property ? selectProperty(secret, ref.key, ref.property) : readValue(secret, ref.key);
+      if (policyName === 'Fetch') {
+        const metadata = readUserMetadata(secret, ref.key, ref.property);
+        // A provider that does not read user metadata would otherwise yield an empty value.
+        if (!metadata) throw new SpecError(`${field}.remoteRef.metadataPolicy: Fetch is not supported by this store's provider "${store.provider}": it does not read the remote secret's metadata (supported: Vault KV v2 custom_metadata, Azure Key Vault tags)`);
+        value = metadata;
+      } else {
+        value = ref.property ? selectProperty(secret, ref.key, ref.property) : readValue(secret, ref.key);
+      }
     } catch (e) {
       // Say which entry asked for the missing property; the provider error names only the remote key.
       if (isProviderError(e)) throw Object.assign(e, { message: `${field}.remoteRef.${ref.property ? 'property' : 'key'}: ${e.message}` });

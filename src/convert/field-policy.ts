@@ -18,7 +18,7 @@ const WHY: Record<string, string> = {
   sourceRef: 'generators and per-entry stores are not supported',
   templateFrom: 'templates from ConfigMaps or Secrets are not supported; inline them in target.template.data',
   conversionStrategy: "keyferry reads values as they are (ESO's Default)",
-  metadataPolicy: "keyferry reads values, not the remote secret's metadata (ESO's None)",
+  metadataPolicy: "keyferry reads a remote secret's metadata only for data[].remoteRef (metadataPolicy Fetch); dataFrom[].extract reads values (ESO's None)",
   transform: 'keyferry rewrites keys with regexp only',
   creationPolicy: 'keyferry writes Secrets of its own (Owner or Orphan): it cannot merge into an existing Secret (Merge) or leave the Secret to someone else (None)',
   deletionPolicy: 'Merge goes with creationPolicy Merge, which keyferry does not have',

@@ -62,6 +62,7 @@ const TABLE: Record<string, Record<string, Covered | Refused>> = {
     'spec.data[].remoteRef.property': [DATA, 'test/e2e/aws.e2e.test.ts', 'syncs a versioned Secret through each auth mode'],
     'spec.data[].remoteRef.version': [DATA, 'test/e2e/aws.e2e.test.ts', 'a pinned VersionId keeps the old value'],
     'spec.data[].remoteRef.decodingStrategy': [DATA, ES_TEST, 'applies dataFrom.extract, decodingStrategy and a template'],
+    'spec.data[].remoteRef.metadataPolicy': [DATA, 'test/controller/metadata-policy.test.ts', 'without property: the JSON object of all metadata'],
     'spec.dataFrom[].extract.key': [DATA, ES_TEST, 'applies dataFrom.extract'],
     'spec.dataFrom[].extract.property': [DATA, ES_TEST, 'applies dataFrom.extract'],
     'spec.dataFrom[].extract.version': [DATA, ES_TEST, 'applies dataFrom.extract'],

@@ -104,6 +104,25 @@ describe('keyferry convert: fields are judged by the CRD schema', () => {
     assert.deepEqual(with_('Default'), ['<stdin>:14: note: ExternalSecret app: spec.data[0].remoteRef.conversionStrategy: left out: keyferry has no such field, and ESO\'s default is what keyferry does (keyferry reads values as they are (ESO\'s Default))']);
   });
 
+  it('metadataPolicy carries over on data[].remoteRef; on dataFrom[].extract Fetch is refused and None left out', () => {
+    const fetched = run(es(`  target: { name: app, versioning: { alias: true } }
+  data:
+    - secretKey: tags
+      remoteRef: { key: k, metadataPolicy: Fetch }
+`));
+    assert.deepEqual(fetched.findings.map(formatFinding), []);
+    assert.match(fetched.outputs[0]!.text, /metadataPolicy: Fetch/);
+    const extract = (value: string) => run(es(`  target: { name: app, versioning: { alias: true } }
+  dataFrom:
+    - extract:
+        key: k
+        metadataPolicy: ${value}
+`)).findings.map(formatFinding);
+    const why = 'keyferry reads a remote secret\'s metadata only for data[].remoteRef (metadataPolicy Fetch); dataFrom[].extract reads values (ESO\'s None)';
+    assert.deepEqual(extract('Fetch'), [`<stdin>:13: refused: ExternalSecret app: spec.dataFrom[0].extract.metadataPolicy: keyferry has no such field, and leaving it out would change what is read or written (${why})`]);
+    assert.deepEqual(extract('None'), [`<stdin>:13: note: ExternalSecret app: spec.dataFrom[0].extract.metadataPolicy: left out: keyferry has no such field, and ESO's default is what keyferry does (${why})`]);
+  });
+
   it('a value of another type is refused without being printed', () => {
     const r = run(es(`  target: { name: app, versioning: { alias: true } }
   data:

@@ -65,19 +65,41 @@ export interface RemoteRef {
    * Default: `"Default"`.
    */
   conversionStrategy?: 'Default' | 'Unicode';
+  /**
+   * None reads the remote secret's value. Fetch reads its metadata instead, as External Secrets Operator: Vault KV v2 custom_metadata or Azure Key Vault tags, as a JSON object of all of them, or with property the one named (a missing one is an error like a missing property). Other providers (and Vault KV v1) refuse Fetch.
+   * Default: `"None"`.
+   */
+  metadataPolicy?: 'None' | 'Fetch';
 }
-
-/** Same shape as {@link RemoteRef}. */
-export type ExtractRef = RemoteRef;
 
 /** One source of keys: extract or find. */
 export interface ExternalSecretDataFrom {
   /** Every field of one structured (JSON) remote secret becomes a key. */
-  extract?: RemoteRef;
+  extract?: ExtractRef;
   /** Every remote secret matching these criteria becomes a key (its name). */
   find?: FindRef;
   /** Rewrites applied in order to the keys this source produces. */
   rewrite?: Rewrite[];
+}
+
+/** Every field of one structured (JSON) remote secret becomes a key. */
+export interface ExtractRef {
+  /** Key of the remote secret: a name, path or ARN, as the provider defines it. */
+  key: string;
+  /** Field to read from a structured (JSON) value; a dotted path for nested fields. Empty reads the whole value. */
+  property?: string;
+  /** Version of the remote secret to read (provider-specific: an AWS Secrets Manager stage or uuid/<id>, an SSM parameter version number or label, a Vault KV v2 version, a GCP version number, ...). Empty reads the latest. */
+  version?: string;
+  /**
+   * How to decode the fetched value: None, Base64, Base64URL, or Auto (decode when it is valid base64).
+   * Default: `"None"`.
+   */
+  decodingStrategy?: 'None' | 'Base64' | 'Base64URL' | 'Auto';
+  /**
+   * How remote names that a Secret key cannot hold become keys, when this source has no rewrite (as External Secrets Operator): Default puts _ for each character other than letters, digits, -, _ and .; Unicode puts _U<hex code point>_ (for example / becomes _U002f_). Two names becoming one key is an error.
+   * Default: `"Default"`.
+   */
+  conversionStrategy?: 'Default' | 'Unicode';
 }
 
 /** Every remote secret matching these criteria becomes a key (its name). */

@@ -5,6 +5,7 @@ import { azureKeyVaultProvider, type AzureKeyVaultConfig } from '../../../provid
 import {
   extractAll,
   isProviderError,
+  readUserMetadata,
   selectProperty,
   type ProviderClient,
   type ProviderError,
@@ -168,6 +169,11 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       assert.equal(pinned.metadata!.version, v1);
       assert.equal(pinned.metadata!.notBefore, new Date(Math.floor(notBefore.getTime() / 1000) * 1000).toISOString());
       assert.equal(pinned.metadata!['tag.team'], 'payments');
+      // metadataPolicy Fetch reads the tags of the version read, as ESO does.
+      assert.deepEqual(pinned.userMetadata, { team: 'payments' });
+      assert.equal(readUserMetadata(pinned, 'sp-rotating')?.toString(), '{"team":"payments"}');
+      assert.equal(readUserMetadata(pinned, 'sp-rotating', 'team')?.toString(), 'payments');
+      assert.deepEqual(latest.userMetadata, {}, 'the latest version has no tags');
     });
 
     it('accepts ESO\'s secret/ prefix and refuses cert/ and key/ objects as config errors', async () => {

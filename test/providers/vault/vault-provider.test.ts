@@ -12,6 +12,7 @@ import {
   isProviderError,
   isThrottled,
   isUnavailable,
+  readUserMetadata,
   selectProperty,
   type ProviderClient,
   type ProviderError,
@@ -122,6 +123,21 @@ describe('vault provider (wire)', function () {
       assert.throws(() => selectProperty(secret, 'app/db', 'missing'), (e) => isNotFound(e));
       assert.equal(server.lastHeaders['x-vault-token'], rootToken);
       assert.deepEqual(d.observed.map((o) => [o.operation, o.outcome]), [['LookupSelf', 'success'], ['ReadSecret', 'success']]);
+    });
+
+    it('metadataPolicy Fetch: custom_metadata is the user metadata, as JSON or by property; none is {}; KV v1 has none to read', async () => {
+      const client = await connect(config(tokenAuth), deps());
+      const secret = await client.fetch({ key: 'app/db' });
+      assert.deepEqual(secret.userMetadata, { owner: 'team-a' });
+      assert.equal(readUserMetadata(secret, 'app/db')?.toString(), '{"owner":"team-a"}');
+      assert.equal(readUserMetadata(secret, 'app/db', 'owner')?.toString(), 'team-a');
+      assert.throws(() => readUserMetadata(secret, 'app/db', 'password'), (e) => isNotFound(e) && e.reason === 'MetadataNotFound' && !e.message.includes(plantedValue));
+      assert.deepEqual((await client.fetch({ key: 'app/api' })).userMetadata, { owner: 'team-b' });
+      assert.equal(readUserMetadata(await client.fetch({ key: 'other' }), 'other')?.toString(), '{}', 'a secret without custom_metadata');
+      const v1 = await connect(config(tokenAuth, { path: 'kv1', version: 'v1' }), deps());
+      const legacy = await v1.fetch({ key: 'legacy/creds' });
+      assert.equal(legacy.userMetadata, undefined);
+      assert.equal(readUserMetadata(legacy, 'legacy/creds'), undefined);
     });
 
     it('pins versions; deleted and destroyed versions and missing keys are NotFound', async () => {
