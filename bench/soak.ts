@@ -34,7 +34,10 @@
 // are counted by kind. Then the summary:
 //   RSS flat      least-squares slope (MiB/hour) and max − min over the last 3/4 of the run
 //                 (samples of the process running at the end); flat when the fitted line
-//                 moves by less than 5 % of the mean RSS over the whole run's length.
+//                 moves by less than 5 % of the mean RSS over the whole run's length. The
+//                 retained versions grow through a run, so RSS is also fitted on the number of
+//                 managed Secrets (KiB each), and what that leaves must be flat by the same
+//                 rule: the exit code follows this one.
 //   event loop    p99 per sample (median and worst) and the largest max; and per operator
 //                 process its own figures since it started (keyferry_event_loop_delay_seconds).
 //   provider calls per refresh cycle: over the run, and over the samples with no fault (the
@@ -472,6 +475,14 @@ const rssValues = fitted.map(([, y]) => y);
 const meanRss = rssValues.length ? rssValues.reduce((a, b) => a + b, 0) / rssValues.length : 0;
 const slope = fit ? fit.slope : null;
 const flat = slope === null ? null : Math.abs(slope * (DURATION_MS / 3_600_000)) < 0.05 * meanRss;
+// The retained versions grow through a run (each ExternalSecret keeps up to `retain` previous
+// ones, and a remote secret rotates about once per 1/rotate minutes), and each costs memory: RSS
+// fitted on the number of managed Secrets, then the trend of what that fit leaves over time. A
+// leak shows there; state that grows with the cluster does not.
+const versionPoints = samples.filter((s) => s.rssMiB !== null && s.pid === lastPid && s.minute >= fitFromMinute);
+const perVersion = linearFit(versionPoints.map((s) => [s.managedSecrets, s.rssMiB!] as const));
+const residualFit = perVersion ? linearFit(versionPoints.map((s) => [s.minute / 60, s.rssMiB! - (perVersion.intercept + perVersion.slope * s.managedSecrets)] as const)) : undefined;
+const flatBeyondVersions = residualFit ? Math.abs(residualFit.slope * (DURATION_MS / 3_600_000)) < 0.05 * meanRss : null;
 const rss = {
   warmupMinutes: round1(fitFromMinute),
   samplesInFit: fitted.length,
@@ -482,6 +493,11 @@ const rss = {
   maxMiB: rssValues.length ? Math.max(...rssValues) : null,
   flat,
   criterion: 'least-squares slope over the last 3/4 of the run (the process running at the end), times the run length, under 5 % of the mean RSS',
+  managedSecretsFirst: versionPoints[0]?.managedSecrets ?? null,
+  managedSecretsLast: versionPoints.at(-1)?.managedSecrets ?? null,
+  kibPerManagedSecret: perVersion ? round2(perVersion.slope * 1024) : null,
+  slopeBeyondVersionsMiBPerHour: residualFit ? round2(residualFit.slope) : null,
+  flatBeyondVersions,
 };
 
 // Event loop.
@@ -521,6 +537,7 @@ printMarkdownTable(['measure', 'value'], [
   ['cold start (all Ready)', `${run.coldStartSeconds} s`],
   ['run', `${round1(runMinutes)} min after the cold start, ${samples.length} samples, ${rotationsDone} rotations, seed ${SEED}`],
   ['RSS over the last 3/4', `${rss.minMiB}–${rss.maxMiB} MiB (max − min ${rss.maxMinusMinMiB}), slope ${rss.slopeMiBPerHour} MiB/h over ${rss.samplesInFit} samples: ${flat === null ? 'too few samples' : flat ? 'flat' : 'NOT flat'}`],
+  ['RSS beyond the retained versions', `managed Secrets ${rss.managedSecretsFirst} → ${rss.managedSecretsLast}, ${rss.kibPerManagedSecret} KiB each; what that leaves moves ${rss.slopeBeyondVersionsMiBPerHour} MiB/h: ${flatBeyondVersions === null ? 'too few samples' : flatBeyondVersions ? 'flat' : 'NOT flat'}`],
   ['event-loop delay p99 per sample', `median ${eventLoop.perSampleP99MsMedian} ms, worst ${eventLoop.perSampleP99MsWorst} ms`],
   ['event-loop delay max', `${eventLoop.maxMs} ms`],
   ['event-loop delay since start, by process', eventLoop.byProcess.map((p) => `p99 ${p.p99MsSinceStart} ms, max ${p.maxMsSinceStart} ms`).join('; ')],
@@ -556,4 +573,5 @@ const resultFile = CLUSTER === 'real' ? 'soak-real.json' : 'soak.json';
 await mkdir(join(root, 'bench', 'results'), { recursive: true });
 await writeFile(join(root, 'bench', 'results', resultFile), `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\n${result.totalSeconds} s in all; bench/results/${resultFile} written`);
-if (!finalCheck || (drift.mismatches ?? 0) > 0 || falseReadySeen > 0 || flat === false) process.exitCode = 1;
+// Memory fails the run when it grows beyond what the retained versions explain.
+if (!finalCheck || (drift.mismatches ?? 0) > 0 || falseReadySeen > 0 || flatBeyondVersions === false) process.exitCode = 1;
