@@ -72,7 +72,8 @@ export function replaceAllGo(re: RE2JS, text: string, template: string): string 
   const names = re.namedGroups();
   const groups = re.groupCount();
   const group = (ref: Reference): string => {
-    const index = ref.index >= 0 ? ref.index : names[ref.name];
+    // Own names only: a template's `$constructor` is an unknown group, not Object's property.
+    const index = ref.index >= 0 ? ref.index : Object.hasOwn(names, ref.name) ? names[ref.name] : undefined;
     if (index === undefined || index > groups) return '';
     return matcher.group(index) ?? '';
   };

@@ -26,6 +26,7 @@ const cases: Array<[pattern: string, input: string, template: string, go: string
   ['(\\d+)', 'v10 v2', 'n${1}0$10', 'vn100 vn20'],
   ['(x)', 'x', '$１', ''],
   ['(x)(?P<n_1>y)', 'xy', '${n_1}$n_1.$n', 'yy.'],
+  ['(?P<a>x)', 'x', '$constructor${__proto__}$toString|', '|'],
 ];
 
 describe('rewrite.regexp replacement (Go regexp.ReplaceAllString)', () => {
