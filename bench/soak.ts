@@ -469,7 +469,8 @@ try {
 // RSS: samples of the last process, over the last 3/4 of the run.
 const lastPid = world.processes.at(-1)?.pid;
 const fitFromMinute = DURATION_MS / 4 / 60_000;
-const fitted = samples.filter((s) => s.rssMiB !== null && s.pid === lastPid && s.minute >= fitFromMinute).map((s) => [s.minute / 60, s.rssMiB!] as const);
+const fitSamples = samples.filter((s) => s.rssMiB !== null && s.pid === lastPid && s.minute >= fitFromMinute);
+const fitted = fitSamples.map((s) => [s.minute / 60, s.rssMiB!] as const);
 const fit = linearFit(fitted);
 const rssValues = fitted.map(([, y]) => y);
 const meanRss = rssValues.length ? rssValues.reduce((a, b) => a + b, 0) / rssValues.length : 0;
@@ -479,9 +480,8 @@ const flat = slope === null ? null : Math.abs(slope * (DURATION_MS / 3_600_000))
 // ones, and a remote secret rotates about once per 1/rotate minutes), and each costs memory: RSS
 // fitted on the number of managed Secrets, then the trend of what that fit leaves over time. A
 // leak shows there; state that grows with the cluster does not.
-const versionPoints = samples.filter((s) => s.rssMiB !== null && s.pid === lastPid && s.minute >= fitFromMinute);
-const perVersion = linearFit(versionPoints.map((s) => [s.managedSecrets, s.rssMiB!] as const));
-const residualFit = perVersion ? linearFit(versionPoints.map((s) => [s.minute / 60, s.rssMiB! - (perVersion.intercept + perVersion.slope * s.managedSecrets)] as const)) : undefined;
+const perVersion = linearFit(fitSamples.map((s) => [s.managedSecrets, s.rssMiB!] as const));
+const residualFit = perVersion ? linearFit(fitSamples.map((s) => [s.minute / 60, s.rssMiB! - (perVersion.intercept + perVersion.slope * s.managedSecrets)] as const)) : undefined;
 const flatBeyondVersions = residualFit ? Math.abs(residualFit.slope * (DURATION_MS / 3_600_000)) < 0.05 * meanRss : null;
 const rss = {
   warmupMinutes: round1(fitFromMinute),
@@ -493,8 +493,8 @@ const rss = {
   maxMiB: rssValues.length ? Math.max(...rssValues) : null,
   flat,
   criterion: 'least-squares slope over the last 3/4 of the run (the process running at the end), times the run length, under 5 % of the mean RSS',
-  managedSecretsFirst: versionPoints[0]?.managedSecrets ?? null,
-  managedSecretsLast: versionPoints.at(-1)?.managedSecrets ?? null,
+  managedSecretsFirst: fitSamples[0]?.managedSecrets ?? null,
+  managedSecretsLast: fitSamples.at(-1)?.managedSecrets ?? null,
   kibPerManagedSecret: perVersion ? round2(perVersion.slope * 1024) : null,
   slopeBeyondVersionsMiBPerHour: residualFit ? round2(residualFit.slope) : null,
   flatBeyondVersions,
