@@ -28,6 +28,13 @@
 // lower R (default 10, so the limiter sets the pace), once with the static division of the
 // budget and once sharing it through a real redis-server (when installed).
 //
+// `--unrelated-secrets N` adds N Secrets the operator has no business with (none labelled, none
+// referenced by a store), each with one key of `--unrelated-size` bytes (default 10 240,
+// pseudo-random, so each value is distinct), in `--unrelated-namespaces` namespaces (default 100,
+// `other-<n>`) that hold no ExternalSecret. They are created before the ExternalSecrets, so before
+// the operator starts; what they cost the operator is the difference in its RSS and heap against
+// a run without them.
+//
 // Lower bound of a scenario: the larger of provider calls needed ÷ R (distinct remote secrets
 // involved ÷ 20, AWS batches) and Kubernetes writes needed ÷ client QPS (a Secret and a status
 // write per ExternalSecret that changes). Prints a table, writes
@@ -37,11 +44,19 @@
 //     [--distinct 2000] [--rate 100] [--latency 20] [--qps 1000] [--concurrency 64] [--outage 60]
 //     [--rotate 100] [--replica-rate 10] [--modes shared,direct] [--no-replicas] [--sources]
 //     [--cold-only] [--create-concurrency 32] [--node-args "<node flags for the operator>"]
-//     [--heap-snapshot <dir>]
+//     [--heap-snapshot <dir>] [--unrelated-secrets 0] [--unrelated-size 10240] [--unrelated-namespaces 100]
+//     [--steady-settle 10] [--steady-samples 5]
 // After each cold start it reads from the operator's /metrics the V8 heap in use after the last
 // full collection (forced at that scrape when `--node-args --expose-gc` is given, else the last
 // one V8 chose), the heap in use, external memory and RSS then, and the event-loop delay p99 and
-// maximum over the wave. `--heap-snapshot <dir>` starts the operator with
+// maximum over the wave. Steady memory: once every ExternalSecret is Ready the benchmark waits
+// `--steady-settle` seconds (default 10: the Event backlog and the last status writes drain, the
+// wave's garbage becomes collectable), then scrapes /metrics `--steady-samples` times (default 5)
+// 2 s apart; steady RSS is the median of process_resident_memory_bytes over those scrapes and
+// steady heap after GC the median of keyferry_heap_used_after_gc_bytes (each scrape forces a
+// full collection under `--expose-gc`, so both are then what the operator keeps, not what the
+// wave left uncollected; without it the heap figure is the last collection V8 chose).
+// `--heap-snapshot <dir>` starts the operator with
 // `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<dir>` and has it write a heap snapshot there
 // once every ExternalSecret is Ready (`node --import tsx bench/heap-breakdown.ts <file>` reads it).
 // The operator runs from dist/ when it is built (`make bench` builds it first), else, or with
@@ -59,6 +74,7 @@ import { DevBenchCluster } from './support/dev-bench-cluster.js';
 import { printMarkdownTable } from './support/markdown-table.js';
 import { cpuSeconds, peakRss } from './support/process-figures.js';
 import { RealBenchCluster } from './support/real-bench-cluster.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const root = join(import.meta.dirname, '..');
 const API = 'keyferry.io/v1alpha1';
@@ -87,6 +103,11 @@ const NODE_ARGS = [
   ...textArg('node-args', '').split(' ').filter(Boolean),
   ...(HEAP_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${HEAP_SNAPSHOT_DIR}`] : []),
 ];
+const UNRELATED = numberArg('unrelated-secrets', 0);
+const UNRELATED_SIZE = numberArg('unrelated-size', 10_240);
+const UNRELATED_NAMESPACES = Math.max(1, Math.min(numberArg('unrelated-namespaces', 100), UNRELATED));
+const STEADY_SETTLE_S = numberArg('steady-settle', 10);
+const STEADY_SAMPLES = Math.max(1, numberArg('steady-samples', 5));
 const COMPILED = !process.argv.includes('--sources') && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'));
 const accessKeyId = 'AKIAKEYFERRYBENCH002';
 const secretAccessKey = 'benchSecretAccessKey/keyferry/0000000002';
@@ -135,13 +156,14 @@ class World {
     const started = Date.now();
     const cluster = CLUSTER === 'real'
       ? await RealBenchCluster.start({ concurrency: CREATE_CONCURRENCY, log: progress })
-      : await DevBenchCluster.start({ watchHistorySize: Math.max(10_000, COUNT * 4), crdDir: join(root, 'manifests', 'crds') });
+      : await DevBenchCluster.start({ watchHistorySize: Math.max(10_000, COUNT * 4) + UNRELATED, crdDir: join(root, 'manifests', 'crds') });
     const aws = new AwsTestServer({ users: [{ accessKeyId, secretAccessKey }], throttle: { requestsPerSecond: rate }, latencyMs: LATENCY_MS });
     try {
       await aws.start();
       for (let i = 0; i < DISTINCT; i++) aws.store.put(keyOf(i), valueOf(i, 0));
       const ref = (key: string) => ({ name: 'aws-creds', namespace: 'keyferry-system', key });
       await cluster.create(Array.from({ length: NAMESPACES }, (_, n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `team-${n}` } })));
+      if (UNRELATED > 0) await createUnrelatedSecrets(cluster);
       await cluster.create([
         {
           apiVersion: 'v1', kind: 'Secret', metadata: { name: 'aws-creds', namespace: 'keyferry-system' },
@@ -234,6 +256,28 @@ class World {
   }
 }
 
+/** UNRELATED Secrets of UNRELATED_SIZE bytes in namespaces without ExternalSecrets, 1 000 objects at a time. */
+async function createUnrelatedSecrets(cluster: BenchCluster): Promise<void> {
+  const started = Date.now();
+  await cluster.create(Array.from({ length: UNRELATED_NAMESPACES }, (_, n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `other-${n}` } })));
+  const random = seededRandom(15);
+  const base = Buffer.from(Array.from({ length: UNRELATED_SIZE }, () => Math.floor(random() * 256)));
+  for (let start = 0; start < UNRELATED; start += 1000) {
+    await cluster.create(Array.from({ length: Math.min(1000, UNRELATED - start) }, (_, k): NewObject => {
+      const j = start + k;
+      const value = Buffer.from(base);
+      // The index in the first bytes: every value differs, so nothing can share one.
+      value.write(`${j}:`.slice(0, UNRELATED_SIZE), 0, 'latin1');
+      return {
+        apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+        metadata: { name: `unrelated-${j}`, namespace: `other-${j % UNRELATED_NAMESPACES}` },
+        data: { blob: value.toString('base64') },
+      };
+    }));
+  }
+  progress(`${UNRELATED} unrelated Secrets of ${UNRELATED_SIZE} B in ${UNRELATED_NAMESPACES} namespaces created in ${round2((Date.now() - started) / 1000)} s`);
+}
+
 function isReady(o: BenchObject): boolean {
   return (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
@@ -322,6 +366,41 @@ interface ModeResult {
   fetchPath: Record<string, number | null>;
   objectSizes: Record<string, number>;
   server?: Record<string, { cpuSeconds: number; peakRssMiB: number }>;
+  /** Memory once the cold start has settled (null when it did not finish). */
+  steady: SteadyMemory | null;
+}
+
+interface SteadyMemory {
+  rssMiB: number | null;
+  heapAfterGcMiB: number | null;
+  rssSamplesMiB: Array<number | null>;
+  heapAfterGcSamplesMiB: Array<number | null>;
+  secondsAfterReady: number;
+}
+
+function median(values: Array<number | null>): number | null {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (!known.length) return null;
+  const mid = known.length >> 1;
+  return known.length % 2 ? known[mid]! : round2((known[mid - 1]! + known[mid]!) / 2);
+}
+
+/** STEADY_SETTLE_S after `readyAt`, STEADY_SAMPLES scrapes of /metrics 2 s apart: the medians of RSS and heap after GC. */
+async function steadyMemory(op: OperatorProcess, ops: Operators, readyAt: number): Promise<SteadyMemory> {
+  await waitFor(() => Date.now() >= readyAt + STEADY_SETTLE_S * 1000, ops, STEADY_SETTLE_S * 1000 + 1000);
+  const rssSamplesMiB: Array<number | null> = [];
+  const heapAfterGcSamplesMiB: Array<number | null> = [];
+  for (let i = 0; i < STEADY_SAMPLES; i++) {
+    if (i > 0) await sleep(2000);
+    const text = await op.metrics();
+    rssSamplesMiB.push(mib(sumMetric(text, 'process_resident_memory_bytes')));
+    heapAfterGcSamplesMiB.push(mib(sumMetric(text, 'keyferry_heap_used_after_gc_bytes')));
+  }
+  await ops.sample();
+  return {
+    rssMiB: median(rssSamplesMiB), heapAfterGcMiB: median(heapAfterGcSamplesMiB), rssSamplesMiB, heapAfterGcSamplesMiB,
+    secondsAfterReady: round2((Date.now() - readyAt) / 1000),
+  };
 }
 
 const mib = (bytes: number | undefined) => (bytes === undefined ? null : round2(bytes / 1048576));
@@ -389,13 +468,15 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
     fetchPath.rssAnonMiB = rss.anon;
     fetchPath.rssFileMiB = rss.file;
     progress(`${mode}, cold start: RSS now ${rss.anon} MiB anonymous + ${rss.file} MiB file-backed (code of node and its libraries); heap after GC ${fetchPath.heapAfterGcMiB} MiB, heap used ${fetchPath.heapUsedMiB} MiB, external ${fetchPath.externalMemoryMiB} MiB, RSS now ${fetchPath.rssMiB} MiB (peak ${fetchPath.peakRssMiBInMetrics}), event-loop p99 ${fetchPath.eventLoopP99Ms} ms, max ${fetchPath.eventLoopMaxMs} ms`);
+    const steady = readyAt ? await steadyMemory(op, ops, readyAt) : null;
+    if (steady) progress(`${mode}, steady ${steady.secondsAfterReady} s after all Ready: RSS ${steady.rssMiB} MiB, heap after GC ${steady.heapAfterGcMiB} MiB (medians of ${STEADY_SAMPLES} scrapes: RSS ${steady.rssSamplesMiB.join(', ')}; heap ${steady.heapAfterGcSamplesMiB.join(', ')})`);
     // Writing a snapshot takes memory of its own: the peak is the one before it.
     const peakBeforeSnapshot = ops.peakRssMiB;
     if (HEAP_SNAPSHOT_DIR) progress(`heap snapshot: ${await heapSnapshot(op.pid)}`);
     const objectSizes = world.objectSizes();
     const finish = async (): Promise<ModeResult> => {
       await ops.stopAll();
-      return { rows, peakRssMiB: HEAP_SNAPSHOT_DIR && COLD_ONLY ? peakBeforeSnapshot : ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath, objectSizes, server: await world.cluster.serverFigures() };
+      return { rows, peakRssMiB: HEAP_SNAPSHOT_DIR && COLD_ONLY ? peakBeforeSnapshot : ops.peakRssMiB, cpuSeconds: ops.cpuSeconds, fetchPath, objectSizes, server: await world.cluster.serverFigures(), steady };
     };
     if (!readyAt || COLD_ONLY) return await finish();
 
@@ -512,6 +593,7 @@ const rows = [...Object.values(modes).flatMap((m) => m.rows), ...replicas];
 printTable(rows);
 for (const [mode, m] of Object.entries(modes)) {
   console.log(`${mode}: operator peak RSS ${m.peakRssMiB} MiB, ${round2(m.cpuSeconds)} CPU s; fetch path at cold start (from /metrics): ${JSON.stringify(m.fetchPath)}`);
+  if (m.steady) console.log(`${mode}: steady after the cold start (${m.steady.secondsAfterReady} s after all Ready): RSS ${m.steady.rssMiB} MiB, heap after GC ${m.steady.heapAfterGcMiB} MiB`);
   console.log(`${mode}: objects as stored ${JSON.stringify(m.objectSizes)}${m.server ? `; control plane ${JSON.stringify(m.server)}` : ''}`);
 }
 const comparison = modes.shared && modes.direct ? modes.shared.rows.map((r, i) => {
@@ -533,10 +615,12 @@ const result = {
   parameters: {
     count: COUNT, namespaces: NAMESPACES, distinct: DISTINCT, rate: RATE, latencyMs: LATENCY_MS, clientQps: QPS, concurrency: CONCURRENCY, outageSeconds: OUTAGE_S,
     rotated: ROTATED, replicaRate: REPLICA_RATE, modes: MODES, coldOnly: COLD_ONLY, replicas: REPLICAS, createConcurrency: CREATE_CONCURRENCY,
+    unrelatedSecrets: UNRELATED, unrelatedSizeBytes: UNRELATED_SIZE, unrelatedNamespaces: UNRELATED ? UNRELATED_NAMESPACES : 0,
+    nodeArgs: NODE_ARGS, steadySettleSeconds: STEADY_SETTLE_S, steadySamples: STEADY_SAMPLES,
   },
   rows,
   operators: Object.fromEntries(Object.entries(modes).map(([k, m]) => [k, {
-    peakRssMiB: m.peakRssMiB, cpuSeconds: round2(m.cpuSeconds), fetchPathAtColdStart: m.fetchPath, objectSizes: m.objectSizes, controlPlane: m.server,
+    peakRssMiB: m.peakRssMiB, cpuSeconds: round2(m.cpuSeconds), fetchPathAtColdStart: m.fetchPath, steadyAfterColdStart: m.steady, objectSizes: m.objectSizes, controlPlane: m.server,
   }])),
   replicas: replicas.map((r) => ({ scenario: r.scenario, peakCallsPerSecond: r.peakCallsPerSecond, meanCallsPerSecond: r.meanCallsPerSecond, peakRssMiB: r.peakRssMiB })),
   comparison,
