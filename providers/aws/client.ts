@@ -2,6 +2,7 @@
 // BatchGetSecretValue for batches of latest values, ListSecrets for `dataFrom.find`.
 import {
   BatchGetSecretValueCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   type Filter,
@@ -49,6 +50,12 @@ function toRemoteSecret(key: string, out: Pick<GetSecretValueCommandOutput, 'Sec
   return { value, versionId: out.VersionId, createdAt: out.CreatedDate, metadata };
 }
 
+/** AWS tags as a map; a key given twice keeps its last value, as ESO's conversion does. */
+export function tagMap(tags: ReadonlyArray<{ Key?: string; Value?: string }> | undefined): Record<string, string> {
+  // fromEntries defines own entries, so a tag named `__proto__` stays an entry.
+  return Object.fromEntries((tags ?? []).flatMap((t) => (t.Key === undefined ? [] : [[t.Key, t.Value ?? '']])));
+}
+
 export interface AwsClientOptions {
   sdk: SecretsManagerClient;
   credentials: AwsCredentialIdentityProvider;
@@ -78,6 +85,16 @@ export class AwsSecretsManagerClient implements ProviderClient {
     const out = await this.call('GetSecretValue', subject, () =>
       this.options.sdk.send(new GetSecretValueCommand({ SecretId: ref.key, ...versionSelector(ref.version) }), { abortSignal: ctx?.signal }));
     return toRemoteSecret(ref.key, out);
+  }
+
+  /**
+   * The secret's tags, read with DescribeSecret as ESO does. Tags belong to the secret, not to a
+   * version, so `version` plays no part; the value is never read.
+   */
+  async fetchMetadata(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {
+    const out = await this.call('DescribeSecret', `"${ref.key}"`, () =>
+      this.options.sdk.send(new DescribeSecretCommand({ SecretId: ref.key }), { abortSignal: ctx?.signal }));
+    return { value: Buffer.alloc(0), userMetadata: tagMap(out.Tags) };
   }
 
   async fetchMany(refs: RemoteRef[], ctx?: CallContext): Promise<Array<RemoteSecret | ProviderError>> {

@@ -69,6 +69,11 @@ export class AzureKeyVaultClient implements ProviderClient {
     }
   }
 
+  /** The tags of the version read come with its value, as ESO reads them. */
+  fetchMetadata(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {
+    return this.fetch(ref, ctx);
+  }
+
   async fetch(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {
     const name = secretName(ref.key);
     const what = ref.version ? `reading secret "${name}" version "${ref.version}"` : `reading secret "${name}"`;

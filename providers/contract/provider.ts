@@ -140,6 +140,13 @@ export interface ProviderClient {
    * a per-secret failure is returned in its slot, not thrown.
    */
   fetchMany?(refs: RemoteRef[], ctx?: CallContext): Promise<Array<RemoteSecret | ProviderError>>;
+  /**
+   * Reads one remote secret's user metadata, what External Secrets Operator's
+   * `metadataPolicy: Fetch` reads for this provider: a RemoteSecret with `userMetadata` set
+   * (its value may be empty). Absent where the provider, or this store's service or engine
+   * version, has none; an ExternalSecret asking for it is then refused before any call.
+   */
+  fetchMetadata?(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret>;
   /** Largest batch `fetchMany` accepts. */
   readonly maxBatchSize?: number;
   /** Lists remote secret keys matching a query, for `dataFrom.find`. */

@@ -9,7 +9,20 @@ export interface RemoteRef {
   key: string;
   /** Version id or stage; undefined means the provider's "latest". */
   version?: string;
+  /**
+   * Read the remote secret's user metadata (`ProviderClient.fetchMetadata`, for
+   * `metadataPolicy: Fetch`) instead of its value: another call with another answer, so it is
+   * merged and cached apart from a read of the value, and never batched with one.
+   */
+  metadata?: boolean;
 }
+
+/**
+ * One entry of user metadata: a string (an AWS or Azure tag, a Vault custom_metadata entry), or
+ * a named group of them (GCP's `labels` and `annotations`; null when the secret has none, which
+ * ESO writes as JSON `null`).
+ */
+export type UserMetadataEntry = string | Readonly<Record<string, string>> | null;
 
 export interface RemoteSecret {
   /** What a ref without `property` yields: the secret string/binary, or the provider's default field. */
@@ -29,11 +42,11 @@ export interface RemoteSecret {
   metadata?: Record<string, string>;
   /**
    * The key/value metadata users set on the remote secret, exactly what External Secrets
-   * Operator's `metadataPolicy: Fetch` reads for this provider (Vault KV v2 custom_metadata,
-   * Azure Key Vault tags). Undefined when the provider does not read such metadata, so a ref
-   * asking for it is refused instead of reading nothing; `{}` when the secret has none.
+   * Operator's `metadataPolicy: Fetch` reads for this provider (AWS tags, GCP labels and
+   * annotations, Vault KV v2 custom_metadata, Azure Key Vault tags). Set by `fetchMetadata`
+   * (and by `fetch` where the value's read carries it); `{}` when the secret has none.
    */
-  userMetadata?: Record<string, string>;
+  userMetadata?: Record<string, UserMetadataEntry>;
   /**
    * Set when the remote secret has no default value (e.g. a 1Password item without a password
    * field): `value` is then empty, and a ref without `property` must fail, which `readValue` does.
@@ -115,26 +128,44 @@ function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Keys sorted at every level, as Go's json.Marshal writes a map. */
+function sortedMap<T>(map: Readonly<Record<string, T>>, inner: (v: T) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(map).sort().map((k) => [k, inner(map[k]!)]));
+}
+
+const sortedEntry = (entry: UserMetadataEntry): unknown => (entry === null || typeof entry === 'string' ? entry : sortedMap(entry, (v) => v));
+
 /**
  * What `metadataPolicy: Fetch` reads: without `property` the JSON object of all user metadata,
- * with it the one entry (or a dotted path into an entry holding JSON). Undefined when the
- * provider does not return user metadata. Throws NotFound when the entry is absent.
+ * with it the one entry (or a dotted path into an entry holding JSON). A group (GCP `labels`)
+ * is read whole by its name, and one of its entries as `<group>.<key>` with the key taken whole,
+ * as ESO does. Undefined when the secret carries no user metadata. Throws NotFound when the
+ * entry is absent.
  */
 export function readUserMetadata(secret: RemoteSecret, key: string, property?: string): Buffer | undefined {
   const metadata = secret.userMetadata;
   if (!metadata) return undefined;
-  if (!property) {
-    // As Go's json.Marshal writes a map (what ESO returns): keys sorted, and <, >, &, U+2028,
-    // U+2029 escaped; the same metadata then always gives the same bytes and Secret version.
-    const sorted = Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]]));
-    return Buffer.from(goJson(sorted), 'utf8');
-  }
+  // As Go's json.Marshal writes a map (what ESO returns): keys sorted, and <, >, &, U+2028,
+  // U+2029 escaped; the same metadata then always gives the same bytes and Secret version.
+  if (!property) return Buffer.from(goJson(sortedMap(metadata, sortedEntry)), 'utf8');
+  const missing = () => new NotFoundError(`metadata "${property}" not found on remote secret "${key}"`, { reason: 'MetadataNotFound' });
   const fields: Record<string, Buffer> = Object.create(null) as Record<string, Buffer>;
-  for (const [k, v] of Object.entries(metadata)) fields[k] = Buffer.from(v, 'utf8');
+  for (const [name, entry] of Object.entries(metadata)) {
+    if (typeof entry === 'string') {
+      fields[name] = Buffer.from(entry, 'utf8');
+      continue;
+    }
+    if (property === name) return Buffer.from(goJson(sortedEntry(entry)), 'utf8');
+    if (property.startsWith(`${name}.`)) {
+      const value = entry === null ? undefined : own(entry, property.slice(name.length + 1));
+      if (value === undefined) throw missing();
+      return Buffer.from(value, 'utf8');
+    }
+  }
   try {
     return selectProperty({ value: Buffer.alloc(0), fields }, key, property);
   } catch (e) {
-    if (e instanceof NotFoundError) throw new NotFoundError(`metadata "${property}" not found on remote secret "${key}"`, { reason: 'MetadataNotFound' });
+    if (e instanceof NotFoundError) throw missing();
     throw e;
   }
 }

@@ -55,7 +55,12 @@ function parseTime(s: string | undefined): Date | undefined {
 }
 
 export class VaultKvClient implements ProviderClient {
-  constructor(private readonly options: VaultClientOptions) {}
+  /** KV v2 only: a read's answer carries custom_metadata (what ESO reads); KV v1 has none. */
+  readonly fetchMetadata?: (ref: RemoteRef, ctx?: CallContext) => Promise<RemoteSecret>;
+
+  constructor(private readonly options: VaultClientOptions) {
+    if (options.kvVersion === 'v2') this.fetchMetadata = (ref, ctx) => this.fetch(ref, ctx);
+  }
 
   /**
    * Splits a key into mount and path. With a configured mount, a key that repeats it is

@@ -1,6 +1,6 @@
 // Turns an ExternalSecret's `data`/`dataFrom` into Secret data, reading remote secrets
 // through the RemoteFetcher and properties through the contract's selectProperty/extractAll.
-import { extractAll, isNotFound, isProviderError, readUserMetadata, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
+import { extractAll, InvalidDataError, isNotFound, isProviderError, readUserMetadata, readValue, selectProperty, type RemoteSecret } from '../../providers/contract/index.js';
 import type { FetchOptions, RemoteFetcher, StoreHandle } from '../fetch/remote-fetcher.js';
 import type { DataFromSpec, ExternalSecretSpec, RemoteRefSpec } from './types.js';
 import { RemoteDataError } from './remote-data-error.js';
@@ -56,6 +56,24 @@ async function checkKeyRules(spec: ExternalSecretSpec, transform: KeyTransformer
   }
 }
 
+/** Where `metadataPolicy: Fetch` works, for the message refusing it elsewhere. */
+const METADATA_FETCH_SUPPORT = 'AWS Secrets Manager and Parameter Store tags, GCP Secret Manager labels and annotations, Vault KV v2 custom_metadata, Azure Key Vault tags';
+
+/**
+ * Checks every `data[].remoteRef.metadataPolicy` before any provider call: an unknown policy, or
+ * Fetch from a store whose client cannot read metadata (which would otherwise give an empty value).
+ */
+function checkMetadataPolicies(spec: ExternalSecretSpec, store: StoreHandle): void {
+  for (const [i, entry] of (spec.data ?? []).entries()) {
+    const field = `spec.data[${i}].remoteRef.metadataPolicy`;
+    const policyName = entry.remoteRef?.metadataPolicy ?? 'None';
+    if (policyName !== 'None' && policyName !== 'Fetch') throw new SpecError(`${field}: "${String(policyName)}" must be None or Fetch`);
+    if (policyName === 'Fetch' && !store.client.fetchMetadata) {
+      throw new SpecError(`${field}: Fetch is not supported by this store's provider "${store.provider}": it does not read the remote secret's metadata (supported: ${METADATA_FETCH_SUPPORT})`);
+    }
+  }
+}
+
 /** Kubernetes Secret keys allow `[-._a-zA-Z0-9]`; other characters of a rewritten remote name become `_`. */
 function secretKeyFrom(name: string): string {
   return name.replace(/[^-._a-zA-Z0-9]/g, '_');
@@ -93,6 +111,7 @@ function extractedEntries(extracted: Record<string, Buffer>, key: string, field:
 export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteFetcher, store: StoreHandle, options: FetchOptions = {}, policy: DataPolicy = {}): Promise<FetchedData> {
   const transform = policy.templates ? keyTransformer(policy.templates) : undefined;
   await checkKeyRules(spec, transform);
+  checkMetadataPolicies(spec, store);
   const data = keyMap<Buffer>();
   const remoteVersions = keyMap<string>();
   let expiresAt: Date | undefined;
@@ -100,10 +119,10 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     if (secret.versionId) remoteVersions[target] = secret.versionId;
   };
   const missing: string[] = [];
-  const read = async (key: string, version: string | undefined): Promise<RemoteSecret | undefined> => {
+  const read = async (key: string, version: string | undefined, metadata = false): Promise<RemoteSecret | undefined> => {
     let secret: RemoteSecret;
     try {
-      secret = await fetcher.fetch(store, { key, version }, options);
+      secret = await fetcher.fetch(store, metadata ? { key, version, metadata } : { key, version }, options);
     } catch (e) {
       if (policy.skipMissing && isNotFound(e)) {
         missing.push(key);
@@ -150,16 +169,15 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     if (!entry.secretKey) throw new SpecError(`${field}.secretKey is required`);
     const ref = entry.remoteRef;
     if (!ref?.key) throw new SpecError(`${field}.remoteRef.key is required`);
-    const policyName = ref.metadataPolicy ?? 'None';
-    if (policyName !== 'None' && policyName !== 'Fetch') throw new SpecError(`${field}.remoteRef.metadataPolicy: "${String(policyName)}" must be None or Fetch`);
-    const secret = await read(ref.key, ref.version);
+    const fetchMetadata = ref.metadataPolicy === 'Fetch';
+    const secret = await read(ref.key, ref.version, fetchMetadata);
     if (!secret) continue;
     let value: Buffer;
     try {
-      if (policyName === 'Fetch') {
+      if (fetchMetadata) {
         const metadata = readUserMetadata(secret, ref.key, ref.property);
-        // A provider that does not read user metadata would otherwise yield an empty value.
-        if (!metadata) throw new SpecError(`${field}.remoteRef.metadataPolicy: Fetch is not supported by this store's provider "${store.provider}": it does not read the remote secret's metadata (supported: Vault KV v2 custom_metadata, Azure Key Vault tags)`);
+        // fetchMetadata always sets it; an empty value must never stand in for it.
+        if (!metadata) throw new InvalidDataError(`remote secret "${ref.key}": the provider returned no metadata`, { reason: 'NoMetadata' });
         value = metadata;
       } else {
         value = ref.property ? selectProperty(secret, ref.key, ref.property) : readValue(secret, ref.key);

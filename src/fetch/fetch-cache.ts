@@ -37,8 +37,9 @@ export class FetchCache {
     });
   }
 
-  static key(storeId: string, key: string, version: string | undefined): string {
-    return `${storeId}\u0000${key}\u0000${version ?? ''}`;
+  /** A metadata read (`metadata`) is another answer than the value's: its own entry. */
+  static key(storeId: string, key: string, version: string | undefined, metadata?: boolean): string {
+    return `${storeId}\u0000${key}\u0000${version ?? ''}${metadata ? '\u0000metadata' : ''}`;
   }
 
   /** The cached secret, if younger than `maxAgeMs` (0 accepts nothing cached). */

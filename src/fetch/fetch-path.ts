@@ -10,6 +10,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Registry } from 'prom-client';
 import {
+  ConfigError,
   isProviderError,
   isThrottled,
   UnavailableError,
@@ -119,12 +120,12 @@ export class FetchPath implements RemoteFetcher {
 
   async fetch(store: StoreHandle, ref: RemoteRef, options: FetchOptions = {}): Promise<RemoteSecret> {
     this.remember(store);
-    const cacheKey = FetchCache.key(store.id, ref.key, ref.version);
+    const cacheKey = FetchCache.key(store.id, ref.key, ref.version, ref.metadata);
     if (this.switches.cache) {
       if (options.fresh) {
         this.metrics.cacheLookups.inc({ provider: store.provider, result: 'bypass' });
       } else {
-        const pinned = isPinnedVersion(store.provider, ref.version);
+        const pinned = this.pinned(store, ref);
         if (!pinned) this.recordRead(store, ref, cacheKey, options.maxAgeMs);
         const hit = this.cache.get(cacheKey, pinned ? undefined : options.maxAgeMs);
         this.metrics.cacheLookups.inc({ provider: store.provider, result: hit ? 'hit' : 'miss' });
@@ -226,11 +227,16 @@ export class FetchPath implements RemoteFetcher {
     this.probes.set(store.id, () => this.load(store, ref, cacheKey, maxAgeMs, undefined));
     const secret = await this.loadUncached(store, ref, signal);
     if (this.switches.cache) {
-      const pinned = isPinnedVersion(store.provider, ref.version);
+      const pinned = this.pinned(store, ref);
       // A "latest" read is kept as long as the store allows, else as long as its reader would accept it.
       this.cache.set(cacheKey, secret, pinned ? undefined : this.latestTtlMs(store, maxAgeMs));
     }
     return secret;
+  }
+
+  /** Whether a read never changes: a pinned version's value; metadata (tags, labels) changes at any time. */
+  private pinned(store: StoreHandle, ref: RemoteRef): boolean {
+    return !ref.metadata && isPinnedVersion(store.provider, ref.version);
   }
 
   /** How long a "latest" read is kept: as long as the store allows, else as long as its reader would accept it. */
@@ -244,7 +250,8 @@ export class FetchPath implements RemoteFetcher {
 
   /** Notes a cacheable "latest" read of a batching store, for `batchCompanions`. */
   private recordRead(store: StoreHandle, ref: RemoteRef, cacheKey: string, maxAgeMs: number | undefined): void {
-    if (!this.batches(store)) return;
+    // A metadata read has no batch call to ride along in.
+    if (!this.batches(store) || ref.metadata) return;
     const ttl = this.latestTtlMs(store, maxAgeMs);
     const accepted = Math.min(ttl, maxAgeMs ?? ttl);
     if (accepted > 0) this.rhythms.record(store.id, cacheKey, ref, accepted, this.clock.now());
@@ -273,6 +280,12 @@ export class FetchPath implements RemoteFetcher {
 
   private loadUncached(store: StoreHandle, ref: RemoteRef, signal: AbortSignal | undefined): Promise<RemoteSecret> {
     const client = store.client;
+    if (ref.metadata) {
+      // The spec check refuses Fetch where the client cannot read metadata; this is the backstop.
+      const fetchMetadata = client.fetchMetadata?.bind(client);
+      if (!fetchMetadata) return Promise.reject(new ConfigError(`provider "${store.provider}" does not read remote metadata`, { reason: 'MetadataNotSupported' }));
+      return this.call(store, 'GetSecretMetadata', (s) => fetchMetadata(ref, { signal: s }), signal);
+    }
     if (this.batches(store)) {
       return abortable(this.batcherFor(store).fetch(ref), signal);
     }

@@ -1,6 +1,7 @@
 // `data[].remoteRef.metadataPolicy: Fetch` (as External Secrets Operator): the entry's value is
-// the remote secret's user metadata (Vault KV v2 custom_metadata, Azure tags), all of it as
-// JSON or one entry by `property`. A provider that reads no such metadata is refused by name.
+// the remote secret's user metadata (AWS tags, GCP labels and annotations, Vault KV v2
+// custom_metadata, Azure tags), all of it as JSON or one entry by `property`. A provider that
+// reads no such metadata is refused by name before any provider call.
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { fakeProvider } from '../../providers/fake/index.js';
@@ -10,17 +11,33 @@ import { createHarness } from './harness.js';
 const PLANTED_TAG = 'planted-tag-value-8d21';
 const PLANTED_VALUE = 'planted-secret-value-4e07';
 
-/** The fake provider answering with user metadata, as the Vault and Azure clients do; `tags` is read on each fetch. */
+/** The fake provider reading user metadata through `fetchMetadata`, as the AWS, GCP, Vault and Azure clients do; `tags` is read on each call. */
 function taggedProvider(tags: Record<string, Record<string, string>>): Provider {
   return {
     ...fakeProvider,
     connect: async (config: never, deps: never) => {
       const client = await fakeProvider.connect(config, deps);
-      const fetch = async (...args: Parameters<ProviderClient['fetch']>): Promise<RemoteSecret> => {
+      const fetchMetadata = async (...args: Parameters<ProviderClient['fetch']>): Promise<RemoteSecret> => {
         const secret = await client.fetch(...args);
         return { ...secret, userMetadata: { ...(tags[args[0].key] ?? {}) } };
       };
-      return Object.assign(Object.create(client) as ProviderClient, { fetch });
+      return Object.assign(Object.create(client) as ProviderClient, { fetchMetadata });
+    },
+  } as unknown as Provider;
+}
+
+/** The plain fake provider (no metadata), counting every call its client is asked to make. */
+function countedProvider(calls: string[]): Provider {
+  return {
+    ...fakeProvider,
+    connect: async (config: never, deps: never) => {
+      const client = await fakeProvider.connect(config, deps);
+      const counted = Object.create(client) as ProviderClient;
+      for (const method of ['fetch', 'fetchMany', 'find'] as const) {
+        const original = client[method] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+        if (original) Object.assign(counted, { [method]: (...args: unknown[]) => { calls.push(method); return original.apply(client, args); } });
+      }
+      return counted;
     },
   } as unknown as Provider;
 }
@@ -105,12 +122,20 @@ describe('data[].remoteRef.metadataPolicy: Fetch', () => {
     assertQuiet(h, logs, false);
   });
 
-  it('a provider that reads no metadata is refused with InvalidSpec naming the field and the provider, and nothing is written', async () => {
-    const { h, logs } = await reconciled({ data: [{ secretKey: 'meta', remoteRef: { key: 'db', metadataPolicy: 'Fetch' } }] });
+  it('a provider that reads no metadata is refused with InvalidSpec naming the field and the provider before any provider call, and nothing is written', async () => {
+    const calls: string[] = [];
+    // The value entry comes first: the refusal still precedes its fetch.
+    const { h, logs } = await reconciled({
+      data: [
+        { secretKey: 'value', remoteRef: { key: 'db' } },
+        { secretKey: 'meta', remoteRef: { key: 'db', metadataPolicy: 'Fetch' } },
+      ],
+    }, countedProvider(calls));
     const ready = h.ready('app', 'ns')!;
     assert.equal(ready.status, 'False');
     assert.equal(ready.reason, 'InvalidSpec');
-    assert.match(ready.message, /spec\.data\[0\]\.remoteRef\.metadataPolicy: Fetch is not supported by this store's provider "fake"/);
+    assert.match(ready.message, /^spec\.data\[1\]\.remoteRef\.metadataPolicy: Fetch is not supported by this store's provider "fake"/);
+    assert.deepEqual(calls, [], 'no provider call was made');
     assert.equal(h.api.secrets.size, 0, 'no empty value written');
     assertQuiet(h, logs, false);
   });

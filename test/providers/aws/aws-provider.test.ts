@@ -13,6 +13,7 @@ import {
   isProviderError,
   isThrottled,
   isUnavailable,
+  readUserMetadata,
   selectProperty,
   type ProviderClient,
   type ProviderError,
@@ -21,6 +22,9 @@ import {
 import { AwsTestServer } from '../../support/aws/aws-server.js';
 import { makeTestDeps, type TestDeps } from '../../support/aws/provider-deps.js';
 import { compileUserPattern } from '../../../src/controller/user-pattern.js';
+import { Registry } from 'prom-client';
+import { FetchPath } from '../../../src/fetch/fetch-path.js';
+import type { StoreHandle } from '../../../src/fetch/remote-fetcher.js';
 
 const accessKeyId = 'AKIAKEYFERRYTEST0001';
 const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYKEYFERRY01';
@@ -268,6 +272,64 @@ describe('aws provider (wire)', function () {
       const client = await connect(staticConfig(), staticDeps());
       server.failNext('BatchGetSecretValue', { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' });
       await assert.rejects(client.fetchMany!([{ key: 'api/token' }]), (e) => isThrottled(e));
+    });
+  });
+
+  describe('metadataPolicy Fetch', () => {
+    it('reads the tags with DescribeSecret (never the value), as a sorted JSON object or one tag; no tags is {}', async () => {
+      const deps = staticDeps();
+      const client = await connect(staticConfig(), deps);
+      server.store.put('db/creds', 'v2', { tags: { team: 'a', env: 'prod', 'a.b': 'dotted', json: '{"tier":"gold"}', html: '<a&b>' } });
+      const secret = await client.fetchMetadata!({ key: 'db/creds', metadata: true });
+      assert.equal(readUserMetadata(secret, 'db/creds')!.toString(), '{"a.b":"dotted","env":"prod","html":"\\u003ca\\u0026b\\u003e","json":"{\\"tier\\":\\"gold\\"}","team":"a"}');
+      assert.equal(readUserMetadata(secret, 'db/creds', 'env')!.toString(), 'prod');
+      assert.equal(readUserMetadata(secret, 'db/creds', 'a.b')!.toString(), 'dotted');
+      assert.equal(readUserMetadata(secret, 'db/creds', 'json.tier')!.toString(), 'gold');
+      assert.throws(() => readUserMetadata(secret, 'db/creds', 'absent'), (e) => isNotFound(e) && e.reason === 'MetadataNotFound');
+      assert.equal(secret.value.length, 0, 'the value is not read');
+      // By ARN, and a version plays no part: tags belong to the secret.
+      const byArn = await client.fetchMetadata!({ key: server.store.lookup('db/creds')!.arn, version: 'AWSPREVIOUS', metadata: true });
+      assert.deepEqual(byArn.userMetadata, secret.userMetadata);
+      assert.equal(readUserMetadata(await client.fetchMetadata!({ key: 'blob', metadata: true }), 'blob')!.toString(), '{}');
+      assert.equal(server.calls.DescribeSecret, 3);
+      assert.equal(server.calls.GetSecretValue, undefined);
+      assert.deepEqual(deps.observed.map((o) => o.operation), ['DescribeSecret', 'DescribeSecret', 'DescribeSecret']);
+    });
+
+    it('maps a missing secret to NotFound and a denied DescribeSecret to Auth, without leaking', async () => {
+      const deps = staticDeps();
+      const client = await connect(staticConfig(), deps);
+      server.store.put('forbidden/x', plantedValue, { tags: { t: 'v' } });
+      const missing = await failure(client.fetchMetadata!({ key: 'nope', metadata: true }));
+      assert.ok(isNotFound(missing));
+      assert.equal(missing.reason, 'SecretNotFound');
+      const denied = await failure(client.fetchMetadata!({ key: 'forbidden/x', metadata: true }));
+      assert.ok(isAuthError(denied));
+      assert.match(denied.message, /DescribeSecret/);
+      assertClean(denied, deps);
+    });
+
+    it('through the fetch path: values still go in one batch, the metadata read is its own call and cache entry', async () => {
+      const client = await connect(staticConfig(), staticDeps());
+      const path = new FetchPath({ registry: new Registry(), batchWindowMs: 5, retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1 } });
+      const store: StoreHandle = { id: 'SecretStore/team-a/aws', label: 'team-a/aws', provider: 'aws', endpoint: 'aws:test', client, rateLimit: { requestsPerSecond: 1000, burst: 1000, maxConcurrent: 10 }, latestTtlMs: 60_000 };
+      try {
+        const [value, other, tags] = await Promise.all([
+          path.fetch(store, { key: 'db/creds' }),
+          path.fetch(store, { key: 'api/token' }),
+          path.fetch(store, { key: 'db/creds', metadata: true }),
+        ]);
+        assert.equal(selectProperty(value, 'db/creds', 'password').toString(), plantedValue);
+        assert.equal(other.value.toString(), 'tok-1');
+        assert.deepEqual(tags.userMetadata, { team: 'a', env: 'prod' });
+        assert.deepEqual([server.calls.BatchGetSecretValue, server.calls.DescribeSecret, server.calls.GetSecretValue], [1, 1, undefined]);
+        // Each answer is cached under its own entry: neither stands in for the other.
+        assert.equal((await path.fetch(store, { key: 'db/creds', metadata: true })).userMetadata?.team, 'a');
+        assert.equal(selectProperty(await path.fetch(store, { key: 'db/creds' }), 'db/creds', 'user').toString(), 'app');
+        assert.deepEqual([server.calls.BatchGetSecretValue, server.calls.DescribeSecret, server.calls.GetSecretValue], [1, 1, undefined]);
+      } finally {
+        await path.close();
+      }
     });
   });
 

@@ -173,6 +173,7 @@ describe('azurekv provider against a local Key Vault and Entra ID', function () 
       assert.deepEqual(pinned.userMetadata, { team: 'payments' });
       assert.equal(readUserMetadata(pinned, 'sp-rotating')?.toString(), '{"team":"payments"}');
       assert.equal(readUserMetadata(pinned, 'sp-rotating', 'team')?.toString(), 'payments');
+      assert.deepEqual((await client.fetchMetadata!({ key: 'sp-rotating', version: v1, metadata: true })).userMetadata, { team: 'payments' });
       assert.deepEqual(latest.userMetadata, {}, 'the latest version has no tags');
     });
 

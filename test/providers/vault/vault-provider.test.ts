@@ -127,7 +127,7 @@ describe('vault provider (wire)', function () {
 
     it('metadataPolicy Fetch: custom_metadata is the user metadata, as JSON or by property; none is {}; KV v1 has none to read', async () => {
       const client = await connect(config(tokenAuth), deps());
-      const secret = await client.fetch({ key: 'app/db' });
+      const secret = await client.fetchMetadata!({ key: 'app/db', metadata: true });
       assert.deepEqual(secret.userMetadata, { owner: 'team-a' });
       assert.equal(readUserMetadata(secret, 'app/db')?.toString(), '{"owner":"team-a"}');
       assert.equal(readUserMetadata(secret, 'app/db', 'owner')?.toString(), 'team-a');
@@ -135,6 +135,7 @@ describe('vault provider (wire)', function () {
       assert.deepEqual((await client.fetch({ key: 'app/api' })).userMetadata, { owner: 'team-b' });
       assert.equal(readUserMetadata(await client.fetch({ key: 'other' }), 'other')?.toString(), '{}', 'a secret without custom_metadata');
       const v1 = await connect(config(tokenAuth, { path: 'kv1', version: 'v1' }), deps());
+      assert.equal(v1.fetchMetadata, undefined, 'a KV v1 store declares it cannot, so Fetch is refused before any call');
       const legacy = await v1.fetch({ key: 'legacy/creds' });
       assert.equal(legacy.userMetadata, undefined);
       assert.equal(readUserMetadata(legacy, 'legacy/creds'), undefined);

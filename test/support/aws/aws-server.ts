@@ -314,7 +314,7 @@ export class AwsTestServer {
         case 'GetSecretValue': return this.sendJson(res, 200, this.getSecretValue(principal, input));
         case 'BatchGetSecretValue': return this.sendJson(res, 200, this.batchGetSecretValue(principal, input));
         case 'ListSecrets': return this.sendJson(res, 200, this.listSecrets(input));
-        case 'DescribeSecret': return this.sendJson(res, 200, this.describeSecret(input));
+        case 'DescribeSecret': return this.sendJson(res, 200, this.describeSecret(principal, input));
         default: throw new AwsFault(400, 'UnknownOperationException', `operation ${operation} is not served by this endpoint`);
       }
     } catch (e) {
@@ -456,8 +456,8 @@ export class AwsTestServer {
     };
   }
 
-  private describeSecret(input: Record<string, unknown>): Record<string, unknown> {
-    const s = this.requireSecret(input.SecretId, 'DescribeSecret');
+  private describeSecret(principal: Principal, input: Record<string, unknown>): Record<string, unknown> {
+    const s = this.requireSecret(input.SecretId, 'DescribeSecret', principal);
     return {
       ARN: s.arn,
       Name: s.name,
