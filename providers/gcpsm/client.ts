@@ -134,6 +134,18 @@ export class GcpSecretManagerClient implements ProviderClient {
     return { value: data, versionId, createdAt, expiresAt, metadata };
   }
 
+  /**
+   * The secret's labels and annotations, read with GetSecret as ESO does (the version plays no
+   * part; the value is never read). A map without entries is null, as ESO's JSON writes it.
+   */
+  async fetchMetadata(ref: RemoteRef, ctx: CallContext = {}): Promise<RemoteSecret> {
+    const name = this.secretName(ref.key);
+    const [secret] = await this.call('GetSecret', `reading the labels and annotations of ${ref.key}`, ctx.signal, () => this.options.client.getSecret({ name }, callOptions));
+    const group = (map: Record<string, string> | null | undefined): Record<string, string> | null =>
+      map && Object.keys(map).length > 0 ? Object.fromEntries(Object.entries(map)) : null;
+    return { value: Buffer.alloc(0), userMetadata: { annotations: group(secret.annotations), labels: group(secret.labels) } };
+  }
+
   /** Turns FAILED_PRECONDITION into a reason naming the version's state (disabled, destroyed). */
   private async explainUnusableVersion(key: string, name: string, version: string, original: unknown, ctx: CallContext): Promise<unknown> {
     try {

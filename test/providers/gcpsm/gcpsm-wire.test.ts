@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { gcpSecretManagerProvider, crc32c, type GcpSecretManagerConfig } from '../../../providers/gcpsm/index.js';
-import { isProviderError, selectProperty, extractAll, type ProviderClient, type ProviderError } from '../../../providers/contract/index.js';
+import { isProviderError, readUserMetadata, selectProperty, extractAll, type ProviderClient, type ProviderError } from '../../../providers/contract/index.js';
 import { FakeSecretManagerServer } from '../../support/gcp/secret-manager-server.js';
 import { FakeGoogleTokenServer, type ServiceAccountKeyJson } from '../../support/gcp/token-server.js';
 import { createServiceAccountIssuer, type GcpTestDeps, type ServiceAccountIssuer } from '../../support/gcp/provider-deps.js';
@@ -294,6 +294,42 @@ describe('gcpsm provider over gRPC', function () {
       sm.calls.length = 0;
       await accessor.fetch({ key: 'db-password' });
       assert.equal(sm.callsOf('GetSecret').length, 0, 'not asked again');
+    });
+  });
+
+  describe('metadataPolicy Fetch', () => {
+    it('reads the labels and annotations with GetSecret (never the value), as ESO writes them', async () => {
+      const deps = keyDeps();
+      const client = await connect(tlsConfig(), deps);
+      const name = `projects/${PROJECT}/secrets/tagged`;
+      sm.addSecret(name, { labels: { team: 'payments', env: 'prod' }, annotations: { 'owner.example.com/contact': 'db<&>team', rotation: '{"days":30}' } });
+      sm.addVersion(name, PLANTED);
+      sm.calls.length = 0;
+      const secret = await client.fetchMetadata!({ key: 'tagged', version: '1', metadata: true });
+      assert.equal(secret.value.length, 0, 'the value is not read');
+      // All of it: {"annotations": {...}, "labels": {...}}, keys sorted, <, >, & escaped.
+      assert.equal(readUserMetadata(secret, 'tagged')!.toString(), '{"annotations":{"owner.example.com/contact":"db\\u003c\\u0026\\u003eteam","rotation":"{\\"days\\":30}"},"labels":{"env":"prod","team":"payments"}}');
+      assert.equal(readUserMetadata(secret, 'tagged', 'labels')!.toString(), '{"env":"prod","team":"payments"}');
+      assert.equal(readUserMetadata(secret, 'tagged', 'labels.team')!.toString(), 'payments');
+      // After the prefix the key is taken whole, dots and all.
+      assert.equal(readUserMetadata(secret, 'tagged', 'annotations.owner.example.com/contact')!.toString(), 'db<&>team');
+      for (const absent of ['labels.absent', 'annotations.team', 'team']) {
+        assert.throws(() => readUserMetadata(secret, 'tagged', absent), (e) => isProviderError(e) && e.kind === 'NotFound' && e.reason === 'MetadataNotFound', absent);
+      }
+      assert.deepEqual(sm.calls.map((c) => [c.method, c.name]), [['GetSecret', name]]);
+      assert.ok(deps.observations.some((o) => o.operation === 'GetSecret' && o.outcome === 'success'));
+    });
+
+    it('a secret without labels or annotations gives null for each, as ESO does; a missing or denied secret is an error', async () => {
+      const client = await connect(tlsConfig(), keyDeps());
+      sm.addSecret(`projects/${PROJECT}/secrets/bare`);
+      const bare = await client.fetchMetadata!({ key: `projects/${PROJECT}/secrets/bare`, metadata: true });
+      assert.equal(readUserMetadata(bare, 'bare')!.toString(), '{"annotations":null,"labels":null}');
+      assert.equal(readUserMetadata(bare, 'bare', 'labels')!.toString(), 'null');
+      assert.throws(() => readUserMetadata(bare, 'bare', 'labels.team'), (e) => isProviderError(e) && e.kind === 'NotFound');
+      assert.equal((await rejection(client.fetchMetadata!({ key: 'no-such-secret', metadata: true }))).kind, 'NotFound');
+      sm.denied.add(`projects/${PROJECT}/secrets/db-json`);
+      assert.equal((await rejection(client.fetchMetadata!({ key: 'db-json', metadata: true }))).kind, 'Auth');
     });
   });
 

@@ -22,6 +22,7 @@ interface StoredVersion {
 
 interface StoredSecret {
   labels: Record<string, string>;
+  annotations: Record<string, string>;
   expireTime?: Date;
   createTime: Date;
   versions: StoredVersion[];
@@ -111,9 +112,9 @@ export class FakeSecretManagerServer {
 
   constructor(private readonly options: SecretManagerServerOptions = {}) {}
 
-  /** Creates a secret (e.g. `projects/p/secrets/db`) with optional labels and expiry. */
-  addSecret(name: string, options: { labels?: Record<string, string>; expireTime?: Date } = {}): void {
-    this.secrets.set(name, { labels: options.labels ?? {}, expireTime: options.expireTime, createTime: this.clock(), versions: [] });
+  /** Creates a secret (e.g. `projects/p/secrets/db`) with optional labels, annotations and expiry. */
+  addSecret(name: string, options: { labels?: Record<string, string>; annotations?: Record<string, string>; expireTime?: Date } = {}): void {
+    this.secrets.set(name, { labels: options.labels ?? {}, annotations: options.annotations ?? {}, expireTime: options.expireTime, createTime: this.clock(), versions: [] });
   }
 
   /** Adds a version and returns its number. */
@@ -258,6 +259,7 @@ export class FakeSecretManagerServer {
       name,
       createTime: timestamp(secret.createTime),
       labels: secret.labels,
+      annotations: secret.annotations,
       replication: { automatic: {} },
       ...(secret.expireTime ? { expireTime: timestamp(secret.expireTime) } : {}),
     };
