@@ -40,8 +40,9 @@ export interface MapOptions {
   redact: readonly string[];
 }
 
-// SSM's own codes: a missing parameter or version/label, and a filter or token it refuses.
-const ssmNotFoundCodes = new Set(['ParameterNotFound', 'ParameterVersionNotFound']);
+// SSM's own codes: a missing parameter or version/label (InvalidResourceId: ListTagsForResource's
+// answer for a parameter that does not exist), and a filter or token it refuses.
+const ssmNotFoundCodes = new Set(['ParameterNotFound', 'ParameterVersionNotFound', 'InvalidResourceId']);
 const ssmRequestCodes = new Set(['InvalidFilterKey', 'InvalidFilterOption', 'InvalidFilterValue', 'InvalidNextToken']);
 
 /** Turns anything an SDK call rejected with into a ProviderError. */

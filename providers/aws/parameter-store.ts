@@ -1,11 +1,13 @@
 // A connected AWS SSM Parameter Store store: GetParameter for single reads, GetParameters
-// for batches, GetParametersByPath and DescribeParameters for `dataFrom.find`. Values are
+// for batches, GetParametersByPath and DescribeParameters for `dataFrom.find`,
+// ListTagsForResource for `metadataPolicy: Fetch`. Values are
 // always read WithDecryption, so a SecureString yields its plaintext.
 import {
   DescribeParametersCommand,
   GetParameterCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
+  ListTagsForResourceCommand,
   type Parameter,
   type ParameterStringFilter,
   type SSMClient,
@@ -23,7 +25,7 @@ import {
   type StoreValidation,
 } from '../contract/index.js';
 import { AwsCallRunner } from './call-runner.js';
-import type { AwsClientOptions } from './client.js';
+import { tagMap, type AwsClientOptions } from './client.js';
 
 /** GetParameters accepts at most 10 names per call. */
 export const ssmMaxBatchSize = 10;
@@ -66,6 +68,16 @@ export class AwsParameterStoreClient implements ProviderClient {
       this.options.sdk.send(new GetParameterCommand({ Name: parameterSelector(ref), WithDecryption: true }), { abortSignal: ctx?.signal }));
     if (!out.Parameter) throw new InvalidDataError(`AWS SSM returned no parameter for ${subject}`, { reason: 'EmptyParameter' });
     return toRemoteSecret(ref.key, out.Parameter);
+  }
+
+  /**
+   * The parameter's tags, read with ListTagsForResource as ESO does. Tags belong to the
+   * parameter, not to a version, so `version` plays no part; the value is never read.
+   */
+  async fetchMetadata(ref: RemoteRef, ctx?: CallContext): Promise<RemoteSecret> {
+    const out = await this.runner.call('ListTagsForResource', `"${ref.key}"`, () =>
+      this.options.sdk.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: ref.key }), { abortSignal: ctx?.signal }));
+    return { value: Buffer.alloc(0), userMetadata: tagMap(out.TagList) };
   }
 
   async fetchMany(refs: RemoteRef[], ctx?: CallContext): Promise<Array<RemoteSecret | ProviderError>> {

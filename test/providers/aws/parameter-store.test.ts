@@ -10,6 +10,7 @@ import {
   isProviderError,
   isThrottled,
   isUnavailable,
+  readUserMetadata,
   selectProperty,
   type ProviderClient,
   type ProviderError,
@@ -131,6 +132,34 @@ describe('aws provider, service ParameterStore (wire)', function () {
       const client = await connect(config({ role: chainRole }));
       assert.equal((await client.fetch({ key: 'plain-name' })).value.toString(), 'v2');
       assert.equal(server.calls.AssumeRole, 1);
+    });
+  });
+
+  describe('metadataPolicy Fetch', () => {
+    it('reads the tags with ListTagsForResource (never the value), as a sorted JSON object or one tag; no tags is {}', async () => {
+      const d = deps();
+      const client = await connect(config(), d);
+      const secret = await client.fetchMetadata!({ key: '/app/db', version: '1', metadata: true });
+      assert.equal(secret.value.length, 0, 'the value is not read');
+      assert.equal(readUserMetadata(secret, '/app/db')!.toString(), '{"env":"prod","team":"a"}');
+      assert.equal(readUserMetadata(secret, '/app/db', 'team')!.toString(), 'a');
+      assert.throws(() => readUserMetadata(secret, '/app/db', 'absent'), (e) => isNotFound(e) && e.reason === 'MetadataNotFound');
+      assert.equal(readUserMetadata(await client.fetchMetadata!({ key: 'plain-name', metadata: true }), 'plain-name')!.toString(), '{}');
+      const calls = server.parameters.log.map((c) => [c.operation, c.input.ResourceType, c.input.ResourceId]);
+      // The version plays no part: tags belong to the parameter.
+      assert.deepEqual(calls, [['ListTagsForResource', 'Parameter', '/app/db'], ['ListTagsForResource', 'Parameter', 'plain-name']]);
+      assert.deepEqual(d.observed.map((o) => [o.operation, o.outcome]), [['ListTagsForResource', 'success'], ['ListTagsForResource', 'success']]);
+    });
+
+    it('maps a missing parameter to NotFound and a denied ListTagsForResource to Auth, without leaking', async () => {
+      const client = await connect();
+      const missing = await failure(client.fetchMetadata!({ key: '/app/none', metadata: true }));
+      assert.ok(isNotFound(missing));
+      assert.equal(missing.code, 'InvalidResourceId');
+      const denied = await failure(client.fetchMetadata!({ key: '/forbidden/x', metadata: true }));
+      assert.ok(isAuthError(denied));
+      assert.match(denied.message, /ListTagsForResource/);
+      assertClean(denied);
     });
   });
 

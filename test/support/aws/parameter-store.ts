@@ -1,6 +1,6 @@
 // The test SSM Parameter Store behind the local AWS endpoint: parameters with numbered
 // versions, labels, tags and types, and the read operations keyferry uses (GetParameter,
-// GetParameters, GetParametersByPath, DescribeParameters) over the JSON 1.1 protocol
+// GetParameters, GetParametersByPath, DescribeParameters, ListTagsForResource) over the JSON 1.1 protocol
 // (`X-Amz-Target: AmazonSSM.<Operation>`). Shapes, limits and error codes follow the SSM
 // API reference. The server authenticates the caller; this decides what it may read.
 import { AwsFault } from './aws-fault.js';
@@ -75,8 +75,23 @@ export class ParameterStore {
       case 'GetParameters': return this.getParameters(caller, input);
       case 'GetParametersByPath': return this.getParametersByPath(caller, input);
       case 'DescribeParameters': return this.describeParameters(input);
+      case 'ListTagsForResource': return this.listTagsForResource(caller, input);
       default: throw new AwsFault(400, 'UnknownOperationException', `operation ${operation} is not served by this endpoint`);
     }
+  }
+
+  /** A parameter's tags; ResourceId is its name (an ARN is accepted as the other operations do here). */
+  private listTagsForResource(caller: ParameterCaller, input: Record<string, unknown>): Record<string, unknown> {
+    if (input.ResourceType !== 'Parameter') throw new AwsFault(400, 'InvalidResourceType', 'The resource type isn\'t valid.');
+    const requested = input.ResourceId;
+    if (typeof requested !== 'string' || requested === '') throw new AwsFault(400, 'ValidationException', '1 validation error detected: Value at \'resourceId\' failed to satisfy constraint: Member must not be null');
+    const { parameter, selector, name } = this.resolve(requested);
+    if (!caller.allow(parameter?.name ?? name)) {
+      throw new AwsFault(400, 'AccessDeniedException', `User: ${caller.arn} is not authorized to perform: ssm:ListTagsForResource on resource: arn:aws:ssm:${this.region}:${this.account}:parameter/${name.replace(/^\//, '')} because no identity-based policy allows the ssm:ListTagsForResource action`);
+    }
+    // Tags are the parameter's; a `name:version` is no resource id.
+    if (!parameter || selector !== undefined) throw new AwsFault(400, 'InvalidResourceId', 'The resource ID is not valid. Verify the ID and try again.');
+    return { TagList: parameter.tags.map((t) => ({ ...t })) };
   }
 
   /** Splits `name:selector` (a version number or a label); a name may also be the parameter's ARN. */
