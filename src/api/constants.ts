@@ -54,6 +54,14 @@ export const ANNOTATION_CONTENT_HASH = 'keyferry.io/content-hash';
 export const ANNOTATION_REMOTE_VERSIONS = 'keyferry.io/remote-versions';
 /** On an ExternalSecret: a changed value asks for a sync now, bypassing the cache. */
 export const ANNOTATION_FORCE_SYNC = 'keyferry.io/force-sync';
+/** On a Secret, set by its owner: the one ExternalSecret of its namespace that may merge keys into it (creationPolicy Merge). */
+export const ANNOTATION_MERGE_FROM = 'keyferry.io/merge-from';
+/** On a merged-into Secret, set by keyferry: the ExternalSecret whose keys it holds. */
+export const ANNOTATION_MERGED_BY = 'keyferry.io/merged-by';
+/** On a merged-into Secret, set by keyferry: the keys it wrote there, sorted, comma-separated (names only). */
+export const ANNOTATION_MERGED_KEYS = 'keyferry.io/merged-keys';
+/** On a merged-into Secret, set by keyferry: HMAC (10 hex, the version key) of the keys and values it wrote, to tell drift. */
+export const ANNOTATION_MERGED_HASH = 'keyferry.io/merged-hash';
 /** On a Deployment/StatefulSet/DaemonSet: comma-separated ExternalSecret names whose versions it follows. */
 export const ANNOTATION_FOLLOW = 'keyferry.io/follow';
 
@@ -92,6 +100,14 @@ export const EXTERNAL_SECRET_REASONS = {
   AliasForbidden: 'AliasForbidden',
   /** alias: the alias could not be written for another reason. */
   AliasFailed: 'AliasFailed',
+  /** creationPolicy Merge: the Secret target.name does not exist (keyferry never creates it); retried. */
+  MergeTargetNotFound: 'MergeTargetNotFound',
+  /** creationPolicy Merge: target.name may not be merged into (not opted in, not keyferry's to change, or a key keyferry did not write); nothing written. */
+  MergeRefused: 'MergeRefused',
+  /** creationPolicy Merge: the operator may not update Secrets (manifests/optional/merge-mode is not applied). */
+  MergeForbidden: 'MergeForbidden',
+  /** creationPolicy None: the remote data was read and is valid; no Secret is written, so Ready is not True. */
+  CreationPolicyNone: 'CreationPolicyNone',
 } as const;
 export type ExternalSecretReason = keyof typeof EXTERNAL_SECRET_REASONS;
 

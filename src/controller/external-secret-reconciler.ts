@@ -14,7 +14,7 @@ import { CIRCUIT_OPEN_REASON, LIMITER_BUSY_REASON, STORE_REMOVED_REASON, type Re
 import type { ClusterApi } from '../kube/cluster-api.js';
 import type { ObjectStore } from '../kube/informer.js';
 import { creationTime, splitKey, type KubeObject, type SecretObject } from '../kube/kube-object.js';
-import { describeKubeError } from '../kube/api-error.js';
+import { describeKubeError, httpStatusOf } from '../kube/api-error.js';
 import { API_VERSION } from '../kube/resources.js';
 import type { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { ItemBackoff } from '../queue/backoff.js';
@@ -34,10 +34,11 @@ import { isRemoteDataError } from './remote-data-error.js';
 import { fetchSecretData } from './secret-data.js';
 import { MIN_REFRESH_INTERVAL_MS, checkSpec, durationMs } from './spec-checks.js';
 import { isSpecError } from './spec-error.js';
+import { MERGE_RBAC_HINT, creationPolicyOf, holdsData, inPlaceSpecProblem, mergeTargetProblem, planMerge } from './merge-target.js';
 import { resolveStore, type StoreCaches } from './store-resolver.js';
 import type { StoreRegistry } from './store-registry.js';
 import { rivalOwningTarget } from './target-owner.js';
-import { renderTemplate, TemplateSyntaxError } from './template.js';
+import { renderTemplate, TemplateSyntaxError, type RenderedSecret } from './template.js';
 import { TemplateSourceError, isTemplateSourceError, type TemplateSourceReader } from './template-from.js';
 import { sharedTemplateEngine, type TemplateEngine } from '../templates/go-template-engine.js';
 import type { ExternalSecretResource, ExternalSecretStatus, VersionStatus } from './types.js';
@@ -199,12 +200,14 @@ export class ExternalSecretReconciler {
     const generation = es.metadata?.generation ?? 0;
     const now = clock.now();
     let serving: string | undefined;
+    const creation = creationPolicyOf(es.spec);
+    const merging = creation === 'Merge';
 
     /** `retry`: true backs off per key; a number asks again after that many ms. */
     const fail = async (reason: string, message: string, retry: boolean | number): Promise<ReconcileResult> => {
       metrics.externalSecrets.syncError(name, namespace);
       metrics.externalSecrets.setCondition(name, namespace, 'False', reason);
-      const text = serving ? `${message}; the last good version "${serving}" keeps serving` : message;
+      const text = serving ? `${message}; ${merging ? `the keys keyferry wrote into "${serving}" keep serving` : `the last good version "${serving}" keeps serving`}` : message;
       const condition = readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now), generation);
       await this.writeStatus(es, { ...(es.status ?? {}), conditions: [condition] }, undefined);
       if (typeof retry === 'number') return { requeueAfter: retry };
@@ -217,12 +220,20 @@ export class ExternalSecretReconciler {
     if (!checked.ok) return fail(Reasons.InvalidSpec, checked.message, false);
     const spec = es.spec!;
     const { targetName, intervalMs, minRetentionMs, retain } = checked.spec;
+    const inPlaceProblem = inPlaceSpecProblem(spec);
+    if (inPlaceProblem) return fail(Reasons.InvalidSpec, inPlaceProblem, false);
+    // Merge and None write no versions: Merge serves from the target once keys are written there, None serves nothing.
+    const inPlace = merging || creation === 'None';
 
     // Versions listed under this ExternalSecret (any target: those of an earlier target.name are pruned like any old version).
     const versions = this.deps.managed.forExternalSecret(key).filter((s) => looksLikeVersionOf(s, name));
     const current = es.status?.currentSecretName;
-    const currentExists = current !== undefined && versions.some((v) => v.metadata?.name === current && targetNameOf(v) === targetName);
-    if (currentExists) serving = current;
+    const currentExists = merging
+      ? current === targetName
+      : creation === 'None'
+        ? findCondition(es.status?.conditions)?.reason === Reasons.CreationPolicyNone
+        : current !== undefined && versions.some((v) => v.metadata?.name === current && targetNameOf(v) === targetName);
+    if (currentExists && creation !== 'None') serving = current;
 
     const resolution = resolveStore(es, this.deps.storeCaches);
     if (!resolution.ok) return fail(resolution.reason, resolution.message, resolution.reason === Reasons.StoreNotReady);
@@ -260,7 +271,9 @@ export class ExternalSecretReconciler {
 
     // Whether anything calls for a fetch now; if not, what needs none still moves (idle).
     if (currentExists && specUnchanged && !renew) {
-      const idle = (waitMs: number) => this.idle(es, versions, { current: current!, targetName, owner }, { retain, minRetentionMs }, soonest(waitMs, period && period.endsAt - now));
+      const idle = (waitMs: number) => inPlace
+        ? this.idleInPlace(es, soonest(waitMs))
+        : this.idle(es, versions, { current: current!, targetName, owner }, { retain, minRetentionMs }, soonest(waitMs, period && period.endsAt - now));
       if (once) return idle(Number.POSITIVE_INFINITY);
       if (policy === 'OnChange' && storeUnchanged) return idle(Number.POSITIVE_INFINITY);
       if (policy === 'Periodic' && storeUnchanged && now < dueAt) return idle(dueAt - now);
@@ -268,7 +281,8 @@ export class ExternalSecretReconciler {
 
     // Checked once a sync is due, so a steady refresh that is not due skips the namespace scan
     // (one serving a version of the target owns it unless a rival held versions first).
-    const rival = rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed);
+    // Merge and None write no versions; a Merge target's own annotation names the one ExternalSecret that may write it.
+    const rival = inPlace ? undefined : rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed);
     // Retried with backoff: the rival's deletion or rename is not an event of this key.
     if (rival) return fail(Reasons.TargetConflict, `spec.target.name: "${targetName}" is written by ExternalSecret "${rival}" of this namespace; this one writes and deletes nothing while both name it`, true);
 
@@ -284,7 +298,8 @@ export class ExternalSecretReconciler {
 
     let rendered;
     let fetched;
-    const deleteWhenGone = spec.target?.deletionPolicy === 'Delete';
+    const deletion = spec.target?.deletionPolicy;
+    const deleteWhenGone = creation !== 'None' && (deletion === 'Delete' || deletion === 'Merge');
     fetchedFrom.provider = handle.provider;
     try {
       const storeTtl = resolution.store.spec?.cache?.latestTTL;
@@ -303,6 +318,7 @@ export class ExternalSecretReconciler {
     // deletionPolicy Delete, as ESO: when every remote secret is gone, so are the versions (those still in use wait).
     if (deleteWhenGone && Object.keys(fetched.data).length === 0) {
       this.lastSync.set(key, { at: now, mono: this.monotonicNow(), generation, storeId: handle.id, forceSync });
+      if (merging) return this.mergedRemoteGone(es, targetName, fetched.missing, once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now, fail);
       return this.remoteGone(es, versions, fetched.missing, once ? Number.POSITIVE_INFINITY : nextRefreshAt(now, intervalMs, phaseKey) - now);
     }
     try {
@@ -315,6 +331,29 @@ export class ExternalSecretReconciler {
       const dependsOnRemote = (spec.dataFrom?.length ?? 0) > 0 || (currentExists && es.status?.syncedGeneration === generation);
       if (isSpecError(e) && (!dependsOnRemote || e instanceof TemplateSyntaxError)) return fail(Reasons.InvalidSpec, e.message, false);
       return remoteDataFailed(`${e instanceof Error ? e.message : String(e)} (with the data the store returned)`);
+    }
+
+    if (inPlace) {
+      const refreshIn = policy !== 'Periodic' || intervalMs === 0 ? undefined : nextRefreshAt(now, intervalMs, phaseKey) - now;
+      const outcome = merging
+        ? await this.merge(es, targetName, rendered, fail, remoteDataFailed, currentExists)
+        : await this.checkOnly(es, rendered, remoteDataFailed);
+      if ('result' in outcome) return outcome.result;
+      const onceNote = once ? `; ${policy === 'CreatedOnce' ? 'refreshPolicy CreatedOnce' : 'refreshInterval 0'}: read once, not refreshed` : '';
+      const reason = merging ? Reasons.SecretSynced : Reasons.CreationPolicyNone;
+      const readyNow = readyCondition(merging, reason, `${outcome.message}${onceNote}`, findCondition(es.status?.conditions), new Date(now), generation);
+      const status: ExternalSecretStatus = { ...(es.status ?? {}), conditions: [readyNow], syncedGeneration: generation, currentSecretName: merging ? targetName : undefined, expiresAt: fetched.expiresAt?.toISOString() };
+      if (!status.expiresAt) delete status.expiresAt;
+      if (!merging) delete status.currentSecretName;
+      const lastRefresh = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
+      const refreshDue = !(now - lastRefresh < refreshTimeResolutionMs(intervalMs)) || lastRefresh > now;
+      await this.writeStatus(es, status, refreshDue ? new Date(now).toISOString() : undefined);
+      metrics.externalSecrets.setCondition(name, namespace, merging ? 'True' : 'False', reason);
+      if (fetched.expiresAt) metrics.externalSecrets.setSecretExpiry(name, namespace, fetched.expiresAt.getTime() / 1000);
+      this.raced.delete(key);
+      this.remoteDataBackoff.forget(key);
+      this.lastSync.set(key, { at: now, mono: this.monotonicNow(), generation, storeId: handle.id, forceSync });
+      return soonest(refreshIn, this.timedWork(status, [], '', { retain, minRetentionMs }, now));
     }
 
     // Under maxAge the period is part of the content, so a new period makes a new version.
@@ -563,6 +602,120 @@ export class ExternalSecretReconciler {
     return soonest(untilRefreshMs);
   }
 
+  /**
+   * creationPolicy Merge: writes the rendered keys into the existing, opted-in Secret
+   * `targetName` in place, with its resourceVersion as precondition, touching no key keyferry
+   * did not write and recording the keys it did. Refusals write nothing. Ready only once the
+   * Secret as stored holds exactly the rendered data under those keys.
+   */
+  private async merge(
+    es: ExternalSecretResource, targetName: string, rendered: RenderedSecret,
+    fail: (reason: string, message: string, retry: boolean | number) => Promise<ReconcileResult>,
+    remoteDataFailed: (message: string) => Promise<ReconcileResult>, serving: boolean,
+  ): Promise<{ result: ReconcileResult } | { message: string }> {
+    const namespace = es.metadata!.namespace!;
+    const name = es.metadata!.name!;
+    const failed = Reasons[serving ? 'Stale' : 'SecretSyncedError'];
+    const keyList = (keys: string[]) => keys.map((k) => `"${k}"`).join(', ');
+    for (let attempt = 1; ; attempt++) {
+      const target = await this.readSecret(namespace, targetName);
+      if (target === 'failed') return { result: await fail(failed, `could not read Secret "${targetName}"`, true) };
+      if (!target) return { result: await fail(Reasons.MergeTargetNotFound, `Secret "${targetName}" does not exist: creationPolicy Merge writes into an existing Secret and never creates one`, true) };
+      const refused = mergeTargetProblem(target, name, es.spec?.target?.template?.type);
+      if (refused) return { result: await fail(Reasons.MergeRefused, `Secret "${targetName}" ${refused}; nothing was written`, true) };
+      const plan = planMerge(target, name, rendered.data, this.deps.versionKey);
+      if (plan.collisions.length) {
+        return { result: await fail(Reasons.MergeRefused, `Secret "${targetName}" already holds ${keyList(plan.collisions)}, which keyferry did not write and never changes (remove them from the Secret to hand them over); nothing was written`, true) };
+      }
+      const merged = Object.fromEntries(Object.entries(plan.data).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+      const problems = secretProblems({ type: target.type ?? 'Opaque', data: merged, labels: target.metadata?.labels ?? {}, annotations: plan.annotations });
+      if (problems.length) return { result: await remoteDataFailed(`Secret "${targetName}" would be refused with these keys merged: ${problems.slice(0, 3).map((p) => p.message).join('; ')}`) };
+      let stored: SecretObject = target;
+      if (plan.changed) {
+        try {
+          stored = await this.deps.api.updateSecret({ ...target, data: plan.data, metadata: { ...target.metadata, annotations: plan.annotations } });
+        } catch (e) {
+          const status = httpStatusOf(e);
+          // Someone else wrote the Secret since it was read: read it again and merge into that.
+          if (status === 409 && attempt < 3) continue;
+          if (status === 403) return { result: await fail(Reasons.MergeForbidden, `Secret "${targetName}" cannot be updated (${describeKubeError(e)}); ${MERGE_RBAC_HINT}`, true) };
+          return { result: await fail(failed, `could not update Secret "${targetName}": ${describeKubeError(e)}`, true) };
+        }
+      }
+      if (!holdsData(stored, rendered.data)) return { result: await fail(failed, `Secret "${targetName}" does not hold the merged keys after the update`, true) };
+      const keys = Object.keys(rendered.data).sort();
+      if (plan.changed) {
+        const parts = [`wrote ${keyList(keys)} into Secret "${targetName}"`];
+        if (plan.removed.length) parts.push(`removed ${keyList(plan.removed)}, no longer produced`);
+        if (plan.drifted) parts.push('keyferry\'s keys had been changed outside keyferry and were restored');
+        this.deps.events.record('ExternalSecret', es, 'Normal', 'SecretMerged', parts.join('; '));
+        this.deps.logger.info({ namespace, externalSecret: name, secretName: targetName, keys, removed: plan.removed, drifted: plan.drifted }, 'merged keys into Secret');
+      }
+      return { message: `${keyList(keys)} merged into Secret "${targetName}"` };
+    }
+  }
+
+  /** creationPolicy None: the data was fetched and rendered; check it would make a valid Secret, and write none. */
+  private async checkOnly(es: ExternalSecretResource, rendered: RenderedSecret, remoteDataFailed: (message: string) => Promise<ReconcileResult>): Promise<{ result: ReconcileResult } | { message: string }> {
+    const problems = secretProblems({ type: rendered.type, data: rendered.data, labels: rendered.labels, annotations: rendered.annotations });
+    if (problems.length) return { result: await remoteDataFailed(`the Secret would be refused: ${problems.slice(0, 3).map((p) => p.message).join('; ')}`) };
+    const count = Object.keys(rendered.data).length;
+    return { message: `creationPolicy None: the remote data was read (${count} key${count === 1 ? '' : 's'}) and makes a valid Secret; no Secret is written` };
+  }
+
+  /**
+   * deletionPolicy Merge (with creationPolicy Merge) and every remote secret is gone, as ESO:
+   * keyferry's keys are removed from the target, which stays, with its other keys. A target
+   * that is gone or no longer opted in is left alone.
+   */
+  private async mergedRemoteGone(
+    es: ExternalSecretResource, targetName: string, missing: string[], untilRefreshMs: number,
+    fail: (reason: string, message: string, retry: boolean | number) => Promise<ReconcileResult>,
+  ): Promise<ReconcileResult> {
+    const namespace = es.metadata!.namespace!;
+    const name = es.metadata!.name!;
+    const gone = `the remote secret is gone (${missing.map((k) => `"${k}"`).join(', ') || 'nothing found'})`;
+    let removed: string[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const target = await this.readSecret(namespace, targetName);
+      if (target === 'failed') return fail(Reasons.Stale, `${gone}, and Secret "${targetName}" could not be read to remove keyferry's keys`, true);
+      if (!target || mergeTargetProblem(target, name, undefined)) break;
+      const plan = planMerge(target, name, {}, this.deps.versionKey);
+      if (!plan.changed) break;
+      try {
+        await this.deps.api.updateSecret({ ...target, data: plan.data, metadata: { ...target.metadata, annotations: plan.annotations } });
+        removed = plan.removed;
+        break;
+      } catch (e) {
+        const status = httpStatusOf(e);
+        if (status === 409 && attempt < 3) continue;
+        if (status === 403) return fail(Reasons.MergeForbidden, `${gone}, and Secret "${targetName}" cannot be updated to remove keyferry's keys (${describeKubeError(e)}); ${MERGE_RBAC_HINT}`, true);
+        return fail(Reasons.Stale, `${gone}, and keyferry's keys could not be removed from Secret "${targetName}": ${describeKubeError(e)}`, true);
+      }
+    }
+    const now = this.deps.clock.now();
+    const message = `${gone}; deletionPolicy Merge removed keyferry's keys from Secret "${targetName}", which stays`;
+    const status: ExternalSecretStatus = {
+      ...(es.status ?? {}),
+      conditions: [readyCondition(false, Reasons.SecretDeleted, message, findCondition(es.status?.conditions), new Date(now), es.metadata?.generation ?? 0)],
+    };
+    delete status.currentSecretName;
+    delete status.expiresAt;
+    await this.writeStatus(es, status, undefined);
+    if (removed.length) this.deps.events.record('ExternalSecret', es, 'Normal', 'MergedKeysRemoved', `removed ${removed.map((k) => `"${k}"`).join(', ')} from Secret "${targetName}": the remote secret is gone (deletionPolicy Merge)`);
+    this.deps.metrics.externalSecrets.setCondition(name, namespace, 'False', Reasons.SecretDeleted);
+    return soonest(untilRefreshMs);
+  }
+
+  /** Merge or None, no fetch due: only the expiry conditions move with the clock. */
+  private async idleInPlace(es: ExternalSecretResource, wait: ReconcileResult): Promise<ReconcileResult> {
+    const status: ExternalSecretStatus = { ...(es.status ?? {}) };
+    await this.writeStatus(es, status, undefined);
+    const ready = findCondition(status.conditions);
+    if (ready) this.deps.metrics.externalSecrets.setCondition(es.metadata!.name!, es.metadata!.namespace!, ready.status === 'True' ? 'True' : 'False', ready.reason ?? '');
+    return soonest(wait.requeueAfter, this.timedWork(status, [], '', { retain: 0, minRetentionMs: 0 }, this.deps.clock.now()));
+  }
+
   /** A Secret read by name with its data; undefined when it does not exist, 'failed' when the read failed. */
   private async readSecret(namespace: string, name: string): Promise<SecretObject | undefined | 'failed'> {
     try {
@@ -595,7 +748,8 @@ export class ExternalSecretReconciler {
     for (const field of ['expiresAt', 'currentSecretName', 'refreshTime'] as const) if (body[field] === undefined) body[field] = null;
     await this.deps.api.patchStatus({ kind: 'ExternalSecret', namespace: es.metadata!.namespace!, name: es.metadata!.name! }, body);
     this.lastWritten.set(key, digest);
-    if (after.status === 'False' && (before?.reason !== after.reason || before?.status !== after.status)) {
+    // CreationPolicyNone is False by design (no Secret to be Ready on), not a failure: no Warning.
+    if (after.status === 'False' && after.reason !== Reasons.CreationPolicyNone && (before?.reason !== after.reason || before?.status !== after.status)) {
       this.deps.events.record('ExternalSecret', es, 'Warning', after.reason ?? 'SyncFailed', after.message ?? '');
     }
   }

@@ -7,7 +7,10 @@ import { creationTime, type KubeObject } from '../kube/kube-object.js';
 import type { ObjectStore } from '../kube/informer.js';
 import { looksLikeVersionOf, targetNameOf } from '../versioning/index.js';
 import type { ManagedSecretIndex } from './managed-secret-index.js';
+import { creationPolicyOf } from './merge-target.js';
 import type { ExternalSecretResource } from './types.js';
+
+const IN_PLACE = new Set(['Merge', 'None']);
 
 export const targetNameFor = (es: ExternalSecretResource): string => es.spec?.target?.name ?? es.metadata!.name!;
 
@@ -17,7 +20,8 @@ export function rivalOwningTarget(es: ExternalSecretResource, externalSecrets: O
   const target = targetNameFor(es);
   const claimants = externalSecrets.list(namespace)
     .map((o) => o as ExternalSecretResource)
-    .filter((o) => o.metadata?.name === es.metadata!.name || (!o.metadata?.deletionTimestamp && targetNameFor(o) === target));
+    // creationPolicy Merge and None write no versions, so they claim no target here.
+    .filter((o) => o.metadata?.name === es.metadata!.name || (!o.metadata?.deletionTimestamp && targetNameFor(o) === target && !IN_PLACE.has(creationPolicyOf(o.spec))));
   if (claimants.length <= 1) return undefined;
   const holds = (o: ExternalSecretResource) => {
     const name = o.metadata!.name!;

@@ -129,6 +129,44 @@ const scenarios: Record<string, () => Promise<H>> = {
     await attempt(h);
     return h;
   },
+  MergeTargetNotFound: async () => {
+    const h = createHarness();
+    h.store('fake', 'ns', [{ key: 'db', value: 'one' }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    h.es('app', 'ns', { ...read, target: { creationPolicy: 'Merge' } });
+    await attempt(h);
+    return h;
+  },
+  MergeRefused: async () => {
+    const h = createHarness();
+    h.store('fake', 'ns', [{ key: 'db', value: 'one' }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    // Another app's Secret that did not opt in.
+    h.api.secrets.set('ns/app', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app', namespace: 'ns', resourceVersion: '1' }, data: { token: 'eA==' } });
+    h.es('app', 'ns', { ...read, target: { creationPolicy: 'Merge' } });
+    await attempt(h);
+    assert.ok(!h.api.writes.some((w) => w.startsWith('update ')));
+    return h;
+  },
+  MergeForbidden: async () => {
+    const h = createHarness();
+    h.store('fake', 'ns', [{ key: 'db', value: 'one' }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    h.api.secrets.set('ns/app', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app', namespace: 'ns', resourceVersion: '1', annotations: { 'keyferry.io/merge-from': 'app' } }, data: {} });
+    h.api.forbidden.add('update secrets');
+    h.es('app', 'ns', { ...read, target: { creationPolicy: 'Merge' } });
+    await attempt(h);
+    return h;
+  },
+  CreationPolicyNone: async () => {
+    const h = createHarness();
+    h.store('fake', 'ns', [{ key: 'db', value: 'one' }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    h.es('app', 'ns', { ...read, target: { creationPolicy: 'None' } });
+    await h.reconcile('ns/app');
+    assert.ok(!h.api.writes.some((w) => /^(create|update) /.test(w)));
+    return h;
+  },
 };
 
 describe('docs/api.md ExternalSecret status table', () => {

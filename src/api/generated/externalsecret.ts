@@ -155,18 +155,18 @@ export interface RewriteTransform {
  * Default: `{}`.
  */
 export interface ExternalSecretTarget {
-  /** Base name of the versioned Secrets (<name>-<10 hex>). Defaults to the ExternalSecret's name. */
+  /** Base name of the versioned Secrets (<name>-<10 hex>); with creationPolicy Merge, the name of the existing Secret merged into. Defaults to the ExternalSecret's name. */
   name?: string;
   /**
-   * Owner: the versioned Secrets are owned by the ExternalSecret and deleted with it. Orphan: they stay.
+   * Owner: the versioned Secrets are owned by the ExternalSecret and deleted with it. Orphan: they stay. Merge (External Secrets Operator's, made opt-in): the keys are written in place into the existing Secret target.name, which its owner must annotate keyferry.io/merge-from: <this ExternalSecret's name>; keyferry never creates or deletes that Secret, never changes a key it did not write, and writes no versions (target.versioning must keep its defaults). Needs manifests/optional/merge-mode. None: the remote data is read and checked, and no Secret is written (Ready=False, reason CreationPolicyNone).
    * Default: `"Owner"`.
    */
-  creationPolicy?: 'Owner' | 'Orphan';
+  creationPolicy?: 'Owner' | 'Orphan' | 'Merge' | 'None';
   /**
-   * What to do when the remote secret is gone (as External Secrets Operator): Retain keeps the last good version and reports the error; Delete leaves out remote secrets that do not exist, and when none is left deletes the versions and the alias (Ready=False, reason SecretDeleted), except versions still referenced by a Pod, a pod template or a ControllerRevision, which go once released.
+   * What to do when the remote secret is gone (as External Secrets Operator): Retain keeps the last good version and reports the error; Delete leaves out remote secrets that do not exist, and when none is left deletes the versions and the alias (Ready=False, reason SecretDeleted), except versions still referenced by a Pod, a pod template or a ControllerRevision, which go once released; Merge, with creationPolicy Merge only, leaves out remote secrets that do not exist and removes their keys from the merged Secret, which stays (Ready=False, reason SecretDeleted, when none is left). creationPolicy Merge refuses Delete.
    * Default: `"Retain"`.
    */
-  deletionPolicy?: 'Retain' | 'Delete';
+  deletionPolicy?: 'Retain' | 'Delete' | 'Merge';
   /** Shape of the written Secret. */
   template?: SecretTemplate;
   /**
@@ -275,7 +275,7 @@ export interface FluxKustomizationRef {
 
 /** Observed state of the ExternalSecret. */
 export interface ExternalSecretStatus {
-  /** Ready: True with reason SecretSynced (the current version exists and is keyferry's); False with SecretSyncedError (a sync failed and no version exists yet), Stale (refreshes fail or maxAge has passed; the last good version keeps serving), InvalidRemoteData (the remote values cannot make a valid Secret; retried, the last good version keeps serving), StoreNotReady (the store is missing, or a SecretStore of another namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), NameConflict (a Secret that is not this version holds its name; never adopted), TargetConflict (another ExternalSecret of the namespace writes the same target.name), SecretDeleted (deletionPolicy Delete and the remote secret is gone), AliasConflict (a Secret named target.name is not this alias), AliasForbidden (the alias cannot be updated: apply manifests/optional/alias-mode) or AliasFailed. With a remote expiry also Expired (True once it has passed) and ExpiringSoon (True within 7 days of it). */
+  /** Ready: True with reason SecretSynced (the current version exists and is keyferry's); False with SecretSyncedError (a sync failed and no version exists yet), Stale (refreshes fail or maxAge has passed; the last good version keeps serving), InvalidRemoteData (the remote values cannot make a valid Secret; retried, the last good version keeps serving), StoreNotReady (the store is missing, or a SecretStore of another namespace), NamespaceNotAllowed (excluded by a ClusterSecretStore's conditions), InvalidSpec (the spec is wrong; retried when it changes), NameConflict (a Secret that is not this version holds its name; never adopted), TargetConflict (another ExternalSecret of the namespace writes the same target.name), SecretDeleted (deletionPolicy Delete or Merge and the remote secret is gone), AliasConflict (a Secret named target.name is not this alias), AliasForbidden (the alias cannot be updated: apply manifests/optional/alias-mode), AliasFailed, MergeTargetNotFound (creationPolicy Merge and the Secret target.name does not exist), MergeRefused (that Secret may not be merged into: not opted in, not keyferry's to change, or it holds a key keyferry did not write), MergeForbidden (it cannot be updated: apply manifests/optional/merge-mode) or CreationPolicyNone (creationPolicy None: the remote data was read and is valid; no Secret is written). With a remote expiry also Expired (True once it has passed) and ExpiringSoon (True within 7 days of it). */
   conditions?: Condition[];
   /**
    * When the remote values were last read successfully, to within ten refresh intervals or an hour, whichever is longer (a refresh that changes nothing writes it only once it is that old).
