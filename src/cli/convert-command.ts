@@ -7,6 +7,7 @@ import { loadKindSchemas } from '../convert/crd-schemas.js';
 import { convertPaths, type OutputMode } from '../convert/convert-files.js';
 import { EXIT_REFUSED, exitCodeOf } from '../convert/findings.js';
 import type { StoreChecks } from '../convert/meaning-changes.js';
+import type { FetchesMetadata } from '../convert/metadata-fetch.js';
 import { formatReport, type ReportFormat } from '../convert/report.js';
 import { displayPath } from '../convert/inputs.js';
 import { providerRegistry } from './provider-registry.js';
@@ -29,6 +30,17 @@ function reportFormat(value: string): ReportFormat {
 export const registryStoreChecks: StoreChecks = {
   ambientCredentials: (provider, config) => providerRegistry[provider as ProviderName]?.ambientCredentials(config),
   validateConfig: (provider, config, store) => providerRegistry[provider as ProviderName]?.validateConfig(config, store) ?? [],
+};
+
+/**
+ * Whether keyferry's client for a provider block reads remote metadata (has `fetchMetadata`):
+ * AWS (both services), GCP and Azure do; Vault only KV v2 (ESO's default version); 1Password and
+ * fake do not. test/convert checks this against the clients the providers connect.
+ */
+export const registryFetchesMetadata: FetchesMetadata = (provider, config) => {
+  if (!(provider in providerRegistry)) return undefined;
+  if (provider === 'vault') return (config as { version?: unknown } | null)?.version !== 'v1';
+  return provider === 'aws' || provider === 'gcpsm' || provider === 'azurekv';
 };
 
 /** A usage error exits 2, as a refusal does, so that CI never reads it as "warnings only" (1). */
@@ -67,7 +79,7 @@ export function addConvertCommand(program: Command, onExit: (code: Promise<numbe
       }
       const cwd = process.cwd();
       const mode: OutputMode = opts.stdout ? { kind: 'stdout' } : opts.inPlace ? { kind: 'in-place' } : opts.outDir !== undefined ? { kind: 'out-dir', dir: resolve(cwd, opts.outDir) } : { kind: 'sibling' };
-      const run = convertPaths(paths, { schemas, mode, cwd, readStdin, alias: opts.alias === true, storeChecks: registryStoreChecks });
+      const run = convertPaths(paths, { schemas, mode, cwd, readStdin, alias: opts.alias === true, storeChecks: registryStoreChecks, fetchesMetadata: registryFetchesMetadata });
       for (const output of run.outputs) {
         if (output.path === undefined) {
           writeOut(output.text);

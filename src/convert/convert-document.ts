@@ -6,6 +6,7 @@ import { classify } from './eso-kinds.js';
 import { fieldPath, type ConvertFinding } from './findings.js';
 import { gradeGap } from './field-policy.js';
 import { meaningChanges, type MeaningOptions } from './meaning-changes.js';
+import { metadataFetchChanges, type FetchesMetadata, type StoreIndex } from './metadata-fetch.js';
 import { declaredAt, schemaGaps } from './schema-walk.js';
 import { lineOf, type SourceDocument, type YamlSource } from './yaml-source.js';
 
@@ -19,6 +20,10 @@ export interface DocumentResult {
 
 export interface ConvertOptions extends MeaningOptions {
   schemas: Map<string, KindSchema>;
+  /** The stores of all inputs, for what an ExternalSecret asks of the store it names. */
+  stores?: StoreIndex;
+  /** Which provider blocks keyferry reads metadata from; injected by the CLI, which knows the providers. */
+  fetchesMetadata?: FetchesMetadata;
 }
 
 type Obj = Record<string, unknown>;
@@ -69,6 +74,7 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
     if (getAt(converted, specPath) !== undefined) d.doc.setIn([...specPath, 'target', 'versioning', 'alias'], true);
   }
   const changes = meaningChanges(cls.esoKind, converted, opts, findings.some((f) => f.severity === 'refused'));
+  if (opts.stores && opts.fetchesMetadata) changes.push(...metadataFetchChanges(cls.esoKind, converted, opts.stores, opts.fetchesMetadata));
   const refused = findings.some((f) => f.severity === 'refused') || changes.some((c) => c.severity === 'refused');
   for (const change of changes) {
     if (refused && change.consumers) continue;

@@ -6,7 +6,8 @@ import { convertDocument, type ConvertOptions } from './convert-document.js';
 import type { ConvertFinding } from './findings.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { kustomizePatchFiles } from './kustomize-patches.js';
-import { parseSource } from './yaml-source.js';
+import { StoreIndex } from './metadata-fetch.js';
+import { parseSource, type YamlSource } from './yaml-source.js';
 
 /** Where converted files go. */
 export type OutputMode =
@@ -68,21 +69,39 @@ export function convertPaths(args: readonly string[], opts: ConvertRunOptions): 
   const patches = kustomizePatchFiles(files);
   let converted = 0;
   let refused = 0;
+  // All inputs are read first: an ExternalSecret's store may be in a later file. A file that
+  // cannot be read or parsed keeps its findings in its place of the report.
+  const sources: Array<{ input: InputFile; source?: YamlSource; failed: ConvertFinding[] }> = [];
   for (const input of files) {
     let text: string;
     try {
       text = read(input, opts);
     } catch (e) {
-      findings.push({ severity: 'refused', file: input.display, line: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      sources.push({ input, failed: [{ severity: 'refused', file: input.display, line: 1, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }] });
       continue;
     }
     const source = parseSource(text);
     if (source.errors.length > 0) {
-      for (const e of source.errors) findings.push({ severity: 'refused', file: input.display, line: e.line, message: `not valid YAML (${e.message}): file not converted` });
+      sources.push({ input, failed: source.errors.map((e) => ({ severity: 'refused', file: input.display, line: e.line, message: `not valid YAML (${e.message}): file not converted` })) });
       continue;
     }
+    sources.push({ input, source, failed: [] });
+  }
+  const stores = new StoreIndex();
+  for (const { source } of sources) {
+    for (const d of source?.documents ?? []) {
+      try {
+        stores.add(d.doc.toJS());
+      } catch {
+        // Reported when the document itself is converted.
+      }
+    }
+  }
+  for (const { input, source, failed } of sources) {
+    findings.push(...failed);
+    if (!source) continue;
     const patch = input.path !== undefined && patches.has(input.path);
-    const results = source.documents.map((d) => convertDocument(input.display, source, d, { ...opts, patch }));
+    const results = source.documents.map((d) => convertDocument(input.display, source, d, { ...opts, patch, stores }));
     findings.push(...results.flatMap((r) => r.findings));
     const count = results.filter((r) => r.status === 'converted').length;
     converted += count;

@@ -8,7 +8,7 @@ import { loadKindSchemas } from '../../src/convert/crd-schemas.js';
 import { convertPaths, type ConvertRun } from '../../src/convert/convert-files.js';
 import { exitCodeOf } from '../../src/convert/findings.js';
 import { formatFinding } from '../../src/convert/report.js';
-import { registryStoreChecks } from '../../src/cli/convert-command.js';
+import { registryFetchesMetadata, registryStoreChecks } from '../../src/cli/convert-command.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const schemas = loadKindSchemas(join(root, 'manifests', 'crds'));
@@ -16,7 +16,7 @@ const validators = loadValidators(join(root, 'manifests', 'crds'));
 
 export function convert(paths: string[], extra: { alias?: boolean; stdin?: string } = {}): ConvertRun {
   return convertPaths(paths, {
-    schemas, mode: { kind: 'stdout' }, cwd: root, alias: extra.alias === true, storeChecks: registryStoreChecks,
+    schemas, mode: { kind: 'stdout' }, cwd: root, alias: extra.alias === true, storeChecks: registryStoreChecks, fetchesMetadata: registryFetchesMetadata,
     readStdin: () => extra.stdin ?? '',
   });
 }
@@ -24,6 +24,9 @@ export function convert(paths: string[], extra: { alias?: boolean; stdin?: strin
 const C = 'test/convert/corpus';
 const consumers = (file: string, line: number, object: string, field: string, target: string, es: string) =>
   `${C}/${file}:${line}: warning: ${object}: ${field}: consumers must change: keyferry writes Secret ${target}-<hash>, a new name for each version, not ${target}. Set target.versioning.rollout: Patch and annotate the workloads keyferry.io/follow: ${es}, or rollout: Publish for Flux postBuild.substituteFrom, or keep the name with alias: true (--alias)`;
+
+const noMetadata = (store: string) =>
+  `keyferry reads no metadata from ${store}, so it refuses this ExternalSecret (Ready=False, InvalidSpec): Fetch reads AWS Secrets Manager and Parameter Store tags, GCP Secret Manager labels and annotations, Vault KV v2 custom_metadata and Azure Key Vault tags`;
 
 interface Case { file: string; code: number; report: string[] }
 
@@ -51,6 +54,13 @@ const cases: Case[] = [
     ],
   },
   { file: 'onepassword/onepassword.yaml', code: 1, report: [consumers('onepassword/onepassword.yaml', 23, 'ExternalSecret login', 'metadata.name', 'login', 'login')] },
+  // Its store is in onepassword.yaml: alone, nothing is said (see the test converting both).
+  { file: 'onepassword/metadata-fetch.yaml', code: 0, report: [] },
+  {
+    file: 'vault/vault-kv1-metadata.yaml', code: 1, report: [
+      `${C}/vault/vault-kv1-metadata.yaml:40: warning: ExternalSecret vault-metadata: spec.data[1].remoteRef.metadataPolicy: ${noMetadata('SecretStore vault-kv1 (provider vault)')}`,
+    ],
+  },
   {
     file: 'cluster/cluster.yaml', code: 1, report: [
       `${C}/cluster/cluster.yaml:14: warning: ClusterSecretStore shared-fake: spec.conditions[1].namespaceRegexes[1]: unanchored pattern: it matches anywhere in a namespace's name, as in ESO (so it admits more namespaces than it seems to); anchor it as ^...$`,
@@ -121,6 +131,16 @@ describe('keyferry convert: the ESO corpus', () => {
       const out = convert([`${C}/${c.file}`]).outputs.map((o) => o.text).join('');
       assert.deepEqual(schemaErrors(out), [], c.file);
     }
+  });
+
+  it('metadataPolicy Fetch from a store of another file that reads no metadata (1Password) is a warning at the field', () => {
+    const run = convert([`${C}/onepassword/onepassword.yaml`, `${C}/onepassword/metadata-fetch.yaml`]);
+    assert.deepEqual(run.findings.map(formatFinding), [
+      consumers('onepassword/onepassword.yaml', 23, 'ExternalSecret login', 'metadata.name', 'login', 'login'),
+      `${C}/onepassword/metadata-fetch.yaml:20: warning: ExternalSecret login-tags: spec.data[0].remoteRef.metadataPolicy: ${noMetadata('ClusterSecretStore onepassword (provider onepassword)')}`,
+    ]);
+    assert.equal(exitCodeOf(run.findings), 1);
+    assert.match(run.outputs[0]!.text, /metadataPolicy: Fetch/, 'converted all the same: the operator says why it refuses it');
   });
 
   it('converts each provider\'s objects: apiVersion keyferry.io/v1alpha1, kind kept, refused objects written back unchanged', () => {
