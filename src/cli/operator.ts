@@ -1,12 +1,13 @@
 // The composition root of `keyferry run`: builds the concrete parts (kube client, informers,
 // fetch path, providers, metrics, controller, HTTP servers) and ties their lifetimes together.
-import * as k8s from '@kubernetes/client-node';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from 'pino';
 import { FetchPath } from '../fetch/fetch-path.js';
 import type { RemoteFetcher } from '../fetch/remote-fetcher.js';
 import type { GlobalCap } from '../fetch/endpoint-limiters.js';
 import { KubeClient } from '../kube/kube-client.js';
+import { loadKubeConnection } from '../kube/kube-connection.js';
+import { kubeLeaseApi } from '../kube/lease-api.js';
 import { allInformers, createCredentialSecrets, createInformers } from '../kube/informer-set.js';
 import { OperatorMetrics } from '../metrics/operator-metrics.js';
 import { startHttpServer, type Route, type RunningServer } from '../metrics/http-server.js';
@@ -87,22 +88,13 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export function loadKubeConfig(path?: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  return kc;
-}
-
 async function startMetricsServer(config: OperatorConfig, client: KubeClient, logger: Logger, route: Route): Promise<RunningServer> {
   if (!config.metricsSecure) return startHttpServer(config.metricsAddr, { '/metrics': route });
   // Reviews have a budget of their own: a flood of bad tokens must not slow reconciling.
   const reviewLimiter = createRequestLimiter({ qps: 5, burst: 10 }, { maxQueued: 20 });
-  const authn = client.config.makeApiClient(k8s.AuthenticationV1Api);
-  const authz = client.config.makeApiClient(k8s.AuthorizationV1Api);
   const reviewer = new MetricsAccessReviewer({
-    createTokenReview: (body) => authn.createTokenReview({ body }),
-    createSubjectAccessReview: (body) => authz.createSubjectAccessReview({ body }),
+    createTokenReview: (body) => client.http.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body }),
+    createSubjectAccessReview: (body) => client.http.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { body }),
   }, { path: '/metrics', schedule: (call) => reviewLimiter.schedule(call) });
   const secured = authorizedRoute(route, reviewer, {
     onDenied: (decision, remote) => logger.debug({ outcome: decision.outcome, user: 'user' in decision ? decision.user : undefined, remote }, 'metrics request denied'),
@@ -138,7 +130,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     defaultLatestTtlMs: 10_000,
     limiter: { shardCount: shard?.count ?? 1, redisUrl: config.redisUrl, globalCap: config.providerCap },
   });
-  const client = new KubeClient(loadKubeConfig(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
+  const client = new KubeClient(await loadKubeConnection(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
   const credentialSecrets = createCredentialSecrets(client, logger.child({ part: 'credential-secrets' }), config.namespace);
   // Every replica reads the same key before its first name is computed (versioning/version-key.ts).
@@ -171,7 +163,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   servers.push(metricsServer);
   logger.info({ addr: metricsServer.address, url: `${metricsServer.scheme}://${metricsServer.address}/metrics`, secure: metricsServer.scheme === 'https' }, 'metrics server listening');
   const elector = config.leaderElect ? new LeaderElector({
-    api: client.config.makeApiClient(k8s.CoordinationV1Api),
+    api: kubeLeaseApi(client.http),
     call: (fn) => client.call(fn),
     namespace: config.leaseNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default',
     // Each shard elects its own leader, so a shard can have standbys too.

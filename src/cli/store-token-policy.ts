@@ -3,11 +3,10 @@
 // the operator's own ServiceAccount token (issued for the API server, so it carries exactly
 // them), the issuer from service-account issuer discovery (not served by every API server),
 // and `--api-audiences`. Every minted token is also checked with a TokenReview.
-import { readFileSync } from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { httpStatusOf } from '../kube/api-error.js';
 import type { KubeClient } from '../kube/kube-client.js';
+import type { KubeConnection } from '../kube/kube-connection.js';
 import type { LabelSelector } from '../controller/types.js';
 import { TokenMintPolicy } from '../controller/token-mint-policy.js';
 
@@ -19,16 +18,12 @@ export interface StoreTokenPolicyOptions {
 }
 
 /** The `aud` claim of the JWT the operator authenticates with, if it uses one (unverified: it is our own). */
-function ownTokenAudiences(config: k8s.KubeConfig): string[] {
-  const user = config.getCurrentUser();
-  let token = user?.token;
-  if (!token && user?.authProvider === undefined) {
-    const file = (user as { tokenFile?: string } | null)?.tokenFile ?? (config.getCurrentCluster()?.server && process.env.KUBERNETES_SERVICE_HOST ? '/var/run/secrets/kubernetes.io/serviceaccount/token' : undefined);
-    try {
-      if (file) token = readFileSync(file, 'utf8').trim();
-    } catch {
-      return [];
-    }
+function ownTokenAudiences(connection: KubeConnection): string[] {
+  let token: string | undefined;
+  try {
+    token = connection.bearerToken();
+  } catch {
+    return [];
   }
   const payload = token?.split('.')[1];
   if (!payload) return [];
@@ -41,9 +36,9 @@ function ownTokenAudiences(config: k8s.KubeConfig): string[] {
 }
 
 export async function storeTokenPolicy(client: KubeClient, options: StoreTokenPolicyOptions, logger: Logger): Promise<TokenMintPolicy> {
-  const apiAudiences = [...new Set([...options.apiAudiences, ...ownTokenAudiences(client.config)])];
+  const apiAudiences = [...new Set([...options.apiAudiences, ...ownTokenAudiences(client.connection)])];
   try {
-    const text = await client.call(() => client.config.makeApiClient(k8s.WellKnownApi).getServiceAccountIssuerOpenIDConfiguration());
+    const text = await client.call(() => client.http.get<unknown>('/.well-known/openid-configuration'));
     const issuer = (typeof text === 'string' ? JSON.parse(text) : text) as { issuer?: unknown };
     if (typeof issuer.issuer === 'string' && issuer.issuer !== '' && !apiAudiences.includes(issuer.issuer)) apiAudiences.push(issuer.issuer);
   } catch (error) {
@@ -51,19 +46,17 @@ export async function storeTokenPolicy(client: KubeClient, options: StoreTokenPo
     logger.info({ error: error instanceof Error ? error.message.split('\n')[0] : String(error) }, 'service-account issuer discovery not served');
   }
   logger.info({ apiAudiences }, 'audiences refused for store tokens');
-  const authn = client.config.makeApiClient(k8s.AuthenticationV1Api);
-  const core = client.config.makeApiClient(k8s.CoreV1Api);
   return new TokenMintPolicy({
     apiAudiences,
     // No audiences in the review: the API server checks the token against its own.
     review: async (token) => {
-      const review = await client.call(() => authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }));
+      const review = await client.call(() => client.http.request<{ status?: { authenticated?: boolean } }>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }));
       return review.status?.authenticated === true;
     },
     serviceAccountSelector: options.serviceAccountSelector,
     serviceAccountLabels: async (namespace, name) => {
       try {
-        const sa = await client.call(() => core.readNamespacedServiceAccount({ namespace, name }));
+        const sa = await client.call(() => client.http.get<{ metadata?: { labels?: Record<string, string> } }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(name)}`));
         return sa.metadata?.labels ?? {};
       } catch (error) {
         if (httpStatusOf(error) === 404) return undefined;

@@ -7,7 +7,6 @@ import type { InformerLogger } from './informer.js';
 import { ResilientInformer } from './informer.js';
 import type { KubeObject, SecretObject } from './kube-object.js';
 import type { KubeClient } from './kube-client.js';
-import type * as k8s from '@kubernetes/client-node';
 
 /** One Secret key a store references, its namespace resolved. */
 export interface CredentialReference {
@@ -180,20 +179,18 @@ export class CredentialSecretCache implements CredentialSecretSource {
   }
 }
 
-type AnyList = k8s.KubernetesListObject<SecretObject & k8s.KubernetesObject>;
-
 /** Watches of single Secrets over the operator's client: list and watch with `metadata.name=<name>` in its namespace. */
 export function secretWatchFactory(client: KubeClient, logger: InformerLogger): SecretWatchFactory {
   return (namespace, name, transform) => {
     const fieldSelector = `metadata.name=${name}`;
     return new ResilientInformer<SecretObject>({
       name: `credential-secret ${namespace}/${name}`,
-      config: client.config,
+      http: client.http,
       logger,
       path: `/api/v1/namespaces/${namespace}/secrets`,
       fieldSelector,
       transform,
-      list: (page) => client.call(async () => (await client.core.listNamespacedSecret({ namespace, fieldSelector, ...page })) as AnyList),
+      list: (page) => client.call(() => client.http.list(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { fieldSelector, ...page })),
     });
   };
 }

@@ -1,6 +1,5 @@
 // The informers the operator runs (DESIGN §3), scoped to `--namespace` where the resource is namespaced.
-import * as k8s from '@kubernetes/client-node';
-import { ResilientInformer, type InformerLogger } from './informer.js';
+import { ResilientInformer, type InformerLogger, type ListPage } from './informer.js';
 import type { KubeObject, SecretObject } from './kube-object.js';
 import { CredentialSecretCache, secretWatchFactory } from './credential-secrets.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
@@ -22,8 +21,6 @@ export interface InformerSet {
   referencing: Record<ReferencingKindName, ResilientInformer<ReferencingObject>>;
 }
 
-type AnyList = k8s.KubernetesListObject<k8s.KubernetesObject>;
-
 /** kubectl's copy of the whole object as last applied: no code reads it, and it doubles what `kubectl apply` leaves. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -39,45 +36,41 @@ export function trimApiObject(obj: KubeObject): void {
 }
 
 export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string): InformerSet {
-  const config = client.config;
+  const http = client.http;
+  /** Lists one page of `path` under the client budget. */
+  const pageOf = (path: string, selectors: { labelSelector?: string } = {}) =>
+    (page: ListPage) => client.call(() => http.list(path, { ...selectors, ...page }));
   const customPath = (plural: string, namespaced: boolean) =>
     namespaced && namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
   const custom = (name: string, plural: string, namespaced: boolean) => new ResilientInformer<KubeObject>({
     name,
-    config,
+    http,
     logger,
     path: customPath(plural, namespaced),
     trim: trimApiObject,
-    list: (page) => client.call(async () => (namespaced && namespace
-      ? await client.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, ...page })
-      : await client.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, ...page })) as AnyList),
+    list: pageOf(customPath(plural, namespaced)),
   });
+  const secretsPath = namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets';
   const secrets = (name: string, labelSelector: string, trim?: (s: SecretObject) => void) => new ResilientInformer<SecretObject>({
     name,
-    config,
+    http,
     logger,
     labelSelector,
     trim,
-    path: namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets',
-    list: (page) => client.call(async () => (namespace
-      ? await client.core.listNamespacedSecret({ namespace, labelSelector, ...page })
-      : await client.core.listSecretForAllNamespaces({ labelSelector, ...page })) as AnyList),
+    path: secretsPath,
+    list: pageOf(secretsPath, { labelSelector }),
   });
   const referencing = (kind: ReferencingKindName) => {
     const k = REFERENCING_KINDS[kind];
     const base = k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`;
+    const path = namespace ? `${base}/namespaces/${namespace}/${k.plural}` : `${base}/${k.plural}`;
     return new ResilientInformer<ReferencingObject>({
       name: k.plural,
-      config,
+      http,
       logger,
-      path: namespace ? `${base}/namespaces/${namespace}/${k.plural}` : `${base}/${k.plural}`,
+      path,
       transform: (obj) => toReferencingObject(k, obj),
-      // The custom-objects client serves any group but the core one, and returns plain JSON.
-      list: (page) => client.call(async () => (k.group === ''
-        ? (namespace ? await client.core.listNamespacedPod({ namespace, ...page }) : await client.core.listPodForAllNamespaces(page))
-        : namespace
-          ? await client.custom.listNamespacedCustomObject({ group: k.group, version: k.version, plural: k.plural, namespace, ...page })
-          : await client.custom.listClusterCustomObject({ group: k.group, version: k.version, plural: k.plural, ...page })) as unknown as k8s.KubernetesListObject<ReferencingObject & k8s.KubernetesObject>),
+      list: pageOf(path),
     });
   };
   return {
@@ -90,10 +83,10 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData),
     namespaces: new ResilientInformer<KubeObject>({
       name: 'namespaces',
-      config,
+      http,
       logger,
       path: '/api/v1/namespaces',
-      list: (page) => client.call(async () => (await client.core.listNamespace(page)) as AnyList),
+      list: pageOf('/api/v1/namespaces'),
     }),
     referencing: Object.fromEntries(Object.keys(REFERENCING_KINDS).map((k) => [k, referencing(k as ReferencingKindName)])) as InformerSet['referencing'],
   };

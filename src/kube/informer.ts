@@ -1,9 +1,10 @@
-// A list+watch cache that keeps itself alive: @kubernetes/client-node's informer re-lists on
-// 410 Gone by itself; on any other error it stops, so this wrapper restarts it with a
-// capped exponential backoff. It also reports when the first list has landed (`synced`)
-// and hands update handlers the previous object, which the library does not.
-import * as k8s from '@kubernetes/client-node';
-import type { KubeObject } from './kube-object.js';
+// A list+watch cache that keeps itself alive: the list-watch re-lists on 410 Gone by itself;
+// on any other error it stops, so this wrapper restarts it with a capped exponential backoff.
+// It also reports when the first list has landed (`synced`) and hands update handlers the
+// previous object.
+import { DEFAULT_LIST_PAGE_SIZE, type KubeHttp } from './kube-http.js';
+import { ListWatch } from './list-watch.js';
+import type { KubeList, KubeObject } from './kube-object.js';
 import { objectKey } from './kube-object.js';
 
 export interface ObjectStore<T extends KubeObject> {
@@ -22,24 +23,22 @@ export interface InformerLogger {
   debug(obj: object, msg: string): void;
 }
 
-/** One page of a list: pass both to the API call (`limit`, and `_continue` from the previous page). */
+/** One page of a list: pass both to the API call (`limit`, and `continue` from the previous page). */
 export interface ListPage {
   limit: number;
-  _continue?: string;
+  continue?: string;
 }
-
-/** Objects per page of the initial list (client-go's default). */
-export const DEFAULT_LIST_PAGE_SIZE = 500;
 
 export interface InformerOptions<T extends KubeObject> {
   name: string;
-  config: k8s.KubeConfig;
+  /** The connection the watch runs over. */
+  http: KubeHttp;
   path: string;
   /**
    * Lists one page. The informer asks page by page and reduces each page's objects (transform,
    * trim) before it asks for the next, so a large list is never held whole as received.
    */
-  list: (page: ListPage) => Promise<k8s.KubernetesListObject<T & k8s.KubernetesObject>>;
+  list: (page: ListPage) => Promise<KubeList<KubeObject>>;
   /** Objects per page (default DEFAULT_LIST_PAGE_SIZE). */
   pageSize?: number;
   labelSelector?: string;
@@ -98,22 +97,8 @@ export function compactObject<T extends KubeObject>(obj: T): T {
   return out;
 }
 
-type WatchCallback = (phase: string, obj: unknown, watchObj?: unknown) => void;
-
-/** A Watch whose ADDED/MODIFIED/DELETED objects pass through `prepare` before the cache sees them. */
-function preparingWatch(config: k8s.KubeConfig, prepare: (obj: never) => unknown): k8s.Watch {
-  const watch = new k8s.Watch(config);
-  const wrapped = Object.create(watch) as k8s.Watch;
-  wrapped.watch = (path: string, query: Parameters<k8s.Watch["watch"]>[1], callback: WatchCallback, done: (err: unknown) => void) =>
-    watch.watch(path, query, (phase, obj, watchObj) => {
-      const objectPhase = phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED';
-      callback(phase, objectPhase ? prepare(obj as never) : obj, objectPhase ? undefined : watchObj);
-    }, done);
-  return wrapped;
-}
-
 export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
-  private readonly informer: k8s.Informer<T & k8s.KubernetesObject> & k8s.ObjectCache<T & k8s.KubernetesObject>;
+  private readonly informer: ListWatch<T>;
   private readonly handlers: InformerHandlers<T>[] = [];
   private readonly previous = new Map<string, T>();
   private hasSynced = false;
@@ -137,43 +122,46 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
       trim(item);
       return compactObject(item);
     };
-    const list = async () => {
-      const items: Array<T & k8s.KubernetesObject> = [];
+    const list = async (): Promise<KubeList<T>> => {
+      const items: T[] = [];
       let page: ListPage = { limit: options.pageSize ?? DEFAULT_LIST_PAGE_SIZE };
-      let result: k8s.KubernetesListObject<T & k8s.KubernetesObject>;
+      let result: KubeList<KubeObject>;
       for (;;) {
         result = await options.list(page);
-        for (const raw of result.items) items.push(prepare(raw) as T & k8s.KubernetesObject);
-        // The typed clients name it `_continue`; custom objects arrive as plain JSON (`continue`).
-        const meta = result.metadata as { _continue?: string; continue?: string } | undefined;
-        const next = meta?._continue ?? meta?.continue;
+        for (const raw of result.items) items.push(prepare(raw));
+        const next = result.metadata?.continue;
         if (!next) break;
-        page = { ...page, _continue: next };
+        page = { ...page, continue: next };
       }
-      // The last page carries the list's resourceVersion, where the watch starts.
-      result.items = items;
       this.backoffMs = options.initialBackoffMs ?? 500;
       // Items are added right after this resolves; mark synced once they are in.
       setImmediate(() => this.markSynced());
-      return result;
+      // The last page carries the list's resourceVersion, where the watch starts.
+      return { metadata: result.metadata, items };
     };
-    // makeInformer builds the same ListWatch, with a plain Watch and no field selector.
-    this.informer = new k8s.ListWatch<T & k8s.KubernetesObject>(options.path, preparingWatch(options.config, prepare), list, false, options.labelSelector, options.fieldSelector);
-    this.informer.on(k8s.ADD, (obj) => {
-      this.previous.set(objectKey(obj), obj);
-      for (const h of this.handlers) h.add?.(obj);
-    });
-    this.informer.on(k8s.UPDATE, (obj) => {
-      const key = objectKey(obj);
-      const old = this.previous.get(key);
-      this.previous.set(key, obj);
-      for (const h of this.handlers) h.update?.(obj, old);
-    });
-    this.informer.on(k8s.DELETE, (obj) => {
-      this.previous.delete(objectKey(obj));
-      for (const h of this.handlers) h.delete?.(obj);
-    });
-    this.informer.on(k8s.ERROR, (err) => this.scheduleRestart(err));
+    this.informer = new ListWatch<T>(
+      list,
+      (query, onEvent, done) => options.http.watch(options.path, query, onEvent, done),
+      prepare,
+      {
+        add: (obj) => {
+          this.previous.set(objectKey(obj), obj);
+          for (const h of this.handlers) h.add?.(obj);
+        },
+        update: (obj) => {
+          const key = objectKey(obj);
+          const old = this.previous.get(key);
+          this.previous.set(key, obj);
+          for (const h of this.handlers) h.update?.(obj, old);
+        },
+        delete: (obj) => {
+          this.previous.delete(objectKey(obj));
+          for (const h of this.handlers) h.delete?.(obj);
+        },
+        error: (err) => this.scheduleRestart(err),
+      },
+      { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+    );
   }
 
   get name(): string {
@@ -193,7 +181,7 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
   }
 
   list(namespace?: string): T[] {
-    return [...this.informer.list(namespace)];
+    return this.informer.list(namespace);
   }
 
   async start(): Promise<void> {
@@ -210,7 +198,7 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    await this.informer.stop();
+    this.informer.stop();
   }
 
   private markSynced(): void {

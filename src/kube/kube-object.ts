@@ -39,3 +39,11 @@ export function creationTime(obj: KubeObject): Date {
   const t = obj.metadata?.creationTimestamp;
   return t instanceof Date ? t : new Date(t ?? 0);
 }
+
+/** A list response as the API server sends it (`continue` set while more pages follow). */
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  items: T[];
+}

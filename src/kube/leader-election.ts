@@ -7,11 +7,12 @@
 // the Lease record change, on its own monotonic clock; never by comparing the holder's
 // renewTime with this replica's wall clock, which a skewed or stepped clock would turn into a
 // takeover of a live Lease (two leaders) or a Lease nobody takes.
-import * as k8s from '@kubernetes/client-node';
+import type { LeaseApi, LeaseSpec, Lease } from './lease-api.js';
+import { microTime } from './lease-api.js';
 import { httpStatusOf } from './api-error.js';
 
 export interface LeaderElectionOptions {
-  api: k8s.CoordinationV1Api;
+  api: LeaseApi;
   /** Runs a call under the client budget. */
   call<T>(fn: () => Promise<T>): Promise<T>;
   namespace: string;
@@ -98,17 +99,17 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, call, namespace, name, identity } = this.options;
-    const now = new k8s.V1MicroTime(this.now());
-    let lease: k8s.V1Lease;
+    const now = microTime(this.now());
+    let lease: Lease;
     try {
-      lease = await call(() => api.readNamespacedLease({ namespace, name }));
+      lease = await call(() => api.read(namespace, name));
     } catch (e) {
       if (httpStatusOf(e) !== 404) throw e;
       try {
-        await call(() => api.createNamespacedLease({ namespace, body: {
+        await call(() => api.create(namespace, {
           metadata: { name, namespace },
           spec: { holderIdentity: identity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), acquireTime: now, renewTime: now, leaseTransitions: 0 },
-        } }));
+        }));
         this.holder = identity;
         return true;
       } catch (err) {
@@ -128,7 +129,7 @@ export class LeaderElector {
       ...(takeover ? { acquireTime: now, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 } : {}),
     };
     try {
-      await call(() => api.replaceNamespacedLease({ namespace, name, body: lease }));
+      await call(() => api.replace(namespace, name, lease));
       this.holder = identity;
       return true;
     } catch (e) {
@@ -141,7 +142,7 @@ export class LeaderElector {
    * Whether another holder's record has stayed the same for its lease duration since this
    * replica first saw it so (a live holder changes renewTime at every renewal).
    */
-  private expired(spec: k8s.V1LeaseSpec): boolean {
+  private expired(spec: LeaseSpec): boolean {
     const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime, spec.leaseDurationSeconds, spec.leaseTransitions]);
     const now = this.monotonicNow();
     if (this.observed?.record !== record) this.observed = { record, atMs: now };
@@ -156,10 +157,10 @@ export class LeaderElector {
     this.leading = false;
     const { api, call, namespace, name, identity } = this.options;
     try {
-      const lease = await call(() => api.readNamespacedLease({ namespace, name }));
+      const lease = await call(() => api.read(namespace, name));
       if (lease.spec?.holderIdentity !== identity) return;
       lease.spec = { ...lease.spec, holderIdentity: undefined, renewTime: undefined, acquireTime: undefined, leaseDurationSeconds: 1 };
-      await call(() => api.replaceNamespacedLease({ namespace, name, body: lease }));
+      await call(() => api.replace(namespace, name, lease));
       this.options.logger.info({ lease: `${namespace}/${name}` }, 'released leader lease');
     } catch (e) {
       this.options.logger.warn({ error: e instanceof Error ? e.message.split('\n')[0] : String(e) }, 'could not release leader lease');

@@ -1,8 +1,8 @@
 // A dev cluster and a KubeClient on it for one mocha suite: started before its tests, stopped
 // after them. Call inside `describe`.
-import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
 import { KubeClient } from '../../src/kube/kube-client.js';
+import { connectionFromKubeconfig } from '../../src/kube/kube-connection.js';
 
 export interface DevClusterClient {
   readonly cluster: DevCluster;
@@ -14,9 +14,7 @@ export function useDevClusterClient(budget: { qps: number; burst: number }): Dev
   let client: KubeClient | undefined;
   before(async () => {
     cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    client = new KubeClient(kc, { budget });
+    client = new KubeClient(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd()), { budget });
   });
   after(async () => {
     await client?.close();

@@ -4,10 +4,11 @@
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import * as k8s from '@kubernetes/client-node';
 import { startDevCluster } from '../../src/devcluster/dev-cluster.js';
 import { compactObject, forgetManagedFields, ResilientInformer } from '../../src/kube/informer.js';
 import type { KubeObject, SecretObject } from '../../src/kube/kube-object.js';
+import { connectionFromKubeconfig } from '../../src/kube/kube-connection.js';
+import { KubeHttp } from '../../src/kube/kube-http.js';
 import { forgetData } from '../../src/versioning/version-ownership.js';
 
 setFlagsFromString('--allow-natives-syntax');
@@ -73,12 +74,10 @@ describe('ResilientInformer caches compact objects', function () {
   this.timeout(20_000);
   it('listed and watched, after a trim that deletes', async () => {
     const cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const http = new KubeHttp(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd()));
     const informer = new ResilientInformer<SecretObject>({
-      name: 'secrets', config: kc, logger: quiet, path: '/api/v1/secrets',
-      list: async (page) => (await core.listSecretForAllNamespaces(page)) as k8s.KubernetesListObject<SecretObject & k8s.KubernetesObject>,
+      name: 'secrets', http, logger: quiet, path: '/api/v1/secrets',
+      list: (page) => http.list('/api/v1/secrets', page),
       trim: forgetData,
     });
     try {

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
 import { applyCrdDirectory } from '../../src/cli/dev-command.js';
 import { KubeClient } from '../../src/kube/kube-client.js';
+import { connectionFromKubeconfig } from '../../src/kube/kube-connection.js';
 import { createInformers, LAST_APPLIED_ANNOTATION } from '../../src/kube/informer-set.js';
 import { ANNOTATION_FORCE_SYNC } from '../../src/api/constants.js';
 
@@ -22,9 +22,7 @@ describe('ExternalSecret and store informers', function () {
   before(async () => {
     cluster = await startDevCluster({ port: 0 });
     await applyCrdDirectory(cluster, join(repoRoot, 'manifests', 'crds'));
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    client = new KubeClient(kc, { budget: { qps: 1000, burst: 1000 } });
+    client = new KubeClient(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd()), { budget: { qps: 1000, burst: 1000 } });
   });
   after(async () => {
     await client?.close();

@@ -1,10 +1,11 @@
 // ResilientInformer against the dev cluster: it syncs, hands updates their previous object,
 // re-lists after 410 Gone, and restarts after the server goes away.
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
 import { ResilientInformer, type ListPage } from '../../src/kube/informer.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
+import { connectionFromKubeconfig } from '../../src/kube/kube-connection.js';
+import { KubeHttp } from '../../src/kube/kube-http.js';
 
 const quiet = { warn() {}, debug() {} };
 
@@ -27,12 +28,10 @@ describe('ResilientInformer', function () {
   before(async () => {
     cluster = await startDevCluster({ port: 0 });
     await cluster.apply(cm('a', '1'));
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const http = new KubeHttp(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd()));
     informer = new ResilientInformer<KubeObject>({
-      name: 'configmaps', config: kc, logger: quiet, path: '/api/v1/configmaps', initialBackoffMs: 50, maxBackoffMs: 200,
-      list: async () => (await core.listConfigMapForAllNamespaces()) as k8s.KubernetesListObject<k8s.KubernetesObject>,
+      name: 'configmaps', http, logger: quiet, path: '/api/v1/configmaps', initialBackoffMs: 50, maxBackoffMs: 200,
+      list: (page) => http.list('/api/v1/configmaps', page),
     });
     informer.on({
       add: (o) => seen.push(`add ${o.metadata?.name}`),
@@ -77,15 +76,13 @@ describe('ResilientInformer trim', function () {
   this.timeout(20_000);
   it('caches trimmed objects (Secret versions without their data), never with managedFields', async () => {
     const cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const http = new KubeHttp(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd()));
     const informer = new ResilientInformer<KubeObject & { data?: unknown }>({
-      name: 'secrets', config: kc, logger: quiet, path: '/api/v1/secrets',
+      name: 'secrets', http, logger: quiet, path: '/api/v1/secrets',
       // The dev cluster keeps no managedFields; a real API server sends them with every object.
-      list: async () => {
-        const list = (await core.listSecretForAllNamespaces()) as k8s.KubernetesListObject<k8s.KubernetesObject>;
-        for (const item of list.items) item.metadata!.managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:data': {} } }];
+      list: async (page) => {
+        const list = await http.list('/api/v1/secrets', page);
+        for (const item of list.items) (item.metadata as { managedFields?: unknown }).managedFields = [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:data': {} } }];
         return list;
       },
       trim: (s) => { delete s.data; },
@@ -111,15 +108,13 @@ describe('ResilientInformer paged list', function () {
   this.timeout(20_000);
   it('lists page by page, reducing each page before asking for the next, and watches from the last page', async () => {
     const cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const http = new KubeHttp(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd()));
     const pages: Array<{ asked: ListPage; got: number; heldBefore: number }> = [];
     let held = 0;
     const informer = new ResilientInformer<KubeObject>({
-      name: 'configmaps', config: kc, logger: quiet, path: '/api/v1/namespaces/paged/configmaps', pageSize: 3,
+      name: 'configmaps', http, logger: quiet, path: '/api/v1/namespaces/paged/configmaps', pageSize: 3,
       list: async (page) => {
-        const list = (await core.listNamespacedConfigMap({ namespace: 'paged', ...page })) as k8s.KubernetesListObject<k8s.KubernetesObject>;
+        const list = await http.list('/api/v1/namespaces/paged/configmaps', page);
         pages.push({ asked: page, got: list.items.length, heldBefore: held });
         return list;
       },
@@ -130,7 +125,7 @@ describe('ResilientInformer paged list', function () {
       for (let i = 0; i < 7; i++) await cluster.apply({ ...cm(`c${i}`, 'x'.repeat(100)), metadata: { name: `c${i}`, namespace: 'paged' } });
       await informer.start();
       await informer.waitForSync();
-      assert.deepEqual(pages.map((p) => [p.asked.limit, Boolean(p.asked._continue), p.got]), [[3, false, 3], [3, true, 3], [3, true, 1]]);
+      assert.deepEqual(pages.map((p) => [p.asked.limit, Boolean(p.asked.continue), p.got]), [[3, false, 3], [3, true, 3], [3, true, 1]]);
       // Each page was reduced before the next was asked for.
       assert.deepEqual(pages.map((p) => p.heldBefore), [0, 3, 6]);
       assert.equal(informer.list().length, 7);

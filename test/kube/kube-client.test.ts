@@ -33,8 +33,10 @@ describe('KubeClient', function () {
     const before = dev.cluster.stats.count();
     for (let i = 0; i < 5; i++) await dev.client.getSecret('default', 'missing');
     assert.equal(dev.cluster.stats.count() - before, 5);
-    const agent = (dev.client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(dev.client.config.getCurrentCluster(), {});
-    assert.equal(agent, (dev.client.config as unknown as { createAgent(c: unknown, o: object): unknown }).createAgent(dev.client.config.getCurrentCluster(), {}));
+    // One agent for every request, and the five sequential requests left one open connection behind.
+    const { agent } = await dev.client.connection.requestAuth();
+    assert.equal(agent, (await dev.client.connection.requestAuth()).agent);
+    assert.equal(Object.values(agent.freeSockets).flat().length, 1);
   });
 });
 

@@ -2,9 +2,11 @@
 // clock stepped forward must not give the Lease up on one failed renew, and one stepped back
 // must not keep a replica leading after its Lease has run out.
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
 import { LeaderElector } from '../../src/kube/leader-election.js';
+import { connectionFromKubeconfig } from '../../src/kube/kube-connection.js';
+import { KubeHttp } from '../../src/kube/kube-http.js';
+import { kubeLeaseApi, type LeaseApi } from '../../src/kube/lease-api.js';
 
 const quiet = { info() {}, warn() {} };
 const HOUR = 3_600_000;
@@ -12,7 +14,7 @@ const HOUR = 3_600_000;
 describe('LeaderElector and wall-clock steps', function () {
   this.timeout(20_000);
   let cluster: DevCluster;
-  let api: k8s.CoordinationV1Api;
+  let api: LeaseApi;
   const electors: LeaderElector[] = [];
 
   /** An elector whose wall clock is shifted by `step.ms`, and whose API calls fail while `step.failing`. */
@@ -39,9 +41,7 @@ describe('LeaderElector and wall-clock steps', function () {
 
   before(async () => {
     cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    api = kc.makeApiClient(k8s.CoordinationV1Api);
+    api = kubeLeaseApi(new KubeHttp(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd())));
   });
   after(async () => {
     for (const e of electors) await e.release().catch(() => undefined);

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
-import * as k8s from '@kubernetes/client-node';
 import { startDevCluster, type DevCluster } from '../../src/devcluster/dev-cluster.js';
 import { LeaderElector } from '../../src/kube/leader-election.js';
+import { connectionFromKubeconfig } from '../../src/kube/kube-connection.js';
+import { KubeHttp } from '../../src/kube/kube-http.js';
+import { kubeLeaseApi, type LeaseApi } from '../../src/kube/lease-api.js';
 
 const quiet = { info() {}, warn() {} };
 
 describe('LeaderElector', function () {
   this.timeout(20_000);
   let cluster: DevCluster;
-  let api: k8s.CoordinationV1Api;
+  let api: LeaseApi;
   const electors: LeaderElector[] = [];
   const elector = (identity: string, extra: Partial<ConstructorParameters<typeof LeaderElector>[0]> = {}) => {
     const e = new LeaderElector({ api, call: (fn) => fn(), namespace: 'default', name: 'lease', identity, logger: quiet, onLost: () => undefined, retryEveryMs: 50, ...extra });
@@ -18,9 +20,7 @@ describe('LeaderElector', function () {
 
   before(async () => {
     cluster = await startDevCluster({ port: 0 });
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(cluster.kubeconfigYaml());
-    api = kc.makeApiClient(k8s.CoordinationV1Api);
+    api = kubeLeaseApi(new KubeHttp(await connectionFromKubeconfig(cluster.kubeconfigYaml(), process.cwd())));
   });
   after(async () => {
     for (const e of electors) await e.release();
