@@ -94,11 +94,11 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     assert.equal((await cluster.get(API, 'ExternalSecret', 'hello-world-es', 'team-cool'))?.metadata?.labels?.team, 'platform');
   });
 
-  it('the AWS example (static keys, data with property, find by tags with a rewrite) reads the local Secrets Manager', async function () {
+  it('the AWS example (static keys, data with property, metadataPolicy Fetch, find by tags with a rewrite) reads the local Secrets Manager', async function () {
     this.timeout(90_000);
     aws = new AwsTestServer({ users: [{ accessKeyId: 'AKIAKEYFERRYCONVERT1', secretAccessKey: 'convert-e2e-secret-access-key-000000000' }] });
     await aws.start();
-    aws.store.put('friends', JSON.stringify({ best: 'rachel' }));
+    aws.store.put('friends', JSON.stringify({ best: 'rachel' }), { tags: { team: 'central-perk' } });
     aws.store.put('prod/api-key', 'k-123', { tags: { environment: 'prod' } });
     aws.store.put('dev/api-key', 'k-dev', { tags: { environment: 'dev' } });
     const objects = converted(['aws/secretsmanager.yaml']);
@@ -113,8 +113,9 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     ]);
     const secret = await synced('example', 'team-a');
     assert.match(String(secret.metadata?.name), /^secret-to-be-created-[0-9a-f]{10}$/);
-    assert.deepEqual(Object.keys(secret.data as object).sort(), ['api-key', 'password']);
+    assert.deepEqual(Object.keys(secret.data as object).sort(), ['api-key', 'password', 'team']);
     assert.equal(decoded(secret, 'password'), 'rachel');
+    assert.equal(decoded(secret, 'team'), 'central-perk', 'the tag, read with DescribeSecret');
     assert.equal(decoded(secret, 'api-key'), 'k-123');
   });
 
@@ -189,7 +190,7 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     assert.equal(decoded(secret, 'tls.key'), '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
   });
 
-  it('the Google Cloud example (a service account key, two properties of one secret) reads the local Secret Manager', async function () {
+  it('the Google Cloud example (a service account key, two properties of one secret, a label by metadataPolicy Fetch) reads the local Secret Manager', async function () {
     this.timeout(90_000);
     const cert = await createLoopbackCertificate();
     gcpTokens = new FakeGoogleTokenServer();
@@ -197,7 +198,7 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
     const key = gcpTokens.createServiceAccountKey('eso@my-project.iam.gserviceaccount.com', 'my-project');
     gcpSm = new FakeSecretManagerServer({ tls: { key: cert.key, cert: cert.cert }, acceptToken: (t) => gcpTokens!.acceptToken(t) });
     await gcpSm.start();
-    gcpSm.addSecret('projects/my-project/secrets/database_credentials');
+    gcpSm.addSecret('projects/my-project/secrets/database_credentials', { labels: { owner: 'monica' } });
     gcpSm.addVersion('projects/my-project/secrets/database_credentials', JSON.stringify({ username: 'chandler', password: 'could-i-be' }));
     const objects = converted(['gcpsm/gcpsm.yaml']);
     // The changes to the converted store: keyferry's overrides to reach the local server.
@@ -209,8 +210,9 @@ forEachCluster('keyferry convert: the converted corpus syncs', () => {
       ...objects,
     ]);
     const secret = await synced('database-credentials', 'default');
-    assert.deepEqual(Object.keys(secret.data as object).sort(), ['database_password', 'database_username']);
+    assert.deepEqual(Object.keys(secret.data as object).sort(), ['database_password', 'database_username', 'owner']);
     assert.equal(decoded(secret, 'database_username'), 'chandler');
+    assert.equal(decoded(secret, 'owner'), 'monica', 'the label, read with GetSecret');
     assert.equal(decoded(secret, 'database_password'), 'could-i-be');
   });
 }, ['dev']);

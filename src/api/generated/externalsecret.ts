@@ -66,7 +66,7 @@ export interface RemoteRef {
    */
   conversionStrategy?: 'Default' | 'Unicode';
   /**
-   * None reads the remote secret's value. Fetch reads its metadata instead, as External Secrets Operator: Vault KV v2 custom_metadata or Azure Key Vault tags, as a JSON object of all of them, or with property the one named (a missing one is an error like a missing property). Other providers (and Vault KV v1) refuse Fetch.
+   * None reads the remote secret's value. Fetch reads its metadata instead, as External Secrets Operator: AWS Secrets Manager and Parameter Store tags, GCP Secret Manager labels and annotations (property labels.<key> or annotations.<key>), Vault KV v2 custom_metadata or Azure Key Vault tags, as a JSON object of all of it, or with property the one named (a missing one is an error like a missing property). 1Password, fake and Vault KV v1 stores refuse Fetch before any call.
    * Default: `"None"`.
    */
   metadataPolicy?: 'None' | 'Fetch';
