@@ -71,7 +71,9 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
 
   if (opts.alias && (cls.esoKind === 'ExternalSecret' || cls.esoKind === 'ClusterExternalSecret')) {
     const specPath = cls.esoKind === 'ExternalSecret' ? ['spec'] : ['spec', 'externalSecretSpec'];
-    if (getAt(converted, specPath) !== undefined) d.doc.setIn([...specPath, 'target', 'versioning', 'alias'], true);
+    // Merge and None write no versions, so there is nothing to keep an alias of (the operator refuses one).
+    const policy = getAt(converted, [...specPath, 'target', 'creationPolicy']);
+    if (getAt(converted, specPath) !== undefined && policy !== 'Merge' && policy !== 'None') d.doc.setIn([...specPath, 'target', 'versioning', 'alias'], true);
   }
   const changes = meaningChanges(cls.esoKind, converted, opts, findings.some((f) => f.severity === 'refused'));
   if (opts.stores && opts.fetchesMetadata) changes.push(...metadataFetchChanges(cls.esoKind, converted, opts.stores, opts.fetchesMetadata));

@@ -20,8 +20,6 @@ const WHY: Record<string, string> = {
   conversionStrategy: "keyferry reads values as they are (ESO's Default)",
   metadataPolicy: "keyferry reads a remote secret's metadata only for data[].remoteRef (metadataPolicy Fetch); dataFrom[].extract reads values (ESO's None)",
   transform: 'keyferry rewrites keys with regexp only',
-  creationPolicy: 'keyferry writes Secrets of its own (Owner or Orphan): it cannot merge into an existing Secret (Merge) or leave the Secret to someone else (None)',
-  deletionPolicy: 'Merge goes with creationPolicy Merge, which keyferry does not have',
 };
 
 export interface GradedGap {

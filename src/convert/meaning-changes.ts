@@ -66,10 +66,21 @@ function externalSecretChanges(kind: string, obj: Obj, opts: MeaningOptions): Me
   const targetPath = at(spec, 'target', 'name') !== undefined ? [...path, 'target', 'name'] : ['metadata', 'name'];
   const versioning = at(spec, 'target', 'versioning');
   const chosen = isObject(versioning) && (versioning.alias === true || (versioning.rollout !== undefined && versioning.rollout !== 'None'));
-  if (opts.patch) return out;
-  // Versioned names are what Owner and Orphan targets get; a policy the CRD may add later (ESO's
-  // Merge, None) writes into someone else's Secret, whose consumers do not change.
   const policy = at(spec, 'target', 'creationPolicy');
+  const policyPath = [...path, 'target', 'creationPolicy'];
+  if (policy === 'Merge') {
+    const metadata = at(spec, 'target', 'template', 'metadata');
+    if (isObject(metadata) && (Object.keys(at(metadata, 'labels') ?? {}).length || Object.keys(at(metadata, 'annotations') ?? {}).length)) {
+      out.push({ severity: 'refused', path: [...path, 'target', 'template', 'metadata'], message: "keyferry's creationPolicy Merge writes data keys only, never labels or annotations of a Secret it does not own (Ready=False, InvalidSpec): leave them out" });
+    }
+    out.push({ severity: 'warning', consumers: true, path: policyPath, message: `keyferry merges only into a Secret that opted in: annotate Secret ${target} keyferry.io/merge-from: ${String(esName)}; it never changes a key it did not write (ESO overwrites it), and needs manifests/optional/merge-mode for update on Secrets` });
+  }
+  if (policy === 'None') {
+    out.push({ severity: 'warning', consumers: true, path: policyPath, message: 'no Secret is written, as in ESO, but Ready is False with reason CreationPolicyNone rather than True: a health check waiting for Ready=True must accept that reason' });
+  }
+  if (opts.patch) return out;
+  // Versioned names are what Owner and Orphan targets get; Merge writes into someone else's
+  // Secret and None writes none, so no consumer changes.
   if (policy !== undefined && policy !== 'Owner' && policy !== 'Orphan') return out;
   if (opts.alias) {
     out.push({ severity: 'note', consumers: true, path: targetPath, message: `Secret ${target} is kept as an alias (target.versioning.alias: true) beside the versions ${target}-<hash>: consumers keep their references; apply manifests/optional/alias-mode for the RBAC it needs; Pods restart on a change only with rollout: Patch and the keyferry.io/follow annotation` });

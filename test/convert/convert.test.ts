@@ -72,23 +72,63 @@ describe('keyferry convert: fields are judged by the CRD schema', () => {
       remoteRef: { key: k }
 `), schemas);
     assert.deepEqual(r.findings.map(formatFinding), [
-      '<stdin>:11: refused: ExternalSecret app: spec.target.creationPolicy: value not allowed by keyferry: it allows Owner, Orphan (keyferry writes Secrets of its own (Owner or Orphan): it cannot merge into an existing Secret (Merge) or leave the Secret to someone else (None))',
+      '<stdin>:11: refused: ExternalSecret app: spec.target.creationPolicy: value not allowed by keyferry: it allows Owner, Orphan',
     ]);
     assert.equal(exitCodeOf(r.findings), 2);
     assert.match(r.outputs[0]!.text, /apiVersion: external-secrets.io\/v1\n/, 'written back unchanged');
   });
 
-  it('a creationPolicy the schema allows beyond Owner and Orphan (ESO\'s Merge) carries over without the versioned-name advice', () => {
-    const schemas = editedSchemas((spec) => { spec.properties!.target!.properties!.creationPolicy = { type: 'string', enum: ['Owner', 'Orphan', 'Merge', 'None'] }; });
+  it('creationPolicy Merge carries over without the versioned-name advice, with what the target Secret needs (opt-in annotation, RBAC)', () => {
     const r = run(es(`  target:
-    name: app
+    name: app-config
     creationPolicy: Merge
+    deletionPolicy: Merge
   data:
     - secretKey: a
       remoteRef: { key: k }
-`), schemas);
-    assert.deepEqual(r.findings, []);
-    assert.match(r.outputs[0]!.text, /creationPolicy: Merge/);
+`));
+    assert.deepEqual(r.findings.map(formatFinding), [
+      '<stdin>:11: warning: ExternalSecret app: spec.target.creationPolicy: keyferry merges only into a Secret that opted in: annotate Secret app-config keyferry.io/merge-from: app; it never changes a key it did not write (ESO overwrites it), and needs manifests/optional/merge-mode for update on Secrets',
+    ]);
+    assert.equal(exitCodeOf(r.findings), 1);
+    assert.match(r.outputs[0]!.text, /apiVersion: keyferry.io\/v1alpha1\n/);
+    assert.match(r.outputs[0]!.text, /creationPolicy: Merge\n    deletionPolicy: Merge/);
+  });
+
+  it('creationPolicy Merge with template labels or annotations is refused (keyferry writes only data keys into a Secret it does not own)', () => {
+    const r = run(es(`  target:
+    name: app-config
+    creationPolicy: Merge
+    template:
+      metadata:
+        labels: { team: a }
+  data:
+    - secretKey: a
+      remoteRef: { key: k }
+`));
+    assert.ok(r.findings.map(formatFinding).includes("<stdin>:13: refused: ExternalSecret app: spec.target.template.metadata: keyferry's creationPolicy Merge writes data keys only, never labels or annotations of a Secret it does not own (Ready=False, InvalidSpec): leave them out"), r.findings.map(formatFinding).join('\n'));
+    assert.equal(exitCodeOf(r.findings), 2);
+    assert.match(r.outputs[0]!.text, /apiVersion: external-secrets.io\/v1\n/, 'written back unchanged');
+  });
+
+  it('creationPolicy None carries over, with a warning about its Ready condition; --alias leaves Merge and None without an alias', () => {
+    const body = (policy: string) => es(`  target:
+    name: app
+    creationPolicy: ${policy}
+  data:
+    - secretKey: a
+      remoteRef: { key: k }
+`);
+    const r = run(body('None'));
+    assert.deepEqual(r.findings.map(formatFinding), [
+      '<stdin>:11: warning: ExternalSecret app: spec.target.creationPolicy: no Secret is written, as in ESO, but Ready is False with reason CreationPolicyNone rather than True: a health check waiting for Ready=True must accept that reason',
+    ]);
+    for (const policy of ['None', 'Merge']) {
+      const aliased = convertPaths(['-'], { schemas: realSchemas, mode: { kind: 'sibling' }, cwd: root, alias: true, readStdin: () => body(policy) });
+      assert.doesNotMatch(aliased.outputs[0]!.text, /alias: true/, policy);
+    }
+    const owner = convertPaths(['-'], { schemas: realSchemas, mode: { kind: 'sibling' }, cwd: root, alias: true, readStdin: () => body('Owner') });
+    assert.match(owner.outputs[0]!.text, /alias: true/);
   });
 
   it('a field that shapes the data refuses the object, unless it holds ESO\'s default', () => {

@@ -61,4 +61,23 @@ describe('alias mode: the operator may update only its alias Secrets [real]', fu
     assert.match(await refusal(update('app', (s) => { delete s.metadata.labels!['keyferry.io/alias']; })), /must keep the labels/);
     assert.match(await refusal(update('app', (s) => { s.metadata.annotations!['keyferry.io/alias-of'] = 'other'; })), /may not move an alias Secret/);
   });
+
+  it('creationPolicy Merge (manifests/optional/merge-mode applies this policy): allows a Secret opted in with keyferry.io/merge-from; refuses changing that opt-in, labelling it as keyferry\'s, and a ServiceAccount token even opted in', async () => {
+    await admin(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'List', items: [
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'merge-target', namespace: ns, annotations: { 'keyferry.io/merge-from': 'app' } }, stringData: { other: 'kept' } },
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: ns } },
+        { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'robot-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'robot', 'keyferry.io/merge-from': 'app' } } },
+      ],
+    }));
+    await update('merge-target', setPassword('merged'));
+    const merged = JSON.parse(await admin(['get', 'secret', 'merge-target', '-n', ns, '-o', 'json'])) as { data: Record<string, string> };
+    assert.equal(Buffer.from(merged.data.password!, 'base64').toString(), 'merged');
+    assert.match(await refusal(update('merge-target', (s) => { delete s.metadata.annotations!['keyferry.io/merge-from']; })), /may not change the keyferry.io\/merge-from annotation/);
+    assert.match(await refusal(update('merge-target', (s) => { s.metadata.annotations!['keyferry.io/merge-from'] = 'other'; })), /may not change the keyferry.io\/merge-from annotation/);
+    assert.match(await refusal(update('merge-target', (s) => { s.metadata.labels = { 'keyferry.io/managed': 'true' }; })), /nor label it keyferry.io\/managed/);
+    // The token controller fills the token in first; an update racing it would be a conflict, not the policy.
+    for (let i = 0; i < 60 && !(JSON.parse(await admin(['get', 'secret', 'robot-token', '-n', ns, '-o', 'json'])) as SecretJson).data?.token; i++) await new Promise((r) => setTimeout(r, 500));
+    assert.match(await refusal(update('robot-token', setPassword('ATTACKER-CONTROLLED'))), /keyferry may update only the alias Secrets it manages .*never a ServiceAccount token/);
+  });
 });

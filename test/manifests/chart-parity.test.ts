@@ -38,6 +38,9 @@ describe('Helm chart and kustomize parity', function () {
   it('alias mode renders the base plus manifests/optional/alias-mode', () =>
     assertSameObjects(['manifests/', 'manifests/optional/alias-mode'], { aliasMode: { enabled: true } }));
 
+  it('merge mode renders the base plus manifests/optional/merge-mode', () =>
+    assertSameObjects(['manifests/', 'manifests/optional/merge-mode'], { mergeMode: { enabled: true } }));
+
   it('would notice a difference', async () => {
     await assert.rejects(assertSameObjects(['manifests/'], { operator: { concurrency: 8 } }), /Deployment\/keyferry-system\/keyferry differs/);
     await assert.rejects(assertSameObjects(['manifests/'], { aliasMode: { enabled: true } }), /the same objects/);

@@ -130,6 +130,10 @@ describe('kustomize base (manifests/)', function () {
       assert.ok((role.rules as PolicyRule[]).some((r) => r.resources?.includes('secrets') && r.verbs.includes('update')));
       assert.equal(objects.some((o) => o.metadata.name === role.metadata.name), false, 'not in the base');
     });
+
+    it('merge mode (creationPolicy Merge) is the same optional build as alias mode', async () => {
+      assert.deepEqual(await kustomize('manifests/optional/merge-mode'), await kustomize('manifests/optional/alias-mode'));
+    });
   });
 
   describe('metrics Service and NetworkPolicy', () => {

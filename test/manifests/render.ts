@@ -85,6 +85,7 @@ export const TOGGLES: Record<string, Record<string, unknown>> = {
   'plain metrics': { metrics: { secure: false, port: 8080, serviceMonitor: { enabled: true } } },
   'metrics certificate': { metrics: { certSecret: 'keyferry-metrics-tls', readerServiceAccount: { name: 'prometheus', namespace: 'monitoring' } } },
   'alias mode': { aliasMode: { enabled: true } },
+  'merge mode': { mergeMode: { enabled: true } },
   'namespace-scoped': { namespaceScoped: { enabled: true, namespace: 'team-a' } },
   'no dashboard, no NetworkPolicy': { grafanaDashboard: { enabled: false }, networkPolicy: { enabled: false } },
 };
