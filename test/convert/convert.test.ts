@@ -92,7 +92,7 @@ describe('keyferry convert: fields are judged by the CRD schema', () => {
     ]);
     assert.equal(exitCodeOf(r.findings), 1);
     assert.match(r.outputs[0]!.text, /apiVersion: keyferry.io\/v1alpha1\n/);
-    assert.match(r.outputs[0]!.text, /creationPolicy: Merge\n    deletionPolicy: Merge/);
+    assert.match(r.outputs[0]!.text, /creationPolicy: Merge\n {4}deletionPolicy: Merge/);
   });
 
   it('creationPolicy Merge with template labels or annotations is refused (keyferry writes only data keys into a Secret it does not own)', () => {
