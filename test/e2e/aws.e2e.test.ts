@@ -15,6 +15,7 @@ const ENV_SECRET_KEY = 'e2eEnvSecretAccessKey/planted+0123456789ab';
 const WRONG_KEY = 'wrong-secret-access-key-planted-000000000';
 const WEB_ROLE = 'arn:aws:iam::123456789012:role/keyferry-e2e';
 const PLANTED = ['planted-aws-value-one-6d1b', 'planted-aws-value-two-a93f', 'planted-aws-pinned-27c4'];
+const PLANTED_TAGS = ['planted-aws-tag-5e1c', 'planted-aws-tag-0b7d'];
 
 interface EsStatus {
   currentSecretName?: string;
@@ -55,7 +56,7 @@ forEachCluster('operator end to end: aws', function (kind) {
       credentialTtlSeconds: 60,
     });
     await aws.start();
-    aws.store.put('db/creds', JSON.stringify({ password: PLANTED[0], user: 'app' }));
+    aws.store.put('db/creds', JSON.stringify({ password: PLANTED[0], user: 'app' }), { tags: { team: PLANTED_TAGS[0]!, tier: 'gold' } });
     pinnedVersion = aws.store.put('pinned', PLANTED[2]!);
     aws.store.put('pinned', 'newer-than-the-pin');
     aws.store.put('removable', 'here-for-now');
@@ -86,6 +87,15 @@ forEachCluster('operator end to end: aws', function (kind) {
       sync('db-web', 'sm-web', { key: 'db/creds', property: 'password' }),
       sync('db-chain', 'sm-chain', { key: 'db/creds', property: 'password' }),
       sync('pinned', 'sm-static', { key: 'pinned', version: `uuid/${pinnedVersion}` }),
+      externalSecret('db-tags', NS, {
+        secretStoreRef: { name: 'sm-static' }, refreshInterval: '1s',
+        data: [
+          { secretKey: 'password', remoteRef: { key: 'db/creds', property: 'password' } },
+          { secretKey: 'team', remoteRef: { key: 'db/creds', metadataPolicy: 'Fetch', property: 'team' } },
+          { secretKey: 'tags', remoteRef: { key: 'db/creds', metadataPolicy: 'Fetch' } },
+        ],
+        target: { name: 'db-tags', versioning: { retain: 2, minRetention: '0s' } },
+      }),
       sync('removable', 'sm-static', { key: 'removable' }),
       sync('missing', 'sm-missing', { key: 'no-such-secret' }),
       sync('forbidden', 'sm-forbidden', { key: 'forbidden/x' }),
@@ -158,6 +168,27 @@ forEachCluster('operator end to end: aws', function (kind) {
     assert.equal(readyOf(await es('db-web'))?.status, 'True');
   });
 
+  it('metadataPolicy Fetch writes the secret\'s tags (DescribeSecret) beside its value; a changed tag is a new version', async () => {
+    await waitReady('db-tags');
+    const password = (JSON.parse(aws.store.selectVersion(aws.store.lookup('db/creds')!)!.secretString!) as { password: string }).password;
+    // Earlier tests rotate the value: wait for the version that has the current one.
+    const first = await eventually(async () => {
+      const current = (await statusOf('db-tags')).currentSecretName;
+      return current && (await secretValue(current, 'password')) === password ? current : undefined;
+    }, 20_000 * fx.slow, 'db-tags holds the current value');
+    assert.equal(await secretValue(first, 'team'), PLANTED_TAGS[0]);
+    assert.equal(await secretValue(first, 'tags'), `{"team":"${PLANTED_TAGS[0]}","tier":"gold"}`);
+    assert.ok((aws.calls.DescribeSecret ?? 0) >= 1);
+    // Tags change without a new version of the value.
+    aws.store.lookup('db/creds')!.tags = [{ Key: 'team', Value: PLANTED_TAGS[1]! }, { Key: 'tier', Value: 'gold' }];
+    const next = await eventually(async () => {
+      const current = (await statusOf('db-tags')).currentSecretName;
+      return current && current !== first ? current : undefined;
+    }, 20_000 * fx.slow, 'db-tags has a new version');
+    assert.equal(await secretValue(next, 'team'), PLANTED_TAGS[1]);
+    assert.equal(await secretValue(next, 'password'), password, 'the value entry still reads the value');
+  });
+
   it('a removed remote secret gives Ready=False and keeps the existing Secret', async () => {
     const ready = (await waitReady('removable')).status as EsStatus;
     aws.store.forceDelete('removable');
@@ -190,6 +221,6 @@ forEachCluster('operator end to end: aws', function (kind) {
     // Once the endpoint is back, the last good version keeps serving and the sync recovers.
     await eventually(async () => (await op.metricValue('externalsecret_status_condition', { name: 'db-static', namespace: NS, condition: 'Ready', status: 'True' })) === 1, 20_000 * fx.slow, 'db-static Ready again');
 
-    await assertNothingLeaked(op, fx.cluster, NS, [SECRET_KEY, ENV_SECRET_KEY, WRONG_KEY, KEY_ID, ...PLANTED, 'after-expiry-value', 'eyJ', 'Signature=', 'X-Amz-Security-Token']);
+    await assertNothingLeaked(op, fx.cluster, NS, [SECRET_KEY, ENV_SECRET_KEY, WRONG_KEY, KEY_ID, ...PLANTED, ...PLANTED_TAGS, 'after-expiry-value', 'eyJ', 'Signature=', 'X-Amz-Security-Token']);
   });
 });

@@ -25,6 +25,7 @@ const NS = 'gcp';
 const PROJECT = 'keyferry-e2e';
 const POOL_AUDIENCE = '//iam.googleapis.com/projects/424242/locations/global/workloadIdentityPools/dev/providers/keyferry';
 const PLANTED = ['planted-gcp-value-one-71ac', 'planted-gcp-value-two-0be4', 'planted-gcp-pinned-9d33'];
+const PLANTED_LABELS = ['planted-gcp-label-3f8a', 'planted-gcp-label-c21e'];
 const secretPath = (id: string) => `projects/${PROJECT}/secrets/${id}`;
 
 interface EsStatus {
@@ -65,6 +66,8 @@ forEachCluster('operator end to end: gcpsm', function (kind) {
 
     sm.addSecret(secretPath('db'), { expireTime: expiry });
     sm.addVersion(secretPath('db'), JSON.stringify({ password: PLANTED[0] }));
+    sm.addSecret(secretPath('labelled'), { labels: { owner: PLANTED_LABELS[0]! }, annotations: { 'contact.example.com/team': 'db' } });
+    sm.addVersion(secretPath('labelled'), 'labelled-value');
     sm.addSecret(secretPath('pinned'));
     sm.addVersion(secretPath('pinned'), PLANTED[2]!);
     sm.addVersion(secretPath('pinned'), 'newer-than-the-pin');
@@ -117,6 +120,15 @@ forEachCluster('operator end to end: gcpsm', function (kind) {
       sync('db-key', 'sm-key', { key: 'db', property: 'password' }),
       sync('db-wif', 'sm-wif', { key: 'db', property: 'password' }),
       sync('pinned', 'sm-key', { key: 'pinned', version: '1' }),
+      externalSecret('labels', NS, {
+        secretStoreRef: { name: 'sm-wif' }, refreshInterval: '1s',
+        data: [
+          { secretKey: 'owner', remoteRef: { key: 'labelled', metadataPolicy: 'Fetch', property: 'labels.owner' } },
+          { secretKey: 'contact', remoteRef: { key: 'labelled', metadataPolicy: 'Fetch', property: 'annotations.contact.example.com/team' } },
+          { secretKey: 'metadata', remoteRef: { key: 'labelled', metadataPolicy: 'Fetch' } },
+        ],
+        target: { name: 'labels', versioning: { retain: 2, minRetention: '0s' } },
+      }),
       sync('removable', 'sm-key', { key: 'removable' }),
       sync('missing', 'sm-key', { key: 'no-such-secret' }),
       sync('disabled', 'sm-key', { key: 'disabled' }),
@@ -172,6 +184,21 @@ forEachCluster('operator end to end: gcpsm', function (kind) {
     assert.equal(readyOf(await es('pinned'))?.status, 'True');
   });
 
+  it('metadataPolicy Fetch writes the secret\'s labels and annotations (GetSecret); a changed label is a new version', async () => {
+    const first = ((await waitReady('labels')).status as EsStatus).currentSecretName!;
+    assert.equal(await secretValue(first, 'owner'), PLANTED_LABELS[0]);
+    assert.equal(await secretValue(first, 'contact'), 'db');
+    assert.equal(await secretValue(first, 'metadata'), `{"annotations":{"contact.example.com/team":"db"},"labels":{"owner":"${PLANTED_LABELS[0]}"}}`);
+    sm.secrets.get(secretPath('labelled'))!.labels = { owner: PLANTED_LABELS[1]! };
+    const next = await eventually(async () => {
+      const current = (await statusOf('labels')).currentSecretName;
+      return current && current !== first ? current : undefined;
+    }, 20_000 * fx.slow, 'labels has a new version');
+    assert.equal(await secretValue(next, 'owner'), PLANTED_LABELS[1]);
+    assert.ok(sm.callsOf('GetSecret').some((c) => c.name === secretPath('labelled')));
+    assert.equal(sm.callsOf('AccessSecretVersion').filter((c) => c.name.startsWith(secretPath('labelled'))).length, 0, 'the value is never read');
+  });
+
   it('a removed remote secret gives Ready=False and keeps the existing Secret', async () => {
     const ready = (await waitReady('removable')).status as EsStatus;
     sm.secrets.delete(secretPath('removable'));
@@ -212,7 +239,7 @@ forEachCluster('operator end to end: gcpsm', function (kind) {
     assert.ok(((await metric('PERMISSION_DENIED')) ?? 0) > 0);
     assert.ok(((await metric('UNAVAILABLE')) ?? 0) > 0);
 
-    await assertNothingLeaked(op, fx.cluster, NS, [...PLANTED, 'PRIVATE KEY', key.private_key_id, 'ya29.', 'eyJ']);
+    await assertNothingLeaked(op, fx.cluster, NS, [...PLANTED, ...PLANTED_LABELS, 'PRIVATE KEY', key.private_key_id, 'ya29.', 'eyJ']);
   });
 
   it('nothing left 127.0.0.1: the guard stopped the one store left on the public endpoint, and nothing else', async () => {
