@@ -42,7 +42,7 @@ function grants(rules: Rule[]): Set<string> {
  */
 const REFUSED_ON_PURPOSE: Record<string, string> = {
   'core/secrets:update':
-    'alias mode before manifests/optional/alias-mode is applied: the ExternalSecret reports AliasForbidden (test/e2e/workloads.e2e.test.ts)',
+    'alias mode before manifests/optional/alias-mode is applied: the ExternalSecret reports AliasForbidden (test/e2e/workloads.e2e.test.ts); creationPolicy Merge before manifests/optional/merge-mode is: MergeForbidden (test/e2e/creation-policy.e2e.test.ts)',
 };
 
 interface AuditEvent {
