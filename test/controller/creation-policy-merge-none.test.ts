@@ -251,6 +251,26 @@ describe('creationPolicy Merge', () => {
     await assertNoValues(h, lines, PLANTED);
   });
 
+  it('deletionPolicy Merge: a remote secret of several that is gone loses only its keys; Ready stays True on the rest', async () => {
+    const { h } = setup();
+    plantTarget(h);
+    await h.reconcileStore('SecretStore/ns/fake');
+    const both = { data: [{ secretKey: 'password', remoteRef: { key: 'db' } }, { secretKey: 'username', remoteRef: { key: 'user' } }] };
+    h.es('app', 'ns', mergeSpec(both, { deletionPolicy: 'Merge' }));
+    await h.reconcile('ns/app');
+    assert.equal(text(target(h), 'username'), 'admin');
+    h.store('fake', 'ns', [{ key: 'db', value: PLANTED }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    h.es('app', 'ns', mergeSpec({ ...both, refreshInterval: '2m' }, { deletionPolicy: 'Merge' }));
+    await h.reconcile('ns/app');
+    const t = target(h)!;
+    assert.equal(t.data!.username, undefined);
+    assert.equal(text(t, 'password'), PLANTED);
+    assert.equal(t.data!['app-config'], OTHERS['app-config']);
+    assert.equal(t.metadata?.annotations?.['keyferry.io/merged-keys'], 'password');
+    assert.equal(h.ready('app', 'ns')!.status, 'True');
+  });
+
   const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
     ['alias', { versioning: { alias: true } }, /spec\.target\.versioning\.alias: has no meaning with creationPolicy Merge/],
     ['rollout Patch', { versioning: { rollout: 'Patch' } }, /spec\.target\.versioning\.rollout/],

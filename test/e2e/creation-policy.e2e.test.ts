@@ -78,4 +78,11 @@ forEachCluster('operator end to end: creationPolicy Merge and None', (kind) => {
     assert.deepEqual(secrets.sort(), ['app-config', 'victim'], 'no Secret written for None, and no version for Merge');
     await assertNothingLeaked(op, cluster, NS, [PLANTED, VICTIM]);
   });
+
+  it('the API server refuses deletionPolicy Merge without creationPolicy Merge, and Delete with it', async function () {
+    this.timeout(30_000);
+    const spec = (target: Record<string, unknown>) => ({ secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'k', remoteRef: { key: 'db' } }], target });
+    await assert.rejects(fx.cluster.apply([externalSecret('bad-merge', NS, spec({ deletionPolicy: 'Merge' }))]), /target.deletionPolicy Merge goes with creationPolicy Merge only/);
+    await assert.rejects(fx.cluster.apply([externalSecret('bad-delete', NS, spec({ creationPolicy: 'Merge', deletionPolicy: 'Delete' }))]), /target.deletionPolicy Delete cannot go with creationPolicy Merge/);
+  });
 });
