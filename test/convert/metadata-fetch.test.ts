@@ -2,6 +2,10 @@
 // converter's view of which provider blocks read metadata agrees with the clients the providers
 // connect (ProviderClient.fetchMetadata, which the operator checks before any call).
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { loadKindSchemas } from '../../src/convert/crd-schemas.js';
+import { convertPaths } from '../../src/convert/convert-files.js';
+import { formatFinding } from '../../src/convert/report.js';
 import { registryFetchesMetadata } from '../../src/cli/convert-command.js';
 import { providerRegistry } from '../../src/cli/provider-registry.js';
 import { AzureKeyVaultClient } from '../../providers/azurekv/index.js';
@@ -40,5 +44,47 @@ describe('keyferry convert: which stores read metadata', () => {
     assert.equal(registryFetchesMetadata('gcpsm', {}), true);
     assert.equal(registryFetchesMetadata('azurekv', {}), true);
     assert.equal(registryFetchesMetadata('doppler', {}), undefined);
+  });
+});
+
+describe('keyferry convert: metadataPolicy Fetch and the store named', () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const schemas = loadKindSchemas(join(root, 'manifests', 'crds'));
+  const run = (text: string) => convertPaths(['-'], { schemas, mode: { kind: 'stdout' }, cwd: root, alias: true, readStdin: () => text, fetchesMetadata: registryFetchesMetadata })
+    .findings.filter((f) => f.field?.endsWith('metadataPolicy')).map(formatFinding);
+  const store = (kind: string, name: string, ns: string | undefined, provider: string) => `apiVersion: external-secrets.io/v1
+kind: ${kind}
+metadata: { name: ${name}${ns ? `, namespace: ${ns}` : ''} }
+spec: { provider: { ${provider} } }
+---
+`;
+  const fetch = '{ secretKey: tags, remoteRef: { key: k, metadataPolicy: Fetch } }';
+  const why = (what: string) => `keyferry reads no metadata from ${what}, so it refuses this ExternalSecret (Ready=False, InvalidSpec): Fetch reads AWS Secrets Manager and Parameter Store tags, GCP Secret Manager labels and annotations, Vault KV v2 custom_metadata and Azure Key Vault tags`;
+
+  it('a ClusterExternalSecret\'s template asking Fetch from a fake ClusterSecretStore is warned at its field', () => {
+    assert.deepEqual(run(`${store('ClusterSecretStore', 'demo', undefined, 'fake: { data: [] }')}apiVersion: external-secrets.io/v1
+kind: ClusterExternalSecret
+metadata: { name: everywhere }
+spec:
+  namespaceSelectors: [{ matchLabels: { team: a } }]
+  externalSecretSpec:
+    secretStoreRef: { kind: ClusterSecretStore, name: demo }
+    data: [${fetch}]
+`), [`<stdin>:13: warning: ClusterExternalSecret everywhere: spec.externalSecretSpec.data[0].remoteRef.metadataPolicy: ${why('ClusterSecretStore demo (provider fake)')}`]);
+  });
+
+  it('a SecretStore is the one of the ExternalSecret\'s namespace; one of another namespace, or a store that reads metadata, says nothing', () => {
+    const es = (ns: string) => `apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: { name: app, namespace: ${ns} }
+spec:
+  secretStoreRef: { name: s }
+  data: [${fetch}]
+`;
+    const stores = store('SecretStore', 's', 'a', 'vault: { server: "https://v:8200", path: kv, version: v1, auth: { tokenSecretRef: { name: t, key: t } } }')
+      + store('SecretStore', 's', 'b', 'aws: { region: us-east-1, auth: { secretRef: { accessKeyIDSecretRef: { name: c, key: id }, secretAccessKeySecretRef: { name: c, key: s } } } }');
+    assert.deepEqual(run(stores + es('a')), [`<stdin>:16: warning: ExternalSecret app: spec.data[0].remoteRef.metadataPolicy: ${why('SecretStore s (provider vault)')}`]);
+    assert.deepEqual(run(stores + es('b')), []);
+    assert.deepEqual(run(stores + es('c')), [], 'no store of that namespace among the inputs: not guessed at');
   });
 });

@@ -11,6 +11,7 @@ const NS = 'aws-ssm';
 const KEY_ID = 'AKIAKEYFERRYE2ESSM01';
 const SECRET_KEY = 'e2eSsmSecretAccessKey/planted+0123456789a';
 const PLANTED = ['planted-ssm-password-5e1c', 'planted-ssm-rotated-0b7a', 'planted-ssm-pinned-c2d8', 'planted-ssm-config-91fe'];
+const PLANTED_TAG = 'planted-ssm-tag-7a40';
 
 interface EsStatus {
   currentSecretName?: string;
@@ -37,7 +38,7 @@ forEachCluster('operator end to end: aws ParameterStore', function (kind) {
     ps.put('/app/db', JSON.stringify({ user: 'app', password: PLANTED[0] }), { type: 'SecureString' });
     ps.put('/app/pinned', PLANTED[2]!);
     ps.put('/app/pinned', 'newer-than-the-pin');
-    ps.put('/app/config/host', 'db.internal');
+    ps.put('/app/config/host', 'db.internal', { tags: { owner: PLANTED_TAG } });
     ps.put('/app/config/port', '5432');
     ps.put('/app/config/token', PLANTED[3]!, { type: 'SecureString' });
 
@@ -61,6 +62,12 @@ forEachCluster('operator end to end: aws ParameterStore', function (kind) {
       es('extracted', { dataFrom: [{ extract: { key: '/app/db' } }] }),
       es('found', { dataFrom: [{ find: { path: '/app/config' }, rewrite: [{ regexp: { source: '^/app/config/', target: '' } }] }] }),
       es('missing', { data: [{ secretKey: 'value', remoteRef: { key: '/app/nope' } }] }),
+      es('tags', {
+        data: [
+          { secretKey: 'owner', remoteRef: { key: '/app/config/host', metadataPolicy: 'Fetch', property: 'owner' } },
+          { secretKey: 'tags', remoteRef: { key: '/app/config/host', metadataPolicy: 'Fetch' } },
+        ],
+      }),
     ]);
     op = await startOperatorProcess(fx.operator);
   });
@@ -105,8 +112,15 @@ forEachCluster('operator end to end: aws ParameterStore', function (kind) {
     assert.equal(await secretValue(before.currentSecretName!, 'password'), PLANTED[0], 'the previous version is untouched');
   });
 
+  it('metadataPolicy Fetch writes the parameter\'s tags, read with ListTagsForResource', async () => {
+    const tags = (await waitReady('tags')).status as EsStatus;
+    assert.equal(await secretValue(tags.currentSecretName!, 'owner'), PLANTED_TAG);
+    assert.equal(await secretValue(tags.currentSecretName!, 'tags'), `{"owner":"${PLANTED_TAG}"}`);
+    assert.ok(aws.parameters.log.some((c) => c.operation === 'ListTagsForResource' && c.input.ResourceId === '/app/config/host'));
+  });
+
   it('a missing parameter is NotFound, with no credential or value in any text', async () => {
     assert.match((await waitReason('missing', 'SecretSyncedError')).message ?? '', /^NotFound: /);
-    await assertNothingLeaked(op, fx.cluster, NS, [SECRET_KEY, KEY_ID, ...PLANTED, 'Signature=']);
+    await assertNothingLeaked(op, fx.cluster, NS, [SECRET_KEY, KEY_ID, ...PLANTED, PLANTED_TAG, 'Signature=']);
   });
 });

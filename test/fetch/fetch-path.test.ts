@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { Registry } from 'prom-client';
-import { ThrottledError, UnavailableError, isNotFound, isUnavailable } from '../../providers/contract/index.js';
+import { ThrottledError, UnavailableError, isNotFound, isUnavailable, type RemoteRef } from '../../providers/contract/index.js';
 import { FetchPath, type FetchPathSwitches } from '../../src/fetch/fetch-path.js';
 import { STORE_REMOVED_REASON, type StoreHandle } from '../../src/fetch/remote-fetcher.js';
 import { countingClient, type CountingClient } from './support/counting-client.js';
@@ -113,6 +113,34 @@ describe('FetchPath', () => {
     await path.fetch(store, { key: 'db', version: 'uuid/v1' });
     await path.fetch(store, { key: 'db', version: 'uuid/v1' }, { maxAgeMs: 0 });
     assert.equal(client.fetchCalls.length, 3, 'a pinned version is read once');
+  });
+
+  it('a metadata read is its own call: merged and cached apart from the value, never batched, never taken as pinned', async () => {
+    const client = countingClient({ batchSize: 20, delayMs: 2 });
+    client.values.set('db', plantedValue);
+    const metadataCalls: RemoteRef[] = [];
+    client.fetchMetadata = async (ref) => {
+      metadataCalls.push(ref);
+      return { value: Buffer.alloc(0), userMetadata: { team: 'a' } };
+    };
+    const path = fetchPath();
+    const store = storeOf(client);
+    const [value, tags, again] = await Promise.all([
+      path.fetch(store, { key: 'db' }),
+      path.fetch(store, { key: 'db', metadata: true }),
+      path.fetch(store, { key: 'db', metadata: true }),
+    ]);
+    assert.equal(value.value.toString(), plantedValue);
+    assert.deepEqual([tags.userMetadata, again.userMetadata], [{ team: 'a' }, { team: 'a' }]);
+    assert.equal(metadataCalls.length, 1, 'identical metadata reads merge');
+    assert.deepEqual(client.batchCalls.flat().map((r) => r.metadata), [], 'nothing of a metadata read goes into a batch');
+    assert.equal(client.fetchCalls.length + client.batchCalls.length, 1, 'the value is one call of its own');
+    await path.fetch(store, { key: 'db', metadata: true });
+    assert.equal(metadataCalls.length, 1, 'cached for the store\'s latest TTL');
+    // A pinned version's value never changes; its tags may.
+    await path.fetch(store, { key: 'db', version: 'uuid/v1', metadata: true });
+    await path.fetch(store, { key: 'db', version: 'uuid/v1', metadata: true }, { maxAgeMs: 0 });
+    assert.equal(metadataCalls.length, 3);
   });
 
   it('switched off, makes one call per fetch', async () => {
