@@ -1,9 +1,10 @@
 // `alias: true` (DESIGN §2): a mutable Secret named exactly `target.name` holds the current
 // version's data and is updated in place, so mounted volumes refresh and references that must
-// stay stable keep working. This is the only code that updates a Secret; every version stays
-// immutable. Updating needs the optional RBAC in manifests/optional/alias-mode: it is checked
-// with a dry-run update as soon as the alias exists, so a missing rule shows in the
-// ExternalSecret's condition at once, not at the first rotation.
+// stay stable keep working. Besides creationPolicy Merge (controller/merge-target.ts), this is
+// the only code that updates a Secret; every version stays immutable. Updating needs the
+// optional RBAC in manifests/optional/alias-mode: it is checked with a dry-run update as soon
+// as the alias exists, so a missing rule shows in the ExternalSecret's condition at once, not
+// at the first rotation.
 import { EXTERNAL_SECRET_REASONS } from '../api/constants.js';
 import { describeKubeError, httpStatusOf } from '../kube/api-error.js';
 import type { ClusterApi } from '../kube/cluster-api.js';

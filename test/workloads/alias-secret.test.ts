@@ -90,12 +90,12 @@ describe('Secret updates in the code base', () => {
     const p = join(dir, f);
     return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
   });
-  it('the alias is the only code that updates a Secret, and nothing patches one', () => {
+  it('the alias and creationPolicy Merge are the only code that updates a Secret, and nothing patches one', () => {
     const where = (pattern: RegExp) => [...files(join(root, 'src')), ...files(join(root, 'providers'))]
       .filter((f) => !f.includes(`${join('src', 'devcluster')}`) && pattern.test(readFileSync(f, 'utf8')))
       .map((f) => relative(root, f)).sort();
     // Callers of ClusterApi.updateSecret, besides the interface, the client and its instrumentation.
-    assert.deepEqual(where(/\.updateSecret\(/), ['src/kube/instrumented-cluster-api.ts', 'src/workloads/alias-secret.ts']);
+    assert.deepEqual(where(/\.updateSecret\(/), ['src/controller/external-secret-reconciler.ts', 'src/kube/instrumented-cluster-api.ts', 'src/workloads/alias-secret.ts']);
     assert.deepEqual(where(/replaceNamespacedSecret\(/), ['src/kube/kube-client.ts'], 'only inside KubeClient.updateSecret');
     assert.deepEqual(where(/patchNamespacedSecret|PatchNamespacedSecret/), []);
   });
