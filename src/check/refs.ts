@@ -108,7 +108,12 @@ export function storeOf(es: Obj): { kind: string; name: string } | undefined {
 
 /** The name of the Secret an object produces in its namespace, if it produces one. */
 export function producedSecretName(o: Obj): string | undefined {
-  if (isExternalSecret(o)) return str(o, 'spec', 'target', 'name') ?? nameOf(o);
+  if (isExternalSecret(o)) {
+    // creationPolicy Merge writes into a Secret something else makes; None writes none.
+    const policy = str(o, 'spec', 'target', 'creationPolicy');
+    if (policy === 'Merge' || policy === 'None') return undefined;
+    return str(o, 'spec', 'target', 'name') ?? nameOf(o);
+  }
   if (isCoreSecret(o)) return nameOf(o);
   if (is(o, 'bitnami.com', 'SealedSecret')) return str(o, 'spec', 'template', 'metadata', 'name') ?? nameOf(o);
   return undefined;

@@ -132,6 +132,19 @@ spec:
     }
   });
 
+  it('an ExternalSecret with creationPolicy Merge or None produces no Secret a workload could wait for', () => {
+    const job = (secret: string) => `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: uses-${secret}\n  namespace: shop\nspec:\n  template:\n    spec:\n      imagePullSecrets:\n        - name: ${secret}\n      containers:\n        - name: c\n          image: busybox\n`;
+    const withPolicy = (name: string, policy: string) => es(name, 'shop').replace('  target:\n', `  target:\n    creationPolicy: ${policy}\n`);
+    const findings = check({
+      'clusters/dev/ks.yaml': `${flux('keyferry', './keyferry')}---\n${flux('shop', './shop', [{ name: 'keyferry', namespace: 'flux-system' }], 'shop')}---\n${flux('shop-secrets', './shop-secrets', ['keyferry'])}`,
+      'keyferry/release.yaml': KEYFERRY_RELEASE,
+      'shop/jobs.yaml': [job('owned'), job('merged'), job('none')].join('---\n'),
+      'shop-secrets/es.yaml': [es('owned', 'shop'), withPolicy('merged', 'Merge'), withPolicy('none', 'None')].join('---\n'),
+    });
+    // Only the Owner ExternalSecret is a producer to order the workload after.
+    assert.deepEqual(findings.filter((f) => f.rule === 'workload-secret-order').map((f) => /needs Secret shop\/(\w+)/.exec(f.message)?.[1]), ['owned']);
+  });
+
   it('checks a plain kustomize tree as one layer, with the namespace its overlay sets', () => {
     const findings = check({
       'base/kustomization.yaml': 'resources:\n  - deploy.yaml\n  - es.yaml\n',
