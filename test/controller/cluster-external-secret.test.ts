@@ -66,6 +66,29 @@ describe('ClusterExternalSecret reconciler', () => {
     assert.equal(h.api.statuses.length, patches);
   });
 
+  it('passes creationPolicy Merge through: each namespace\'s ExternalSecret merges into that namespace\'s opted-in Secret only', async () => {
+    const h = createHarness();
+    namespace(h, 'team-a');
+    namespace(h, 'team-b');
+    const spec = { secretStoreRef: { name: 'fake' }, refreshInterval: '1h', data: [{ secretKey: 'k', remoteRef: { key: 'k' } }], target: { name: 'app-config', creationPolicy: 'Merge', deletionPolicy: 'Merge' } };
+    ces(h, 'merged', { externalSecretSpec: spec, namespaces: ['team-a', 'team-b'] });
+    await reconcile(h, 'merged');
+    for (const ns of ['team-a', 'team-b']) {
+      assert.deepEqual(esIn(h, ns, 'merged')?.spec, spec);
+      h.store('fake', ns, [{ key: 'k', value: `value-${ns}` }]);
+      await h.reconcileStore(`SecretStore/${ns}/fake`);
+    }
+    // team-a's owner opted in; team-b's did not.
+    h.api.secrets.set('team-a/app-config', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-config', namespace: 'team-a', resourceVersion: '1', annotations: { 'keyferry.io/merge-from': 'merged' } }, data: {} });
+    h.api.secrets.set('team-b/app-config', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-config', namespace: 'team-b', resourceVersion: '1' }, data: {} });
+    await h.reconcile('team-a/merged');
+    await h.reconcile('team-b/merged').catch(() => undefined);
+    assert.equal(h.ready('merged', 'team-a')?.status, 'True');
+    assert.equal(Buffer.from(h.api.secrets.get('team-a/app-config')!.data!.k!, 'base64').toString(), 'value-team-a');
+    assert.equal(h.ready('merged', 'team-b')?.reason, 'MergeRefused');
+    assert.deepEqual(h.api.secrets.get('team-b/app-config')!.data, {});
+  });
+
   it('never touches an ExternalSecret of the same name it does not own: the namespace is in failedNamespaces with the reason', async () => {
     const h = createHarness();
     namespace(h, 'a', { shared: 'yes' });
