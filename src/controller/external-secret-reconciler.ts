@@ -207,7 +207,9 @@ export class ExternalSecretReconciler {
     const fail = async (reason: string, message: string, retry: boolean | number): Promise<ReconcileResult> => {
       metrics.externalSecrets.syncError(name, namespace);
       metrics.externalSecrets.setCondition(name, namespace, 'False', reason);
-      const text = serving ? `${message}; ${merging ? `the keys keyferry wrote into "${serving}" keep serving` : `the last good version "${serving}" keeps serving`}` : message;
+      // A Merge target that is gone serves nothing, whatever was written into it before.
+      const stillServing = serving !== undefined && reason !== Reasons.MergeTargetNotFound;
+      const text = stillServing ? `${message}; ${merging ? `the keys keyferry wrote into "${serving}" keep serving` : `the last good version "${serving}" keeps serving`}` : message;
       const condition = readyCondition(false, reason, scrubErrorText(text), findCondition(es.status?.conditions), new Date(now), generation);
       await this.writeStatus(es, { ...(es.status ?? {}), conditions: [condition] }, undefined);
       if (typeof retry === 'number') return { requeueAfter: retry };

@@ -218,7 +218,18 @@ describe('creationPolicy Merge', () => {
     assert.equal(text(target(h), 'password'), PLANTED);
     assert.deepEqual(secretWrites(h), ['update ns/app-secret'], 'only the first merge');
 
-    // A store that does not answer at all: the same.
+    // The Secret deleted by its owner: nothing serves, and keyferry does not make it again.
+    const kept = target(h)!;
+    h.api.secrets.delete('ns/app-secret');
+    h.store('fake', 'ns', [{ key: 'db', value: PLANTED }, { key: 'user', value: 'admin' }]);
+    await h.reconcileStore('SecretStore/ns/fake');
+    await attempt(h);
+    assert.equal(h.ready('app', 'ns')!.reason, 'MergeTargetNotFound');
+    assert.doesNotMatch(h.ready('app', 'ns')!.message, /keep serving/);
+    assert.ok(!secretWrites(h).some((w) => w.startsWith('create')));
+    h.api.secrets.set('ns/app-secret', kept);
+
+    // A store that does not answer at all: the keys stay.
     h.caches.secretStores.remove('ns/fake');
     await h.reconcileStore('SecretStore/ns/fake');
     await attempt(h);
