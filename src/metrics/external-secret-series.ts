@@ -127,16 +127,37 @@ export class ExternalSecretSeries {
     this.rows.delete(`${namespace}/${name}`);
   }
 
-  /** All families in the Prometheus text format (HELP and TYPE even when empty, as prom-client does). */
-  render(): string {
-    const parts: string[] = [];
+  /**
+   * All families in the Prometheus text format (HELP and TYPE even when empty, as prom-client
+   * does), in pieces of about `chunkChars` characters. A scrape at 10 000 ExternalSecrets is
+   * ~6 MB of text: one string of that size is allocated in V8's large-object space, which
+   * only a full collection frees, so every scrape grew the heap (and RSS) until one ran. Pieces
+   * this small are young garbage, collected by the next scavenge.
+   */
+  *chunks(chunkChars = 32 * 1024): Generator<string> {
+    let parts: string[] = [];
+    let size = 0;
     for (const family of families) {
-      parts.push(`# HELP ${family.name} ${family.help}\n# TYPE ${family.name} ${family.type}\n`);
+      const head = `# HELP ${family.name} ${family.help}\n# TYPE ${family.name} ${family.type}\n`;
+      parts.push(head);
+      size += head.length;
       for (const row of this.rows.values()) {
         const samples = family.samples(row, family.name);
-        if (samples) parts.push(samples);
+        if (!samples) continue;
+        parts.push(samples);
+        size += samples.length;
+        if (size >= chunkChars) {
+          yield parts.join('');
+          parts = [];
+          size = 0;
+        }
       }
     }
-    return parts.join('');
+    if (parts.length > 0) yield parts.join('');
+  }
+
+  /** The whole text at once (tests and small registries); /metrics writes `chunks()`. */
+  render(): string {
+    return [...this.chunks()].join('');
   }
 }
