@@ -96,7 +96,8 @@ describe('Secret updates in the code base', () => {
       .map((f) => relative(root, f)).sort();
     // Callers of ClusterApi.updateSecret, besides the interface, the client and its instrumentation.
     assert.deepEqual(where(/\.updateSecret\(/), ['src/controller/external-secret-reconciler.ts', 'src/kube/instrumented-cluster-api.ts', 'src/workloads/alias-secret.ts']);
-    assert.deepEqual(where(/replaceNamespacedSecret\(/), ['src/kube/kube-client.ts'], 'only inside KubeClient.updateSecret');
-    assert.deepEqual(where(/patchNamespacedSecret|PatchNamespacedSecret/), []);
+    // The operator's own REST client: a Secret is PUT only inside KubeClient.updateSecret, and never PATCHed.
+    assert.deepEqual(where(/'PUT', secretPath\(/), ['src/kube/kube-client.ts'], 'only inside KubeClient.updateSecret');
+    assert.deepEqual(where(/'PATCH', secretPath\(|patchNamespacedSecret|PatchNamespacedSecret/), []);
   });
 });
