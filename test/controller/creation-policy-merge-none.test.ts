@@ -259,6 +259,7 @@ describe('creationPolicy Merge', () => {
     assert.equal(t.metadata?.annotations?.['keyferry.io/merge-from'], 'app');
     assert.ok(!secretWrites(h).some((w) => w.startsWith('delete')));
     assert.equal(h.get('app', 'ns').status?.currentSecretName, undefined);
+    assert.ok(h.api.events.some((e) => e.type === 'Normal' && e.reason === 'MergedKeysRemoved' && /removed "password" from Secret "app-secret"/.test(e.message)));
     await assertNoValues(h, lines, PLANTED);
   });
 
