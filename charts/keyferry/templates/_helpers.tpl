@@ -139,6 +139,12 @@ spec:
     - name: keyferry
       image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
       imagePullPolicy: {{ .Values.image.pullPolicy }}
+      {{- with .Values.nodeFlags }}
+      command:
+        - node
+        {{- toYaml . | nindent 8 }}
+        - bin/keyferry.js
+      {{- end }}
       args:
         {{- include "keyferry.args" . | nindent 8 }}
       env:
