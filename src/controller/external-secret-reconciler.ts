@@ -416,7 +416,7 @@ export class ExternalSecretReconciler {
       }
       // The index keeps metadata only, like the managed-Secret informer.
       forgetData(stored);
-      this.deps.managed.upsert(stored);
+      this.deps.managed.upsert(stored, 'write');
       versions.push(stored);
     }
     this.raced.delete(key);

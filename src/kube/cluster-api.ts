@@ -36,7 +36,7 @@ export interface ClusterApi {
   /** Deletes a Secret; false when it was already gone. */
   deleteSecret(namespace: string, name: string): Promise<boolean>;
   getConfigMap(namespace: string, name: string): Promise<ConfigMapObject | undefined>;
-  /** Alias mode only: replaces the mutable alias Secret (with its resourceVersion as precondition). No other code updates a Secret. */
+  /** Replaces a Secret with its resourceVersion as precondition: only the alias (alias mode) and an opted-in Merge target (merge mode); versions are never updated. */
   updateSecret(secret: SecretObject, options?: { dryRun?: boolean }): Promise<SecretObject>;
   /** A Deployment, StatefulSet or DaemonSet as stored (managedFields included); undefined when gone. */
   getWorkload(kind: FollowerKind, namespace: string, name: string): Promise<KubeObject | undefined>;

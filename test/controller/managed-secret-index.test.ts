@@ -5,14 +5,9 @@ import { ManagedSecretIndex } from '../../src/controller/managed-secret-index.js
 import type { SecretObject } from '../../src/kube/kube-object.js';
 import { LABEL_EXTERNAL_SECRET } from '../../src/versioning/labels.js';
 
-/** Stands in for the API client's model class (a create call's response). */
-class ModelSecret {
-  constructor(readonly metadata: SecretObject['metadata']) {}
-}
-
 const meta = (name: string, resourceVersion: string) => ({ name, namespace: 'ns', resourceVersion, labels: { [LABEL_EXTERNAL_SECRET]: 'app' } });
 const fromInformer = (name: string, rv: string): SecretObject => JSON.parse(JSON.stringify({ metadata: meta(name, rv) })) as SecretObject;
-const fromCreate = (name: string, rv: string): SecretObject => new ModelSecret(meta(name, rv)) as SecretObject;
+const fromCreate = (name: string, rv: string): SecretObject => JSON.parse(JSON.stringify({ metadata: meta(name, rv) })) as SecretObject;
 
 describe('ManagedSecretIndex', () => {
   it('groups versions by ExternalSecret and forgets removed ones', () => {
@@ -30,7 +25,7 @@ describe('ManagedSecretIndex', () => {
       const index = new ManagedSecretIndex();
       const informer = fromInformer('app-1', '7');
       const created = fromCreate('app-1', '7');
-      for (const s of order === 'informer first' ? [informer, created] : [created, informer]) index.upsert(s);
+      for (const s of order === 'informer first' ? [informer, created] : [created, informer]) index.upsert(s, s === created ? 'write' : 'informer');
       assert.equal(index.forExternalSecret('ns/app')[0], informer, order);
     }
   });
@@ -39,7 +34,7 @@ describe('ManagedSecretIndex', () => {
     const index = new ManagedSecretIndex();
     index.upsert(fromInformer('app-1', '7'));
     const newer = fromCreate('app-1', '8');
-    index.upsert(newer);
+    index.upsert(newer, 'write');
     assert.equal(index.forExternalSecret('ns/app')[0], newer);
   });
 
