@@ -7,6 +7,7 @@ import { fieldPath, type ConvertFinding } from './findings.js';
 import { gradeGap } from './field-policy.js';
 import { meaningChanges, type MeaningOptions } from './meaning-changes.js';
 import { metadataFetchChanges, type FetchesMetadata, type StoreIndex } from './metadata-fetch.js';
+import { ruleRefusals } from './schema-rules.js';
 import { declaredAt, schemaGaps } from './schema-walk.js';
 import { lineOf, type SourceDocument, type YamlSource } from './yaml-source.js';
 
@@ -77,6 +78,14 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
   }
   const changes = meaningChanges(cls.esoKind, converted, opts, findings.some((f) => f.severity === 'refused'));
   if (opts.stores && opts.fetchesMetadata) changes.push(...metadataFetchChanges(cls.esoKind, converted, opts.stores, opts.fetchesMetadata));
+  // As kube-apiserver, the CEL rules run only on an object whose fields fit the schema; a patch is
+  // part of an object, whose rules are checked where its base is converted.
+  if (!findings.some((f) => f.severity === 'refused') && !opts.patch) {
+    const said = new Set(changes.filter((c) => c.severity === 'refused').map((c) => fieldPath(c.path)));
+    for (const f of ruleRefusals(converted, target.schema)) {
+      if (!said.has(fieldPath(f.path))) changes.push({ severity: 'refused', path: f.path, message: `the API server would refuse this: ${f.detail}` });
+    }
+  }
   const refused = findings.some((f) => f.severity === 'refused') || changes.some((c) => c.severity === 'refused');
   for (const change of changes) {
     if (refused && change.consumers) continue;

@@ -90,6 +90,12 @@ const cases: Case[] = [
     ],
   },
   {
+    // Every field fits keyferry's schema: only the CRD's CEL rule refuses it, as the API server would.
+    file: 'refused/deletion-merge.yaml', code: 2, report: [
+      `${C}/refused/deletion-merge.yaml:15: refused: ExternalSecret drop-keys: spec.target.deletionPolicy: the API server would refuse this: target.deletionPolicy Merge goes with creationPolicy Merge only`,
+    ],
+  },
+  {
     file: 'refused/foreign-namespace.yaml', code: 2, report: [
       `${C}/refused/foreign-namespace.yaml:16: refused: SecretStore shared-creds: spec.provider.vault.auth.tokenSecretRef.namespace: a SecretStore resolves references only in its own namespace (team-b); keyferry refuses one to another namespace (use a ClusterSecretStore)`,
     ],

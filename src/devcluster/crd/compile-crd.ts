@@ -3,7 +3,7 @@
 // schema via ajv, `x-kubernetes-validations` via CEL) with schema defaults applied.
 import { invalid } from '../api-error.js';
 import type { FieldError, KubeObject, ResourceType } from '../resource-type.js';
-import { compileRule, evaluateRules, type CompiledRule } from './cel-rules.js';
+import { compileRule, evaluateRules, type CompiledRule } from '../../crd/validation-rules.js';
 import { newAjv, schemaValidator } from './schema-validator.js';
 import type { CrdSpec, JSONSchemaProps } from './schema-types.js';
 import { validateCrd } from './validate-crd.js';

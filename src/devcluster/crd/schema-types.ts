@@ -1,33 +1,9 @@
 // The parts of `apiextensions.k8s.io/v1` the compiler reads.
 import type { PrinterColumn } from '../resource-type.js';
 
-export interface ValidationRule {
-  rule: string;
-  message?: string;
-  messageExpression?: string;
-  fieldPath?: string;
-  reason?: string;
-  optionalOldSelf?: boolean;
-}
-
-export type JSONSchemaProps = {
-  type?: string;
-  properties?: Record<string, JSONSchemaProps>;
-  items?: JSONSchemaProps;
-  additionalProperties?: JSONSchemaProps | boolean;
-  required?: string[];
-  nullable?: boolean;
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  exclusiveMinimum?: boolean;
-  exclusiveMaximum?: boolean;
-  'x-kubernetes-preserve-unknown-fields'?: boolean;
-  'x-kubernetes-int-or-string'?: boolean;
-  'x-kubernetes-embedded-resource'?: boolean;
-  'x-kubernetes-validations'?: ValidationRule[];
-  [key: string]: unknown;
-};
+// The schema and rule shapes live with the rule evaluator, which the converter shares.
+export type { JSONSchemaProps, ValidationRule } from '../../crd/validation-rules.js';
+import type { JSONSchemaProps } from '../../crd/validation-rules.js';
 
 export interface CrdVersion {
   name: string;

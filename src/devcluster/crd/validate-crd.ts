@@ -2,7 +2,7 @@
 // errors (as kube-apiserver does) instead of failing later on every custom resource.
 import { parseJsonPath } from '../table/index.js';
 import type { FieldError } from '../resource-type.js';
-import { compileRule } from './cel-rules.js';
+import { compileRule } from '../../crd/validation-rules.js';
 import type { CrdSpec, JSONSchemaProps } from './schema-types.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

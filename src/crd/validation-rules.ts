@@ -1,9 +1,47 @@
 // `x-kubernetes-validations`: CEL rules (cel-js) evaluated at every schema node that has them,
 // with `self` bound to the node's value and `oldSelf` to the previous value on updates
 // (transition rules are skipped on create and where no old value exists).
+// Shared by the dev cluster (which enforces them as kube-apiserver does) and `keyferry convert`
+// (which refuses what the API server would), so it depends on neither.
 import { parse } from '@marcbachmann/cel-js';
-import type { FieldError } from '../resource-type.js';
-import type { JSONSchemaProps, ValidationRule } from './schema-types.js';
+
+export interface ValidationRule {
+  rule: string;
+  message?: string;
+  messageExpression?: string;
+  fieldPath?: string;
+  reason?: string;
+  optionalOldSelf?: boolean;
+}
+
+/** The parts of an OpenAPI v3 structural schema the rules are walked by. */
+export type JSONSchemaProps = {
+  type?: string;
+  properties?: Record<string, JSONSchemaProps>;
+  items?: JSONSchemaProps;
+  additionalProperties?: JSONSchemaProps | boolean;
+  required?: string[];
+  nullable?: boolean;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: boolean;
+  exclusiveMaximum?: boolean;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-embedded-resource'?: boolean;
+  'x-kubernetes-validations'?: ValidationRule[];
+  [key: string]: unknown;
+};
+
+/** A failed rule, as the API server reports it in a 422's causes. */
+export interface RuleError {
+  /** Field path as the API server prints it, e.g. `spec.target`. */
+  field: string;
+  /** Kubernetes cause type, e.g. `FieldValueInvalid`. */
+  type: string;
+  message: string;
+}
 
 type Program = (ctx: Record<string, unknown>) => unknown;
 
@@ -50,20 +88,34 @@ function schemaTypeName(schema: JSONSchemaProps): string {
 
 export type RulesOf = (schema: JSONSchemaProps) => CompiledRule[];
 
+/** A failed rule with the path of the schema node it sits on, for callers that need the node, not the text. */
+export interface RuleFailure extends RuleError {
+  path: (string | number)[];
+  /** The rule's own message, without the API server's prefix. */
+  detail: string;
+}
+
 /** Walks value and schema together and appends rule failures, with full field paths. */
-export function evaluateRules(schema: JSONSchemaProps, value: unknown, old: unknown, path: string, rulesOf: RulesOf, errors: FieldError[]): void {
+export function evaluateRules(schema: JSONSchemaProps, value: unknown, old: unknown, path: string, rulesOf: RulesOf, errors: RuleError[]): void {
+  const failures: RuleFailure[] = [];
+  ruleFailures(schema, value, old, path, [], rulesOf, failures);
+  for (const { field, type, message } of failures) errors.push({ field, type, message });
+}
+
+/** As evaluateRules, and each failure also carries the node's path as keys and indexes. */
+export function ruleFailures(schema: JSONSchemaProps, value: unknown, old: unknown, path: string, parts: (string | number)[], rulesOf: RulesOf, errors: RuleFailure[]): void {
   if (value === undefined || value === null) return;
   const join = (k: string) => (path ? `${path}.${k}` : k);
   if (typeof value === 'object' && !Array.isArray(value)) {
     const obj = value as Record<string, unknown>;
     const prev = old !== null && typeof old === 'object' && !Array.isArray(old) ? (old as Record<string, unknown>) : undefined;
-    for (const [k, child] of Object.entries(schema.properties ?? {})) evaluateRules(child, obj[k], prev?.[k], join(k), rulesOf, errors);
+    for (const [k, child] of Object.entries(schema.properties ?? {})) ruleFailures(child, obj[k], prev?.[k], join(k), [...parts, k], rulesOf, errors);
     if (typeof schema.additionalProperties === 'object') {
-      for (const [k, v] of Object.entries(obj)) evaluateRules(schema.additionalProperties, v, prev?.[k], `${path}[${k}]`, rulesOf, errors);
+      for (const [k, v] of Object.entries(obj)) ruleFailures(schema.additionalProperties, v, prev?.[k], `${path}[${k}]`, [...parts, k], rulesOf, errors);
     }
   } else if (Array.isArray(value) && schema.items) {
     // Items have no old value (kube-apiserver correlates them only for map/set lists).
-    value.forEach((item, i) => evaluateRules(schema.items!, item, undefined, `${path}[${i}]`, rulesOf, errors));
+    value.forEach((item, i) => ruleFailures(schema.items!, item, undefined, `${path}[${i}]`, [...parts, i], rulesOf, errors));
   }
   const rules = rulesOf(schema);
   if (rules.length === 0) return;
@@ -81,6 +133,7 @@ export function evaluateRules(schema: JSONSchemaProps, value: unknown, old: unkn
     }
     if (passed) continue;
     const field = `${path}${r.fieldPath ?? ''}`.replace(/^\./, '');
+    const at = [...parts, ...(r.fieldPath ?? '').split('.').filter(Boolean)];
     let message = r.message ?? (evalError ? `rule evaluation error: ${evalError}` : `failed rule: ${r.rule}`);
     if (r.messageProgram && !evalError) {
       try {
@@ -92,7 +145,7 @@ export function evaluateRules(schema: JSONSchemaProps, value: unknown, old: unkn
     }
     const special = r.reason ? REASONS[r.reason] : undefined;
     errors.push(special
-      ? { field, type: special.type, message: `${special.label}: ${message}` }
-      : { field, type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(schemaTypeName(schema))}: ${message}` });
+      ? { field, path: at, detail: message, type: special.type, message: `${special.label}: ${message}` }
+      : { field, path: at, detail: message, type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(schemaTypeName(schema))}: ${message}` });
   }
 }
