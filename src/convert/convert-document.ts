@@ -4,6 +4,7 @@
 import type { KindSchema } from './crd-schemas.js';
 import { classify } from './eso-kinds.js';
 import { fieldPath, type ConvertFinding } from './findings.js';
+import { forceSyncAnnotations, renameAnnotation } from './force-sync.js';
 import { gradeGap } from './field-policy.js';
 import { meaningChanges, type MeaningOptions } from './meaning-changes.js';
 import { metadataFetchChanges, type FetchesMetadata, type StoreIndex } from './metadata-fetch.js';
@@ -92,6 +93,14 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
     findings.push(finding({ severity: change.severity, line: lineOf(source, d, change.path), field: fieldPath(change.path), message: change.message }));
   }
 
+  const renames: (string | number)[][] = [];
+  if (!refused) {
+    for (const f of forceSyncAnnotations(cls.esoKind, converted)) {
+      findings.push(finding({ severity: f.severity, line: lineOf(source, d, f.path), field: fieldPath(f.path), message: f.message }));
+      if (f.rename) renames.push(f.path);
+    }
+  }
+
   findings.sort((a, b) => a.line - b.line);
   if (refused) {
     return { text: d.text, status: 'refused', findings };
@@ -100,6 +109,7 @@ export function convertDocument(file: string, source: YamlSource, d: SourceDocum
   try {
     d.doc.setIn(['apiVersion'], target.apiVersion);
     for (const path of drops) d.doc.deleteIn(path);
+    for (const path of renames) renameAnnotation(d.doc, path);
     text = d.doc.toString();
   } catch {
     // A field to leave out reached through a YAML alias, or an anchor that something kept still uses.

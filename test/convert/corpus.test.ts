@@ -68,6 +68,13 @@ const cases: Case[] = [
     ],
   },
   {
+    file: 'annotations/force-sync.yaml', code: 1, report: [
+      `${C}/annotations/force-sync.yaml:10: note: ExternalSecret synced: metadata.annotations.force-sync: renamed to keyferry.io/force-sync, value kept: keyferry reads the store again when its value changes`,
+      `${C}/annotations/force-sync.yaml:29: warning: ClusterExternalSecret everywhere: metadata.annotations.external-secrets.io/force-sync: keyferry's ClusterExternalSecret does not act on this annotation: to make its ExternalSecrets read again, change keyferry.io/force-sync under spec.externalSecretMetadata.annotations`,
+      `${C}/annotations/force-sync.yaml:33: note: ClusterExternalSecret everywhere: spec.externalSecretMetadata.annotations.external-secrets.io/force-sync: renamed to keyferry.io/force-sync, value kept: keyferry reads the store again when its value changes`,
+    ],
+  },
+  {
     file: 'refused/doppler.yaml', code: 2, report: [
       `${C}/refused/doppler.yaml:9: refused: SecretStore doppler: spec.provider.doppler: keyferry has no doppler provider (it has: aws, gcpsm, azurekv, vault, onepassword, fake)`,
     ],
@@ -184,6 +191,19 @@ describe('keyferry convert: the ESO corpus', () => {
       'keyferry.io/v1alpha1 ExternalSecret',
       'kustomize.config.k8s.io/v1beta1 Kustomization',
     ]);
+  });
+
+  it('ESO\'s force-sync annotation becomes keyferry.io/force-sync with its value, in place; one on a ClusterExternalSecret itself stays', () => {
+    const out = convert([`${C}/annotations/force-sync.yaml`]).outputs[0]!.text;
+    const [es, ces] = parseAllDocuments(out).map((d) => d.toJS() as { metadata: { annotations: Record<string, string> }; spec: { externalSecretMetadata?: { annotations: Record<string, string> } } });
+    assert.deepEqual(es!.metadata.annotations, { team: 'payments', 'keyferry.io/force-sync': '1733050000' });
+    assert.deepEqual(Object.keys(es!.metadata.annotations), ['team', 'keyferry.io/force-sync'], 'order kept');
+    assert.deepEqual(ces!.metadata.annotations, { 'external-secrets.io/force-sync': '1733050000' });
+    assert.deepEqual(ces!.spec.externalSecretMetadata!.annotations, { 'keyferry.io/force-sync': '1733050001' });
+    assert.deepEqual(schemaErrors(out), []);
+    // Beside keyferry's own key, ESO's is left alone rather than written twice.
+    const both = convert(['-'], { stdin: 'apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: a\n  annotations:\n    keyferry.io/force-sync: "2"\n    force-sync: "1"\nspec:\n  secretStoreRef: {name: s}\n  target: {versioning: {rollout: Patch}}\n  data: [{secretKey: k, remoteRef: {key: r}}]\n' });
+    assert.deepEqual(both.findings.map(formatFinding), ['<stdin>:7: warning: ExternalSecret a: metadata.annotations.force-sync: kept as it is: keyferry.io/force-sync is already set, and keyferry reads only that one']);
   });
 
   it('--alias keeps the plain name for consumers: a note instead of a warning, and alias: true in the output', () => {
