@@ -7,6 +7,7 @@ import { crdOrder } from './rules/crd-order.js';
 import { storeCredentials } from './rules/store-credentials.js';
 import { workloadSecrets } from './rules/workload-secrets.js';
 import { dependsOnCycles } from './rules/depends-on-cycles.js';
+import { helmReleaseDependsOn } from './rules/helm-depends-on.js';
 import { substituteFrom } from './rules/substitute-from.js';
 import { plaintextSecrets } from './rules/plaintext-secrets.js';
 import { normalizeFindings, type Finding } from './findings.js';
@@ -34,6 +35,7 @@ export function checkTree(paths: readonly string[], options: CheckOptions): Find
     ...workloadSecrets(layers, producers),
     ...substituteFrom(layers, producers),
     ...dependsOnCycles(layers),
+    ...helmReleaseDependsOn(layers),
     ...plaintextSecrets(allDocs),
   ]);
 }

@@ -31,6 +31,8 @@ export interface Layer {
   dependsOn: DependsOnEntry[];
   /** Every layer applied before this one. */
   before: Set<Layer>;
+  /** Its source is another repository: what it applies was not read. */
+  unread?: boolean;
 }
 
 export function layerLabel(layer: Layer): string {
@@ -72,10 +74,12 @@ export function buildLayers(tree: ManifestTree, roots: readonly string[], docs: 
   }
 
   const contents = new Map<ManifestDoc, Instance[]>();
+  const unread = new Set<ManifestDoc>();
   for (const fd of fluxDocs) {
     const source = str(fd.obj, 'spec', 'sourceRef', 'name');
     if (source !== undefined && !options.sources.has(source)) {
       contents.set(fd, []);
+      unread.add(fd);
       continue;
     }
     const root = rootOf(roots, fd.path);
@@ -101,7 +105,7 @@ export function buildLayers(tree: ManifestTree, roots: readonly string[], docs: 
 
   const build = (fd: ManifestDoc, inst: Instance, parent: Layer | undefined, scope: string): void => {
     const namespace = inst.namespace ?? 'default';
-    const layer: Layer = { name: nameOf(fd.obj), namespace, scope, doc: fd, parent, instances: contents.get(fd) ?? [], dependsOn: [], before: new Set() };
+    const layer: Layer = { name: nameOf(fd.obj), namespace, scope, doc: fd, parent, instances: contents.get(fd) ?? [], dependsOn: [], before: new Set(), ...(unread.has(fd) ? { unread: true } : {}) };
     list(fd.obj, 'spec', 'dependsOn').forEach((entry, i) => {
       const name = str(entry, 'name');
       if (name) layer.dependsOn.push({ name, namespace: str(entry, 'namespace') ?? namespace, line: lineOf(fd, ['spec', 'dependsOn', i]) });

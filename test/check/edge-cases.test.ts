@@ -55,6 +55,24 @@ describe('keyferry check: edge cases', () => {
     assert.match(findings.find((f) => f.file === 'laughs.yaml')!.message, /alias/i);
   });
 
+  it('resolves a HelmRelease\'s dependsOn among the HelmReleases of its cluster (any layer, its namespace by default), and reads none from another repository', () => {
+    const release = (name: string, ns: string, deps: string[]) => `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  chart:\n    spec:\n      chart: ${name}\n  dependsOn:\n${deps.map((d) => `    - ${d}\n`).join('')}`;
+    const files = {
+      'clusters/dev/ks.yaml': `${flux('infra', './infra')}---\n${flux('apps', './apps', ['infra'])}`,
+      'infra/keyferry.yaml': KEYFERRY_RELEASE,
+      'apps/app.yaml': release('app', 'apps', ['{name: keyferry, namespace: keyferry}', '{name: db}']),
+      'apps/db.yaml': release('db', 'apps', ['{name: db-operator}']),
+    };
+    assert.deepEqual(check(files).map((f) => [f.rule, f.file, f.line, f.message]), [
+      ['dependson-unknown', 'apps/db.yaml', 11, 'HelmRelease apps/db depends on HelmRelease apps/db-operator, which is not in the tree; helm-controller waits for it forever'],
+    ]);
+    // The same name, possibly applied from a repository that is not read: not reported.
+    const other = `apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: operators\n  namespace: flux-system\nspec:\n  path: ./\n  sourceRef:\n    kind: GitRepository\n    name: operators\n`;
+    assert.deepEqual(check({ ...files, 'clusters/dev/operators.yaml': other }), []);
+    const self = check({ 'clusters/dev/ks.yaml': flux('apps', './apps'), 'apps/app.yaml': release('app', 'apps', ['{name: app}']) });
+    assert.deepEqual(self.map((f) => [f.rule, f.line, f.message]), [['dependson-cycle', 11, 'dependsOn cycle of HelmReleases: apps/app → apps/app; helm-controller installs none of them']]);
+  });
+
   it('finds a Kustomization that depends on itself', () => {
     const findings = check({ 'clusters/dev/ks.yaml': flux('apps', './apps', ['apps']), 'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' });
     assert.deepEqual(findings.map((f) => [f.rule, f.line]), [['dependson-cycle', 8]]);
