@@ -54,7 +54,7 @@ export function isCoreSecret(o: Obj): boolean {
 }
 
 /** Kinds that exist only in a namespace; anything else read here is treated as namespaced unless listed as cluster-scoped. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterSecretStore', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterSecretStore', 'ClusterExternalSecret', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
 
 export function isClusterScoped(o: Obj): boolean {
   return CLUSTER_SCOPED.has(kindOf(o) ?? '');

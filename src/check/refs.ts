@@ -75,6 +75,15 @@ export function isExternalSecret(o: Obj): boolean {
   return is(o, KEYFERRY_GROUP, 'ExternalSecret');
 }
 
+export function isClusterExternalSecret(o: Obj): boolean {
+  return is(o, KEYFERRY_GROUP, 'ClusterExternalSecret');
+}
+
+/** An ExternalSecret, or a ClusterExternalSecret (which writes ExternalSecrets into the namespaces it selects). */
+export function syncsFromStore(o: Obj): boolean {
+  return isExternalSecret(o) || isClusterExternalSecret(o);
+}
+
 export interface CredentialRef {
   name: string;
   /** Set on a ClusterSecretStore's references; a SecretStore's resolve in its own namespace. */
@@ -100,10 +109,24 @@ export function storeCredentialRefs(o: Obj): CredentialRef[] {
   return out;
 }
 
-/** The store an ExternalSecret reads through: `{kind, name}`. */
+/** The store an ExternalSecret (or the ExternalSecrets of a ClusterExternalSecret) reads through: `{kind, name}`. */
 export function storeOf(es: Obj): { kind: string; name: string } | undefined {
-  const name = str(es, 'spec', 'secretStoreRef', 'name');
-  return name ? { kind: str(es, 'spec', 'secretStoreRef', 'kind') ?? 'SecretStore', name } : undefined;
+  const spec = isClusterExternalSecret(es) ? ['spec', 'externalSecretSpec'] : ['spec'];
+  const name = str(es, ...spec, 'secretStoreRef', 'name');
+  return name ? { kind: str(es, ...spec, 'secretStoreRef', 'kind') ?? 'SecretStore', name } : undefined;
+}
+
+/**
+ * The namespaces a ClusterExternalSecret writes its ExternalSecret into, and the Secret's name
+ * there, when it produces one. Only `namespaces` is read: which namespaces a label selector
+ * matches depends on the cluster's labels, which a tree does not settle.
+ */
+export function clusterExternalSecretTargets(o: Obj): { name: string; namespaces: string[] } | undefined {
+  const policy = str(o, 'spec', 'externalSecretSpec', 'target', 'creationPolicy');
+  if (policy === 'Merge' || policy === 'None') return undefined;
+  const name = str(o, 'spec', 'externalSecretSpec', 'target', 'name') ?? str(o, 'spec', 'externalSecretName') ?? nameOf(o);
+  const namespaces = list(o, 'spec', 'namespaces').filter((n): n is string => typeof n === 'string' && n !== '');
+  return { name, namespaces };
 }
 
 /** The name of the Secret an object produces in its namespace, if it produces one. */

@@ -36,6 +36,7 @@ const EXPECTED: Expected[] = [
   { rule: 'store-credential-cycle', severity: 'error', file: 'infrastructure/configs/team-store.yaml', line: 15, fix: { text: /produce Secret keyferry\/team-vault-approle without SecretStore keyferry\/team-vault/ } },
   { rule: 'dependson-unknown', severity: 'error', file: 'infrastructure/controllers/keyferry.yaml', line: 34, fix: { text: /remove the entry or add HelmRelease cert-manager\/cert-manager/ } },
   { rule: 'dependson-cycle', severity: 'error', file: 'monitoring/controllers/helm-releases.yaml', line: 31, fix: { text: /remove one dependsOn entry of the cycle, e.g. monitoring\/kube-prometheus-stack from HelmRelease monitoring\/grafana/ } },
+  { rule: 'workload-secret-order', severity: 'error', file: 'monitoring/controllers/helm-releases.yaml', line: 33, fix: { kustomization: 'flux-system/monitoring-controllers', file: 'clusters/production/monitoring.yaml', line: 7, dependsOn: 'infra-configs' } },
 ];
 
 function assertMatches(actual: Finding, expected: Expected): void {
@@ -77,6 +78,7 @@ describe('keyferry check: the bootstrap graph of a Flux tree', () => {
     assert.match(byRule.get('dependson-cycle:clusters/production/monitoring.yaml')!, /dependsOn cycle: monitoring-configs → monitoring-controllers → monitoring-configs/);
     assert.match(byRule.get('dependson-unknown:infrastructure/controllers/keyferry.yaml')!, /^HelmRelease keyferry\/keyferry depends on HelmRelease cert-manager\/cert-manager, which is not in the tree; helm-controller waits for it forever$/);
     assert.match(byRule.get('dependson-cycle:monitoring/controllers/helm-releases.yaml')!, /^dependsOn cycle of HelmReleases: monitoring\/grafana → monitoring\/kube-prometheus-stack → monitoring\/grafana; helm-controller installs none of them$/);
+    assert.match(byRule.get('workload-secret-order:monitoring/controllers/helm-releases.yaml')!, /HelmRelease monitoring\/grafana .* needs Secret monitoring\/grafana-oauth \(valuesFrom\), produced by ClusterExternalSecret grafana-oauth \(infrastructure\/configs\/grafana-oauth\.yaml:2\) in Kustomization flux-system\/infra-configs/);
     assert.match(byRule.get('store-credential-order:infrastructure/configs/aws-store.yaml')!, /ClusterSecretStore aws .* Secret keyferry\/aws-credentials .* in Kustomization flux-system\/cloud-credentials, not applied before it/);
   });
 
@@ -120,7 +122,7 @@ describe('keyferry check: the bootstrap graph of a Flux tree', () => {
     const errors = await runCheckCli([planted]);
     assert.equal(errors.code, EXIT_ERRORS);
     assert.match(errors.out, /grafana-admin\.yaml:7: error \[plaintext-secret\] Secret keyferry\/grafana-admin holds its values in plain text \(stringData\)\n {2}fix: /);
-    assert.match(errors.out, /11 errors, 1 warning\n$/);
+    assert.match(errors.out, /12 errors, 1 warning\n$/);
   });
 
   it('refuses an unknown output format and reads only the Flux sources it is told are this tree', async () => {

@@ -73,6 +73,29 @@ describe('keyferry check: edge cases', () => {
     assert.deepEqual(self.map((f) => [f.rule, f.line, f.message]), [['dependson-cycle', 11, 'dependsOn cycle of HelmReleases: apps/app → apps/app; helm-controller installs none of them']]);
   });
 
+  it('counts a ClusterExternalSecret as the producer of its Secret in each namespace it lists, and in none it selects by labels', () => {
+    const ces = (name: string, selection: string, policy = '') => `apiVersion: keyferry.io/v1alpha1\nkind: ClusterExternalSecret\nmetadata:\n  name: ${name}\nspec:\n${selection}  externalSecretSpec:\n    secretStoreRef:\n      kind: ClusterSecretStore\n      name: vault\n    target:\n      name: ${name}\n${policy}`;
+    const pod = (ns: string, secret: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: ${ns}\nspec:\n  containers:\n    - name: c\n      image: x\n      envFrom:\n        - secretRef:\n            name: ${secret}\n`;
+    const findings = check({
+      'clusters/dev/ks.yaml': `${flux('secrets', './secrets')}---\n${flux('apps', './apps')}`,
+      'secrets/listed.yaml': ces('listed', '  namespaces:\n    - a\n    - b\n'),
+      'secrets/selected.yaml': ces('selected', '  namespaceSelectors:\n    - matchLabels:\n        team: a\n'),
+      'secrets/merged.yaml': ces('merged', '  namespaces:\n    - a\n', '      creationPolicy: Merge\n'),
+      'apps/b.yaml': pod('b', 'listed'),
+      'apps/c.yaml': pod('c', 'listed'),
+      'apps/selected.yaml': pod('a', 'selected'),
+      'apps/merged.yaml': pod('a', 'merged'),
+    });
+    assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line]), [['workload-secret-order', 'apps/b.yaml', 11]]);
+    assert.match(findings[0]!.message, /needs Secret b\/listed \(envFrom\), produced by ClusterExternalSecret listed \(secrets\/listed\.yaml:1\) in Kustomization flux-system\/secrets/);
+    assert.deepEqual(findings[0]!.fix?.dependsOn, { name: 'secrets' });
+    // Through its own store, it is the store's credential cycle as an ExternalSecret would be.
+    const store = 'apiVersion: keyferry.io/v1alpha1\nkind: ClusterSecretStore\nmetadata:\n  name: vault\nspec:\n  provider:\n    vault:\n      server: https://vault.example.com\n      auth:\n        tokenSecretRef:\n          name: listed\n          namespace: a\n          key: token\n';
+    const cycle = check({ 'clusters/dev/ks.yaml': flux('secrets', './secrets'), 'secrets/listed.yaml': ces('listed', '  namespaces:\n    - a\n'), 'secrets/store.yaml': store });
+    assert.deepEqual(cycle.map((f) => [f.rule, f.file]), [['store-credential-cycle', 'secrets/store.yaml']]);
+    assert.match(cycle[0]!.message, /which ClusterExternalSecret listed \(secrets\/listed\.yaml:1\) produces through this same store/);
+  });
+
   it('finds a Kustomization that depends on itself', () => {
     const findings = check({ 'clusters/dev/ks.yaml': flux('apps', './apps', ['apps']), 'apps/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n' });
     assert.deepEqual(findings.map((f) => [f.rule, f.line]), [['dependson-cycle', 8]]);

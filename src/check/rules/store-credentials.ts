@@ -7,7 +7,7 @@
 import { lineOf } from '../tree.js';
 import { appliedBeforeOrSame, layerLabel, type Layer } from '../layers.js';
 import { kindOf, nameOf } from '../objects.js';
-import { isExternalSecret, isStore, storeCredentialRefs, storeOf } from '../refs.js';
+import { syncsFromStore, isStore, storeCredentialRefs, storeOf } from '../refs.js';
 import { orderingFix } from '../fix.js';
 import type { SecretProducers } from '../producers.js';
 import type { Finding } from '../findings.js';
@@ -31,21 +31,21 @@ export function storeCredentials(layers: readonly Layer[], producers: SecretProd
         const line = lineOf(inst.doc, ref.path);
         const secret = `Secret ${namespace}/${ref.name}`;
         const self = made.find((p) => {
-          if (!isExternalSecret(p.inst.doc.obj)) return false;
+          if (!syncsFromStore(p.inst.doc.obj)) return false;
           const via = storeOf(p.inst.doc.obj);
-          return via?.kind === kind && via.name === storeName && (kind === 'ClusterSecretStore' || p.inst.namespace === inst.namespace);
+          return via?.kind === kind && via.name === storeName && (kind === 'ClusterSecretStore' || p.namespace === inst.namespace);
         });
         if (self) {
           findings.push({
             rule: 'store-credential-cycle', severity: 'error', file: inst.doc.file, line,
-            message: `${storeWhat} reads its credentials from ${secret}, which ExternalSecret ${self.inst.namespace}/${nameOf(self.inst.doc.obj)} (${self.inst.doc.file}:${self.inst.doc.line}) produces through this same store: on a new cluster neither can ever become ready`,
+            message: `${storeWhat} reads its credentials from ${secret}, which ${self.what} (${self.inst.doc.file}:${self.inst.doc.line}) produces through this same store: on a new cluster neither can ever become ready`,
             fix: { text: `produce ${secret} without ${storeWhat}: a SOPS-encrypted Secret, a SealedSecret, or an ExternalSecret of another store applied before it` },
           });
           continue;
         }
         if (made.some((p) => appliedBeforeOrSame(p.layer, layer))) continue;
         const p = made[0]!;
-        const producerWhat = `${kindOf(p.inst.doc.obj)} ${p.inst.namespace}/${nameOf(p.inst.doc.obj)}`;
+        const producerWhat = p.what;
         findings.push({
           rule: 'store-credential-order', severity: 'error', file: inst.doc.file, line,
           message: `${storeWhat} in ${layerLabel(layer)} reads its credentials from ${secret}, which only ${producerWhat} (${p.inst.doc.file}:${p.inst.doc.line}) produces, in ${layerLabel(p.layer)}, not applied before it`,

@@ -6,18 +6,18 @@
 // Secrets and ConfigMaps that nothing in the tree produces are not checked.
 import { lineOf } from '../tree.js';
 import { layerLabel, type Layer } from '../layers.js';
-import { field, kindOf, list, nameOf, str } from '../objects.js';
+import { field, list, str } from '../objects.js';
 import { isExternalSecret } from '../refs.js';
 import { orderingFix } from '../fix.js';
 import { PUBLISH_CONFIGMAP_NAME } from '../../api/constants.js';
-import type { SecretProducers, Produced } from '../producers.js';
+import { producerLabel, type SecretProducers, type Produced } from '../producers.js';
 import type { Finding } from '../findings.js';
 
 /** The ExternalSecrets of the cluster of `layer` that publish their versions to `keyferry-versions` in `namespace`. */
 function publishers(layers: readonly Layer[], layer: Layer, namespace: string): Produced[] {
   return layers
     .filter((l) => l.scope === layer.scope)
-    .flatMap((l) => l.instances.map((inst) => ({ inst, layer: l })))
+    .flatMap((l) => l.instances.map((inst) => ({ inst, layer: l, namespace, what: producerLabel(inst) })))
     .filter(({ inst }) => isExternalSecret(inst.doc.obj) && inst.namespace === namespace && str(inst.doc.obj, 'spec', 'target', 'versioning', 'rollout') === 'Publish');
 }
 
@@ -38,7 +38,7 @@ export function substituteFrom(layers: readonly Layer[], producers: SecretProduc
       else return;
       if (made.length === 0 || made.some((p) => p.layer !== layer && layer.before.has(p.layer))) return;
       const p = made.find((m) => m.layer === layer) ?? made[0]!;
-      const producer = `${kindOf(p.inst.doc.obj)} ${p.inst.namespace}/${nameOf(p.inst.doc.obj)}`;
+      const producer = p.what;
       const what = `${kind} ${layer.namespace}/${name}`;
       const itself = p.layer === layer;
       findings.push({

@@ -8,7 +8,7 @@
 import { lineOf } from '../tree.js';
 import { layerLabel, type Layer } from '../layers.js';
 import { kindOf, nameOf } from '../objects.js';
-import { isExternalSecret, workloadSecretRefs } from '../refs.js';
+import { syncsFromStore, workloadSecretRefs } from '../refs.js';
 import { orderingFix } from '../fix.js';
 import type { SecretProducers } from '../producers.js';
 import type { Finding } from '../findings.js';
@@ -20,13 +20,13 @@ export function workloadSecrets(layers: readonly Layer[], producers: SecretProdu
       if (inst.namespace === undefined) continue;
       const refs = workloadSecretRefs(inst.doc.obj);
       for (const ref of refs) {
-        const made = producers.of(layer, inst.namespace, ref.name).filter((p) => isExternalSecret(p.inst.doc.obj));
+        const made = producers.of(layer, inst.namespace, ref.name).filter((p) => syncsFromStore(p.inst.doc.obj));
         if (made.length === 0 || made.some((p) => layer.before.has(p.layer))) continue;
         const workload = `${kindOf(inst.doc.obj)} ${inst.namespace}/${nameOf(inst.doc.obj)}`;
         const line = lineOf(inst.doc, ref.path);
         const same = made.find((p) => p.layer === layer);
         const p = same ?? made[0]!;
-        const es = `ExternalSecret ${p.inst.namespace}/${nameOf(p.inst.doc.obj)}`;
+        const es = p.what;
         const where = `${es} (${p.inst.doc.file}:${p.inst.doc.line})`;
         if (same) {
           findings.push({
