@@ -1,6 +1,6 @@
 // Where objects name Secrets: workloads (pod templates and HelmRelease valuesFrom), stores
 // (credential references in the provider block), and what produces a Secret of a given name
-// (an ExternalSecret's target, a Secret, a SealedSecret).
+// (an ExternalSecret's target, a Secret, a SealedSecret; a ClusterExternalSecret's per namespace).
 import { field, is, isCoreSecret, kindOf, list, nameOf, str, FLUX_HELM_GROUP, KEYFERRY_GROUP, type Obj } from './objects.js';
 
 export interface SecretRef {

@@ -27,6 +27,7 @@ const EXPECTED: Expected[] = [
   { rule: 'workload-secret-order', severity: 'error', file: 'apps/base/podinfo/deployment.yaml', line: 21, fix: { kustomization: 'flux-system/apps', file: 'clusters/staging/apps.yaml', line: 22, dependsOn: 'app-secrets' } },
   { rule: 'workload-secret-order', severity: 'error', file: 'apps/base/podinfo/redis.yaml', line: 23, fix: { kustomization: 'flux-system/apps', file: 'clusters/staging/apps.yaml', line: 22, dependsOn: 'app-secrets' } },
   { rule: 'workload-secret-same-layer', severity: 'warning', file: 'apps/production/debug.yaml', line: 34, fix: { text: /move ExternalSecret podinfo\/debug-token to a Kustomization of its own and add that Kustomization to the dependsOn of Kustomization flux-system\/apps/ } },
+  { rule: 'plaintext-secret', severity: 'error', file: 'apps/staging/secrets/kustomization.yaml', line: 11, fix: { text: /SOPS-encrypted files/ } },
   { rule: 'dependson-unknown', severity: 'error', file: 'clusters/production/apps.yaml', line: 9, fix: { text: /remove the entry or add Kustomization flux-system\/external-dns/ } },
   { rule: 'dependson-cycle', severity: 'error', file: 'clusters/production/monitoring.yaml', line: 23, fix: { text: /remove one dependsOn entry of the cycle/ } },
   { rule: 'substitute-from-order', severity: 'error', file: 'clusters/staging/infrastructure.yaml', line: 31, fix: { text: /apply ExternalSecret flux-system\/cluster-secrets in a Kustomization that Kustomization flux-system\/infra-configs depends on/ } },
@@ -79,6 +80,7 @@ describe('keyferry check: the bootstrap graph of a Flux tree', () => {
     assert.match(byRule.get('dependson-unknown:infrastructure/controllers/keyferry.yaml')!, /^HelmRelease keyferry\/keyferry depends on HelmRelease cert-manager\/cert-manager, which is not in the tree; helm-controller waits for it forever$/);
     assert.match(byRule.get('dependson-cycle:monitoring/controllers/helm-releases.yaml')!, /^dependsOn cycle of HelmReleases: monitoring\/grafana → monitoring\/kube-prometheus-stack → monitoring\/grafana; helm-controller installs none of them$/);
     assert.match(byRule.get('workload-secret-order:monitoring/controllers/helm-releases.yaml')!, /HelmRelease monitoring\/grafana .* needs Secret monitoring\/grafana-oauth \(valuesFrom\), produced by ClusterExternalSecret grafana-oauth \(infrastructure\/configs\/grafana-oauth\.yaml:2\) in Kustomization flux-system\/infra-configs/);
+    assert.match(byRule.get('plaintext-secret:apps/staging/secrets/kustomization.yaml')!, /^secretGenerator podinfo-api reads its values from a file in plain text \(envs: api\.env\)$/);
     assert.match(byRule.get('store-credential-order:infrastructure/configs/aws-store.yaml')!, /ClusterSecretStore aws .* Secret keyferry\/aws-credentials .* in Kustomization flux-system\/cloud-credentials, not applied before it/);
   });
 
@@ -122,7 +124,7 @@ describe('keyferry check: the bootstrap graph of a Flux tree', () => {
     const errors = await runCheckCli([planted]);
     assert.equal(errors.code, EXIT_ERRORS);
     assert.match(errors.out, /grafana-admin\.yaml:7: error \[plaintext-secret\] Secret keyferry\/grafana-admin holds its values in plain text \(stringData\)\n {2}fix: /);
-    assert.match(errors.out, /12 errors, 1 warning\n$/);
+    assert.match(errors.out, /13 errors, 1 warning\n$/);
   });
 
   it('refuses an unknown output format and reads only the Flux sources it is told are this tree', async () => {
@@ -130,6 +132,6 @@ describe('keyferry check: the bootstrap graph of a Flux tree', () => {
     assert.notEqual(bad.code, EXIT_CLEAN);
     assert.match(bad.err, /expected "text" or "json", got "yaml"/);
     const other = checkTree(['.'], { sources: ['another-repo'], cwd: planted });
-    assert.deepEqual(other.map((f) => f.rule).sort(), ['dependson-cycle', 'dependson-unknown', 'plaintext-secret'], 'only findings that need no layer contents remain');
+    assert.deepEqual(other.map((f) => f.rule).sort(), ['dependson-cycle', 'dependson-unknown', 'plaintext-secret', 'plaintext-secret'], 'only findings that need no layer contents remain');
   });
 });

@@ -202,17 +202,25 @@ spec:
 
   it('leaves a SOPS-encrypted Secret and an empty one alone and finds data and generator literals in plain text, without their values', () => {
     const findings = check({
+      'files/kustomization.yaml': 'secretGenerator:\n  - name: mixed\n    files:\n      - tls.key=secret/key.pem\n      - token.enc.json\n    envs:\n      - app.env\n      - app.enc.env\n      - missing.env\n',
+      'files/secret/key.pem': '-----BEGIN PRIVATE KEY-----\nhunter2\n-----END PRIVATE KEY-----\n',
+      'files/token.enc.json': '{"data": "ENC[AES256_GCM,data:AbC=,iv:x,tag:y,type:str]", "sops": {"version": "3.9.0"}}\n',
+      'files/app.env': 'PASSWORD=hunter2\n',
+      'files/app.enc.env': 'PASSWORD=ENC[AES256_GCM,data:AbC=,iv:x,tag:y,type:str]\nsops_mac=ENC[AES256_GCM,data:AbC=,iv:x,tag:y,type:str]\n',
       'sops.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\ndata:\n  k: RU5DWw==\nsops:\n  version: 3.9.0\n',
       'empty.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: b\ntype: kubernetes.io/service-account-token\n',
       'plain.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: c\n  namespace: x\ndata:\n  password: aHVudGVyMg==\n',
       'gen/kustomization.yaml': 'secretGenerator:\n  - name: from-files\n    files:\n      - token.enc\n  - name: app\n    literals:\n      - password=hunter2\n',
     });
     assert.deepEqual(findings.map((f) => [f.rule, f.file, f.line, f.message]), [
+      ['plaintext-secret', 'files/kustomization.yaml', 4, 'secretGenerator mixed reads its values from a file in plain text (files: secret/key.pem)'],
+      ['plaintext-secret', 'files/kustomization.yaml', 7, 'secretGenerator mixed reads its values from a file in plain text (envs: app.env)'],
       ['plaintext-secret', 'gen/kustomization.yaml', 6, 'secretGenerator app holds its values in plain text (literals)'],
       ['plaintext-secret', 'plain.yaml', 6, 'Secret x/c holds its values in plain text (data)'],
     ]);
     assert.ok(!JSON.stringify(findings).includes('hunter2'));
     assert.ok(!JSON.stringify(findings).includes('aHVudGVyMg'));
+    assert.ok(!JSON.stringify(findings).includes('tls.key'), 'a generator key is not named');
   });
 
   it('wants what a Kustomization substitutes from (a Secret, keyferry-versions) applied before it, in its own namespace', () => {

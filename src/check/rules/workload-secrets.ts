@@ -1,5 +1,5 @@
 // Rules workload-secret-order and workload-secret-same-layer: a workload that needs a Secret
-// produced by an ExternalSecret. Applied in a layer before the workload's: fine. In the same
+// produced by an ExternalSecret (or a ClusterExternalSecret). Applied in a layer before the workload's: fine. In the same
 // layer: a warning, since kustomize-controller applies both at once and the workload starts
 // only on a retry once the Secret is written (kubelet's back-off for a Pod; the next interval
 // for a HelmRelease's valuesFrom), which a Kustomization's health check may not wait for. In
