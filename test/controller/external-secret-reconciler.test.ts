@@ -150,6 +150,11 @@ describe('ExternalSecretReconciler', () => {
     annotate('2');
     await h.reconcile('ns/app');
     assert.equal(await calls(), '3');
+    // Unlike ESO, another label or annotation changing is no reason to read (README, Migrating from ESO).
+    const obj = h.get('app', 'ns');
+    h.caches.externalSecrets.set({ ...obj, metadata: { ...obj.metadata, labels: { team: 'a' }, annotations: { ...obj.metadata?.annotations, note: 'x' } } });
+    await h.reconcile('ns/app');
+    assert.equal(await calls(), '3');
   });
 });
 
