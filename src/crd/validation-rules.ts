@@ -91,7 +91,10 @@ export type RulesOf = (schema: JSONSchemaProps) => CompiledRule[];
 /** A failed rule with the path of the schema node it sits on, for callers that need the node, not the text. */
 export interface RuleFailure extends RuleError {
   path: (string | number)[];
-  /** The rule's own message, without the API server's prefix. */
+  /**
+   * The rule's own message, without the API server's prefix, and never from messageExpression,
+   * which may quote the object's values (a fake store's data): safe to print in a report.
+   */
   detail: string;
 }
 
@@ -134,7 +137,8 @@ export function ruleFailures(schema: JSONSchemaProps, value: unknown, old: unkno
     if (passed) continue;
     const field = `${path}${r.fieldPath ?? ''}`.replace(/^\./, '');
     const at = [...parts, ...(r.fieldPath ?? '').split('.').filter(Boolean)];
-    let message = r.message ?? (evalError ? `rule evaluation error: ${evalError}` : `failed rule: ${r.rule}`);
+    const fixed = r.message ?? (evalError ? `rule evaluation error: ${evalError}` : `failed rule: ${r.rule}`);
+    let message = fixed;
     if (r.messageProgram && !evalError) {
       try {
         const m = r.messageProgram(ctx);
@@ -145,7 +149,7 @@ export function ruleFailures(schema: JSONSchemaProps, value: unknown, old: unkno
     }
     const special = r.reason ? REASONS[r.reason] : undefined;
     errors.push(special
-      ? { field, path: at, detail: message, type: special.type, message: `${special.label}: ${message}` }
-      : { field, path: at, detail: message, type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(schemaTypeName(schema))}: ${message}` });
+      ? { field, path: at, detail: fixed, type: special.type, message: `${special.label}: ${message}` }
+      : { field, path: at, detail: fixed, type: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(schemaTypeName(schema))}: ${message}` });
   }
 }
