@@ -177,7 +177,7 @@ describe('keyferry convert: the ESO corpus', () => {
     assert.deepEqual(schemaErrors(out), []);
   });
 
-  it('a kustomize overlay: the patch follows its base to keyferry.io without advice of its own, the Deployment and kustomizations pass through', () => {
+  it('a kustomize overlay: the patch follows its base to keyferry.io without advice of its own (nor the CEL rules of a whole object: it has no data), the Deployment and kustomizations pass through', () => {
     const run = convert([`${C}/kustomize`]);
     assert.deepEqual(run.findings.map(formatFinding), [
       consumers('kustomize/base/externalsecret.yaml', 4, 'ExternalSecret api-env', 'metadata.name', 'api-env', 'api-env'),
