@@ -24,16 +24,25 @@ export interface RequestAuth {
 export interface KubeConnection {
   /** The API server's base URL, without a trailing slash. */
   readonly server: string;
-  /** Agent and auth headers for the next request (a token read from a file may have been rotated). */
-  requestAuth(): Promise<RequestAuth>;
+  /**
+   * Agent and auth headers for the next request (a token read from a file may have been
+   * rotated). Watches get an agent of their own: each holds its connection for minutes.
+   */
+  requestAuth(use?: 'request' | 'watch'): Promise<RequestAuth>;
   /** The bearer token requests carry, when the connection uses one it can show (not an exec plugin's). */
   bearerToken(): string | undefined;
 }
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** Connections per agent kept open between requests: informers' watches hold some for good. */
+/** Idle connections kept open between requests. */
 const MAX_FREE_SOCKETS = 64;
+/**
+ * Requests in flight at once, beyond which they wait for a connection. Each TLS connection
+ * costs ~100 KiB outside the JS heap; 32 carry the default client budget (a request takes a
+ * few ms) and the workers' reads and writes without opening one per worker.
+ */
+const MAX_REQUEST_SOCKETS = 32;
 /** client-go re-reads a token file once a minute; so does this (bound ServiceAccount tokens rotate). */
 const TOKEN_FILE_REREAD_MS = 60_000;
 
@@ -140,6 +149,7 @@ export function inClusterSettings(env: NodeJS.ProcessEnv = process.env, dir = SE
 export class SettingsConnection implements KubeConnection {
   readonly server: string;
   private readonly agent: HttpAgent;
+  private readonly watchAgent: HttpAgent;
   private readonly staticHeaders: Record<string, string> = { Accept: 'application/json' };
   private fileToken?: { value: string; readAtMs: number };
 
@@ -151,17 +161,18 @@ export class SettingsConnection implements KubeConnection {
       if (!settings.insecureSkipTlsVerify && (settings.token || settings.tokenFile || settings.basic)) {
         throw new Error(`refusing to send credentials to ${url.origin} over plain HTTP (set insecure-skip-tls-verify for a local test server)`);
       }
-      this.agent = new HttpAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS });
+      this.agent = new HttpAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, maxSockets: MAX_REQUEST_SOCKETS });
+      this.watchAgent = new HttpAgent({ keepAlive: true });
     } else {
-      this.agent = new HttpsAgent({
-        keepAlive: true,
-        maxFreeSockets: MAX_FREE_SOCKETS,
+      const tls = {
         ca: settings.ca,
         cert: settings.cert,
         key: settings.key,
         rejectUnauthorized: !settings.insecureSkipTlsVerify,
         servername: settings.tlsServerName,
-      });
+      };
+      this.agent = new HttpsAgent({ keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, maxSockets: MAX_REQUEST_SOCKETS, ...tls });
+      this.watchAgent = new HttpsAgent({ keepAlive: true, ...tls });
     }
     if (settings.basic) this.staticHeaders.Authorization = `Basic ${Buffer.from(`${settings.basic.username}:${settings.basic.password}`).toString('base64')}`;
     if (settings.impersonate) {
@@ -182,10 +193,10 @@ export class SettingsConnection implements KubeConnection {
     return this.fileToken.value;
   }
 
-  requestAuth(): Promise<RequestAuth> {
+  requestAuth(use: 'request' | 'watch' = 'request'): Promise<RequestAuth> {
     const token = this.bearerToken();
     const headers = token ? { ...this.staticHeaders, Authorization: `Bearer ${token}` } : this.staticHeaders;
-    return Promise.resolve({ agent: this.agent, headers });
+    return Promise.resolve({ agent: use === 'watch' ? this.watchAgent : this.agent, headers });
   }
 }
 

@@ -132,7 +132,7 @@ export class KubeHttp {
       finished = true;
       if (!aborted) done(error);
     };
-    const { agent, headers } = await this.connection.requestAuth();
+    const { agent, headers } = await this.connection.requestAuth('watch');
     const url = `${this.connection.server}${path}${queryString({ ...query, watch: true })}`;
     const req = this.send(url, { method: 'GET', agent, headers }, (response) => {
       const status = response.statusCode ?? 0;
