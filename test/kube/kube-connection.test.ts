@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { connectionFromKubeconfig, inClusterSettings, kubeconfigPath, SettingsConnection, settingsFromKubeconfig } from '../../src/kube/kube-connection.js';
-import { KubeHttp, KubeApiError } from '../../src/kube/kube-http.js';
+import { KubeHttp, KubeApiError, type WatchHandle } from '../../src/kube/kube-http.js';
 import { selfSignedIdentity } from '../../src/metrics/tls-identity.js';
 
 interface Recorder {
@@ -57,6 +57,7 @@ const kubeconfig = (server: string, cluster: Record<string, unknown>, user: Reco
 describe('KubeConnection', function () {
   this.timeout(20_000);
   let dir: string;
+  let watchHandle: WatchHandle | undefined;
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'keyferry-conn-')); });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
@@ -143,6 +144,44 @@ describe('KubeConnection', function () {
       assert.equal(seen[0]!.authorization, 'Bearer from-exec');
     } finally {
       await server.close();
+    }
+  });
+
+  it('opens at most 32 connections for requests however many are in flight, and a watch still gets one of its own', async () => {
+    let open = 0;
+    let most = 0;
+    const held: Array<() => void> = [];
+    const server = createHttpServer((req, res) => {
+      if (req.url?.includes('watch=true')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write(`${JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'w', resourceVersion: '1' } } })}\n`);
+        return;
+      }
+      // Held until every request has arrived or waits for a connection.
+      held.push(() => { res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{}'); });
+    });
+    server.on('connection', (socket) => {
+      most = Math.max(most, ++open);
+      socket.on('close', () => open--);
+    });
+    const recorder = await listen(server, 'http', []);
+    try {
+      const http = new KubeHttp(await connectionFromKubeconfig(kubeconfig(recorder.url, { 'insecure-skip-tls-verify': true }, { token: 't' }), dir));
+      const requests = Array.from({ length: 64 }, () => http.get('/api/v1/configmaps'));
+      while (held.length < 32) await new Promise((r) => setImmediate(r));
+      // All 32 connections are busy; a watch is not queued behind them.
+      const event = await new Promise<string>((resolve, reject) => {
+        void http.watch('/api/v1/configmaps', {}, (e) => resolve(e.type), (e) => { if (e) reject(e as Error); }).then((w) => { watchHandle = w; });
+      });
+      assert.equal(event, 'ADDED');
+      while (held.length > 0 || requests.length > 0) {
+        for (const release of held.splice(0)) release();
+        await Promise.race([Promise.all(requests).then(() => requests.splice(0)), new Promise((r) => setImmediate(r))]);
+      }
+      assert.equal(most, 33, 'the 32 request connections and the watch');
+    } finally {
+      watchHandle?.abort();
+      await recorder.close();
     }
   });
 
