@@ -38,7 +38,7 @@ import { MERGE_RBAC_HINT, creationPolicyOf, holdsData, inPlaceSpecProblem, merge
 import { resolveStore, type StoreCaches } from './store-resolver.js';
 import type { StoreRegistry } from './store-registry.js';
 import { rivalOwningTarget } from './target-owner.js';
-import { renderTemplate, TemplateSyntaxError, type RenderedSecret } from './template.js';
+import { isTemplated, renderTemplate, TemplateSyntaxError, type RenderedSecret } from './template.js';
 import { TemplateSourceError, isTemplateSourceError, type TemplateSourceReader } from './template-from.js';
 import { sharedTemplateEngine, type TemplateEngine } from '../templates/go-template-engine.js';
 import type { ExternalSecretResource, ExternalSecretStatus, VersionStatus } from './types.js';
@@ -371,7 +371,12 @@ export class ExternalSecretReconciler {
       const message = `the Secret would be refused: ${problems.slice(0, 3).map((p) => p.message).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`;
       // What a templateFrom ConfigMap or Secret renders can change without the spec.
       const fromSources = (spec.target?.template?.templateFrom ?? []).some((t) => t.literal === undefined);
-      const fromSpec = !fromSources && (problems.every((p) => p.part === 'labels' || p.part === 'annotations') || ((spec.dataFrom?.length ?? 0) === 0 && !problems.some((p) => p.message.includes('bytes'))));
+      // A templated label or annotation value is what the data made it: the data's problem, as a function's failure is.
+      const metadata = spec.target?.template?.metadata;
+      const templatedIn = (values: Record<string, string> | undefined, key: string | undefined) =>
+        key === undefined ? Object.values(values ?? {}).some(isTemplated) : values !== undefined && Object.hasOwn(values, key) && isTemplated(values[key]!);
+      const fromData = problems.some((p) => (p.part === 'labels' && templatedIn(metadata?.labels, p.key)) || (p.part === 'annotations' && templatedIn(metadata?.annotations, p.key)));
+      const fromSpec = !fromSources && !fromData && (problems.every((p) => p.part === 'labels' || p.part === 'annotations') || ((spec.dataFrom?.length ?? 0) === 0 && !problems.some((p) => p.message.includes('bytes'))));
       return fromSpec ? fail(Reasons.InvalidSpec, message, false) : remoteDataFailed(message);
     }
 

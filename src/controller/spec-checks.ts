@@ -5,7 +5,7 @@
 import { isDuration, parseDuration } from '../api/index.js';
 import { DEFAULT_RETENTION, MAX_TARGET_NAME_LENGTH, dataKeyProblem, labelValueProblem, qualifiedNameProblem } from '../versioning/index.js';
 import type { ExternalSecretResource } from './types.js';
-import { engineVersionProblem } from './template.js';
+import { engineVersionProblem, isTemplated } from './template.js';
 
 /** The shortest refresh interval; 0 (or any zero duration) means read once. Below this a refresh would be a hot loop. */
 export const MIN_REFRESH_INTERVAL_MS = 1000;
@@ -64,7 +64,8 @@ export function checkSpec(es: ExternalSecretResource): SpecCheck {
     if (problem) return bad(`spec.target.template.data: ${problem}`);
   }
   for (const [key, value] of Object.entries(template?.metadata?.labels ?? {})) {
-    const problem = qualifiedNameProblem(key) ?? labelValueProblem(value);
+    // A templated value is checked once rendered, with the data (as the API server would see it).
+    const problem = qualifiedNameProblem(key) ?? (isTemplated(value) ? undefined : labelValueProblem(value));
     if (problem) return bad(`spec.target.template.metadata.labels[${JSON.stringify(key.slice(0, 64))}]: ${problem}`);
   }
   for (const key of Object.keys(template?.metadata?.annotations ?? {})) {

@@ -49,49 +49,70 @@ const noSources: TemplateSourceReader = async (kind, name) => {
   throw new TemplateSourceError(`${kind} "${name}" cannot be read here`);
 };
 
-const missingMessage = (key: string, missing: string) => `spec.target.template.data.${key}: refers to ${JSON.stringify(missing)}, which is not among the fetched keys`;
+/** A value Go's text/template would write back unchanged: it has no action. */
+export const isTemplated = (text: string): boolean => text.includes('{{');
+
+/** The field of a map of templates, and how a message names one of its keys. */
+interface Where { field: string; key: (key: string) => string }
+const dataField: Where = { field: 'spec.target.template.data', key: (key) => `spec.target.template.data.${key}` };
+const metadataField = (part: 'labels' | 'annotations'): Where => {
+  const field = `spec.target.template.metadata.${part}`;
+  return { field, key: (key) => `${field}[${JSON.stringify(key.slice(0, 64))}]` };
+};
+const missingMessage = (where: string, missing: string) => `${where}: refers to ${JSON.stringify(missing)}, which is not among the fetched keys`;
+
+/**
+ * Renders each value of a map of templates over the fetched keys, keys as given (ESO's
+ * `Values` scope). `{{ .key }}`-only values skip the engine; the rest go in one render.
+ */
+async function renderValues(templates: Record<string, string>, fetched: Record<string, Buffer>, engine: () => TemplateEngine, where: Where): Promise<Record<string, Buffer>> {
+  const out = Object.create(null) as Record<string, Buffer>;
+  const forEngine: Record<string, string> = {};
+  for (const [key, text] of Object.entries(templates).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const simple = renderSimple(text, fetched);
+    if (simple === undefined) forEngine[key] = text;
+    else if (Buffer.isBuffer(simple)) out[key] = simple;
+    else throw new SpecError(missingMessage(where.key(key), simple.missing));
+  }
+  if (Object.keys(forEngine).length === 0) return out;
+  try {
+    Object.assign(out, await engine().render({ templates: forEngine, data: fetched }));
+  } catch (e) {
+    if (!isTemplateRenderError(e)) throw e;
+    if (e.kind === 'MissingKey') throw new SpecError(missingMessage(where.key(e.key!), e.missing!), { cause: e });
+    const at = e.key === undefined ? where.field : where.key(e.key);
+    if (e.kind === 'Parse') throw new TemplateSyntaxError(`${at}: ${e.message}`, { cause: e });
+    throw new Error(`${at}: ${e.message}`, { cause: e });
+  }
+  return out;
+}
+
+const asStrings = (values: Record<string, Buffer>): Record<string, string> =>
+  Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.toString('utf8')]));
 
 /**
  * Throws a SpecError for what the template's text gets wrong (engineVersion, a parse error, a
  * key the data lacks) and a plain Error for what a function made of the data, or a limit.
+ * As ESO's engine v2: templateFrom, then data, then metadata's label and annotation values
+ * (their keys as given), all over the same fetched keys.
  */
 export async function renderTemplate(spec: ExternalSecretSpec, fetched: Record<string, Buffer>, engine: () => TemplateEngine, readSource: TemplateSourceReader = noSources): Promise<RenderedSecret> {
   const template = spec.target?.template;
-  const rendered: RenderedSecret = {
-    type: template?.type ?? 'Opaque',
-    data: fetched,
-    labels: { ...(template?.metadata?.labels ?? {}) },
-    annotations: { ...(template?.metadata?.annotations ?? {}) },
-  };
+  const rendered: RenderedSecret = { type: template?.type ?? 'Opaque', data: fetched, labels: {}, annotations: {} };
   const problem = engineVersionProblem(spec);
   if (problem) throw new SpecError(problem);
-  if (!template?.data && !template?.templateFrom?.length) return rendered;
+  if (!template) return rendered;
   const out = Object.create(null) as Record<string, Buffer>;
+  let from: Awaited<ReturnType<typeof renderTemplateFrom>> | undefined;
   // templateFrom first, in order; template.data overrides it, and metadata overrides its labels and annotations (as ESO).
   if (template.templateFrom?.length) {
-    const from = await renderTemplateFrom(spec, fetched, engine, readSource);
+    from = await renderTemplateFrom(spec, fetched, engine, readSource);
     Object.assign(out, from.data);
-    rendered.labels = { ...from.labels, ...rendered.labels };
-    rendered.annotations = { ...from.annotations, ...rendered.annotations };
   }
-  const forEngine: Record<string, string> = {};
-  for (const [key, text] of Object.entries(template.data ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const simple = renderSimple(text, fetched);
-    if (simple === undefined) forEngine[key] = text;
-    else if (Buffer.isBuffer(simple)) out[key] = simple;
-    else throw new SpecError(missingMessage(key, simple.missing));
-  }
-  if (Object.keys(forEngine).length > 0) {
-    try {
-      Object.assign(out, await engine().render({ templates: forEngine, data: fetched }));
-    } catch (e) {
-      if (!isTemplateRenderError(e)) throw e;
-      if (e.kind === 'MissingKey') throw new SpecError(missingMessage(e.key!, e.missing!), { cause: e });
-      const where = e.key === undefined ? 'spec.target.template.data' : `spec.target.template.data.${e.key}`;
-      if (e.kind === 'Parse') throw new TemplateSyntaxError(`${where}: ${e.message}`, { cause: e });
-      throw new Error(`${where}: ${e.message}`, { cause: e });
-    }
-  }
+  if (template.data) Object.assign(out, await renderValues(template.data, fetched, engine, dataField));
+  rendered.labels = { ...from?.labels, ...asStrings(await renderValues(template.metadata?.labels ?? {}, fetched, engine, metadataField('labels'))) };
+  rendered.annotations = { ...from?.annotations, ...asStrings(await renderValues(template.metadata?.annotations ?? {}, fetched, engine, metadataField('annotations'))) };
+  if (!template.data && !template.templateFrom?.length) return rendered;
   // mergePolicy Merge: the fetched keys are written too, under the rendered ones.
   rendered.data = template.mergePolicy === 'Merge' ? Object.assign(Object.create(null) as Record<string, Buffer>, fetched, out) : out;
   return rendered;

@@ -18,6 +18,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export interface SecretProblem {
   /** Which part of the Secret: `data`, `labels`, `annotations` or `type`. */
   part: 'data' | 'labels' | 'annotations' | 'type';
+  /** The label or annotation at fault, when one is (not for the annotations' total size). */
+  key?: string;
   message: string;
 }
 
@@ -100,12 +102,12 @@ export function secretProblems(secret: SecretShape): SecretProblem[] {
   if (bytes > MAX_SECRET_DATA_BYTES) problems.push({ part: 'data', message: `the values add up to ${bytes} bytes, over the API server's limit of ${MAX_SECRET_DATA_BYTES} (1 MiB)` });
   for (const [key, value] of Object.entries(secret.labels)) {
     const p = qualifiedNameProblem(key) ?? labelValueProblem(value);
-    if (p) problems.push({ part: 'labels', message: `label ${show(key)}: ${p}` });
+    if (p) problems.push({ part: 'labels', key, message: `label ${show(key)}: ${p}` });
   }
   let annotationBytes = 0;
   for (const [key, value] of Object.entries(secret.annotations)) {
     const p = qualifiedNameProblem(key.toLowerCase());
-    if (p) problems.push({ part: 'annotations', message: `annotation ${show(key)}: ${p}` });
+    if (p) problems.push({ part: 'annotations', key, message: `annotation ${show(key)}: ${p}` });
     annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (annotationBytes > MAX_ANNOTATIONS_BYTES) problems.push({ part: 'annotations', message: `annotations add up to ${annotationBytes} bytes, over the API server's limit of ${MAX_ANNOTATIONS_BYTES}` });

@@ -1,6 +1,7 @@
 // The ExternalSecret CRD refuses what would only fail later in the cluster: duplicate
 // secretKeys, keys the API server refuses in a Secret, label and annotation keys that are not
-// qualified names, label values over 63 characters.
+// qualified names, label values over 63 characters (unless templated: those are checked once
+// rendered).
 import assert from 'node:assert/strict';
 import { CRD_DIR } from '../../scripts/generate-api-types.js';
 import { loadValidators } from './crd-validator.js';
@@ -38,6 +39,11 @@ describe('ExternalSecret CRD rules on written keys and metadata', () => {
     assert.equal(errors({ target: { template: { metadata: { labels: { team: 'bad value' } } } } }).length, 1);
     assert.equal(errors({ target: { template: { metadata: { labels: { '-team': 'a' } } } } }).length, 1);
     assert.equal(errors({ target: { template: { metadata: { annotations: { 'Not_A_Prefix/x': 'a' } } } } }).length, 1);
-    assert.deepEqual(errors({ target: { template: { metadata: { labels: { 'app.kubernetes.io/name': 'a', team: '' }, annotations: { 'example.com/Note': 'free text: any value' } } } } }), []);
+    assert.deepEqual(errors({ target: { template: { metadata: { labels: { 'app.kubernetes.io/name': 'a', team: '', long: 'x'.repeat(63) }, annotations: { 'example.com/Note': 'free text: any value' } } } } }), []);
+  });
+
+  it('accepts a templated label value, which the reconciler checks once rendered (as ESO renders it)', () => {
+    const template = `{{ .team | lower | replace "_" "-" | trunc 63 }}${' '.repeat(64)}`;
+    assert.deepEqual(errors({ target: { template: { metadata: { labels: { team: template }, annotations: { note: '{{ .pw | sha256sum }}' } } } } }), []);
   });
 });

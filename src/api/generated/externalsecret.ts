@@ -228,9 +228,9 @@ export interface TemplateFromItem {
 
 /** Labels and annotations added to each versioned Secret (they count towards its content hash). */
 export interface SecretTemplateMetadata {
-  /** Labels, valid as the API server requires (keys are qualified names; values at most 63 characters). */
+  /** Labels (keys are qualified names, as the API server requires). Each value is a Go template over the fetched keys, rendered as template.data is (External Secrets Operator's engine v2; keys as given); a value without {{ is written as given. What it renders to must be a valid label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit). */
   labels?: Record<string, string>;
-  /** Annotations (keys are qualified names, as the API server requires). */
+  /** Annotations (keys are qualified names, as the API server requires). Each value is a Go template over the fetched keys, rendered as template.data is (External Secrets Operator's engine v2; keys as given); a value without {{ is written as given. */
   annotations?: Record<string, string>;
 }
 
