@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GoTemplateEngine } from '../../src/templates/go-template-engine.js';
 import { isTemplateRenderError } from '../../src/templates/template-render-error.js';
-import { STATIC_CASES, type CorpusCase } from './eso-corpus.js';
+import { renderTemplate } from '../../src/controller/template.js';
+import { SPEC_CASES, STATIC_CASES, type CorpusCase, type SpecCase } from './eso-corpus.js';
 
 interface Fixtures {
   certPem: string;
@@ -92,6 +93,25 @@ async function check(engine: GoTemplateEngine, c: CorpusCase): Promise<void> {
   assert.deepEqual(out.t, expected, `got ${JSON.stringify(out.t?.toString())}`);
 }
 
+async function checkSpec(engine: GoTemplateEngine, c: SpecCase): Promise<void> {
+  const spec = { secretStoreRef: { name: 's' }, target: { template: c.template } } as Parameters<typeof renderTemplate>[0];
+  const data = Object.fromEntries(Object.entries(c.data).map(([k, v]) => [k, Buffer.from(v)]));
+  const rendering = renderTemplate(spec, data, () => engine);
+  if (c.error) {
+    await assert.rejects(rendering, (e: unknown) => {
+      assert.ok(e instanceof Error);
+      assert.equal(e.constructor.name, c.error!.name, e.message);
+      assert.match(e.message, c.error!.message);
+      return true;
+    });
+    return;
+  }
+  const out = await rendering;
+  if (c.output?.data) assert.deepEqual(Object.fromEntries(Object.entries(out.data).map(([k, v]) => [k, v.toString()])), c.output.data);
+  if (c.output?.labels) assert.deepEqual(out.labels, c.output.labels);
+  if (c.output?.annotations) assert.deepEqual(out.annotations, c.output.annotations);
+}
+
 describe('ESO template corpus (engine v2)', function () {
   this.timeout(60_000);
   const engine = new GoTemplateEngine();
@@ -99,6 +119,10 @@ describe('ESO template corpus (engine v2)', function () {
   after(() => engine.close());
 
   for (const c of STATIC_CASES) it(c.name, () => check(engine, c));
+
+  describe('whole templates (metadata rendered as ESO renders it)', () => {
+    for (const c of SPEC_CASES) it(c.name, () => checkSpec(engine, c));
+  });
 
   describe('with fixtures made at test time', () => {
     const cases = generatedCases(makeFixtures());

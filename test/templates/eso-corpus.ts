@@ -87,3 +87,28 @@ export const STATIC_CASES: CorpusCase[] = [
   { name: 'an unterminated action does not parse', template: '{{ .x ', data: { x: '' }, error: { kind: 'Parse', message: /^template: t:1: unclosed action$/ } },
   { name: 'a wrong argument count names the function', template: '{{ replace "a" .x }}', data: { x: 'planted-value' }, error: { kind: 'Execution', message: /wrong number of args for replace/ } },
 ];
+
+/**
+ * A whole `target.template` rendered over data, for what ESO's engine v2 does beyond one
+ * template: `metadata` label and annotation values are templates too (keys as given), over
+ * the same data as `data`, after templateFrom and data (ESO's applyTemplate order).
+ */
+export interface SpecCase {
+  name: string;
+  template: Record<string, unknown>;
+  data: Record<string, string>;
+  /** What the rendered Secret holds (only the parts given are compared). */
+  output?: { data?: Record<string, string>; labels?: Record<string, string>; annotations?: Record<string, string> };
+  /** Or the error: its class name and a pattern its message matches. */
+  error?: { name: 'SpecError' | 'TemplateSyntaxError' | 'Error'; message: RegExp };
+}
+
+export const SPEC_CASES: SpecCase[] = [
+  { name: 'metadata: an annotation value is a template over the fetched keys (ESO docs: IBM provider metadata)', template: { data: { secret: '{{ .password }}' }, metadata: { annotations: { secret_id: '{{ .id }}', updated_at: '{{ .updated_at }}' } } }, data: { password: 'pw', id: 'abc-1', updated_at: '2024-01-02' }, output: { data: { secret: 'pw' }, annotations: { secret_id: 'abc-1', updated_at: '2024-01-02' } } },
+  { name: 'metadata: a label value renders with functions, over the same data as data', template: { data: { pw: '{{ .password }}' }, metadata: { labels: { env: '{{ .env | lower | replace "_" "-" }}', digest: '{{ .password | sha256sum | trunc 8 }}' } } }, data: { password: 'abc', env: 'Prod_EU' }, output: { labels: { env: 'prod-eu', digest: 'ba7816bf' } } },
+  { name: 'metadata: a value without an action is written as given, keys as given', template: { metadata: { labels: { 'app.kubernetes.io/part-of': 'shop' }, annotations: { 'example.com/note': 'free text: {not a template}' } } }, data: { x: '1' }, output: { labels: { 'app.kubernetes.io/part-of': 'shop' }, annotations: { 'example.com/note': 'free text: {not a template}' } } },
+  { name: 'metadata: with no data or templateFrom the fetched keys are the data, and metadata still renders', template: { metadata: { labels: { owner: '{{ .owner }}' } } }, data: { owner: 'team-a', password: 'pw' }, output: { data: { owner: 'team-a', password: 'pw' }, labels: { owner: 'team-a' } } },
+  { name: 'metadata: overrides what a templateFrom literal writes to labels and annotations (ESO order)', template: { templateFrom: [{ literal: 'team: "{{ .owner }}"\nkeep: "x"', target: 'Labels' }], metadata: { labels: { team: '{{ .owner | upper }}' } } }, data: { owner: 'a' }, output: { labels: { team: 'A', keep: 'x' } } },
+  { name: 'metadata: a key the data lacks is an error naming the label (missingkey=error, as data)', template: { metadata: { labels: { env: '{{ .nope | lower }}' } } }, data: { env: 'x' }, error: { name: 'SpecError', message: /^spec\.target\.template\.metadata\.labels\["env"\]: refers to "nope", which is not among the fetched keys$/ } },
+  { name: 'metadata: a value that does not parse is an error naming the annotation', template: { metadata: { annotations: { note: '{{ .x | nosuch }}' } } }, data: { x: '1' }, error: { name: 'TemplateSyntaxError', message: /^spec\.target\.template\.metadata\.annotations\["note"\]: template: note:1: function "nosuch" not defined$/ } },
+];
