@@ -112,6 +112,17 @@ describe('target.template.metadata rendered as ESO engine v2 renders it', functi
     assert.equal(h.api.secrets.size, secrets);
   });
 
+  it('rendered annotations over 256 KiB in all are InvalidRemoteData, naming the limit and no value', async () => {
+    const h = await harness();
+    h.es('app', 'ns', spec({ data: { password: '{{ .password }}' }, metadata: { annotations: { big: '{{ .password | repeat 10000 }}' } } }));
+    await h.reconcile('ns/app');
+    const ready = h.ready('app', 'ns')!;
+    assert.equal(ready.reason, 'InvalidRemoteData', ready.message);
+    assert.match(ready.message, /annotations add up to \d+ bytes, over the API server's limit of 262144/);
+    assert.equal(h.api.secrets.size, 0);
+    await assertNoValueLeaked(h);
+  });
+
   it('a literal label value the API server would refuse stays the spec\'s error (InvalidSpec)', async () => {
     const h = await harness();
     h.es('app', 'ns', spec({ data: { password: '{{ .password }}' }, metadata: { labels: { env: 'not valid' } } }));
