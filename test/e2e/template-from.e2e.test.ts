@@ -1,7 +1,9 @@
 // target.template.templateFrom on both clusters, with the operator's own RBAC on the real
 // control plane: a ConfigMap and a Secret of the ExternalSecret's namespace, read by name,
 // render into data and labels; a changed ConfigMap is written as a new version at the next
-// refresh; a ConfigMap of that name in another namespace is never used. No value shows anywhere.
+// refresh; a ConfigMap of that name in another namespace is never used. metadata's label and
+// annotation values render too (ESO's engine v2), admitted by the CRD on both API servers. No
+// value shows anywhere.
 import assert from 'node:assert/strict';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { assertNothingLeaked, decoded, eventually, externalSecret, fakeStore, forEachCluster, namespace, namespaceView, startClusterFixture, type ClusterFixture, type KubeObject } from './fixture.js';
@@ -50,6 +52,7 @@ forEachCluster('operator end to end: target.template.templateFrom', (kind) => {
               { secret: { name: 'tpl-secret', items: [{ key: 'pair', templateAs: 'KeysAndValues' }] } },
               { configMap: { name: 'tpl', items: [{ key: 'labels', templateAs: 'KeysAndValues' }] }, target: 'Labels' },
             ],
+            metadata: { labels: { owner: '{{ .user | upper }}' }, annotations: { 'example.com/digest': '{{ .password | sha256sum | trunc 12 }}' } },
           },
         },
       }),
@@ -62,6 +65,8 @@ forEachCluster('operator end to end: target.template.templateFrom', (kind) => {
     assert.equal(decoded(secret, 'app.conf'), `user=admin\npassword=${PLANTED}\n`);
     assert.equal(decoded(secret, 'token'), `${SOURCE}-admin`);
     assert.equal((secret?.metadata?.labels as Record<string, string>).tier, 'admin');
+    assert.equal((secret?.metadata?.labels as Record<string, string>).owner, 'ADMIN');
+    assert.match((secret?.metadata?.annotations as Record<string, string>)['example.com/digest']!, /^[0-9a-f]{12}$/);
 
     await cluster.apply([configMap('tpl', NS, { 'app.conf': 'v2 user={{ .user }}\n', labels: 'tier: "{{ .user }}"' })]);
     const second = await eventually(async () => {
