@@ -1,13 +1,11 @@
 // Deployment hardening, read from what users install: the kustomize base's Deployment and
 // the chart's Deployment and sharded StatefulSet. Non-root, read-only root filesystem, no
 // capabilities, seccomp RuntimeDefault, probes on /healthz and /readyz, resource requests and
-// limits that fit the benchmark's measured memory, topology spread, a PodDisruptionBudget
+// limits (sized by memory-sizing.test.ts), topology spread, a PodDisruptionBudget
 // when more than one pod runs, and a NetworkPolicy that lets in only the metrics port and
 // lets out only what the operator talks to.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { find, helmTemplate, kustomize, repoRoot, type Obj } from './render.js';
+import { bytes, find, helmTemplate, kustomize, type Obj } from './render.js';
 
 interface Probe { httpGet: { path: string; port: string | number } }
 interface Container {
@@ -25,27 +23,11 @@ interface PodSpec {
 }
 type Workload = Obj & { spec: { replicas: number; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } } };
 
-const MI = 1024 * 1024;
-/** Bytes of a Kubernetes quantity (Mi, Gi, M, G or plain). */
-function bytes(quantity: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
-  assert.ok(m, `quantity ${quantity}`);
-  const unit = { Ki: 1024, Mi: MI, Gi: 1024 * MI, K: 1e3, M: 1e6, G: 1e9 }[m[2] as 'Mi'] ?? 1;
-  return Number(m[1]) * unit;
-}
 function cores(quantity: string): number {
   return quantity.endsWith('m') ? Number(quantity.slice(0, -1)) / 1000 : Number(quantity);
 }
 
 /** The operator's memory as README's benchmark section measured it: held after cache sync, and the highest cold-start peak. */
-function measuredMemoryMiB(): { held: number; peak: number } {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const peaks = /gave\s+(\d+)–(\d+)\s+MiB/.exec(readme);
-  const held = /After\s+cache\s+sync\s+the\s+operator\s+holds\s+~(\d+)\s+MiB/.exec(readme);
-  assert.ok(peaks && held, 'README\'s benchmark section states the cold-start peaks and the memory held after cache sync');
-  return { held: Number(held[1]), peak: Number(peaks[2]) };
-}
-
 function assertHardened(objects: Obj[], kind: 'Deployment' | 'StatefulSet'): void {
   const w = find(objects, kind) as Workload;
   const pod = w.spec.template.spec;
@@ -69,12 +51,10 @@ function assertHardened(objects: Obj[], kind: 'Deployment' | 'StatefulSet'): voi
   assert.deepEqual([c.livenessProbe.httpGet.path, c.livenessProbe.httpGet.port], ['/healthz', 'health']);
   assert.deepEqual([c.readinessProbe.httpGet.path, c.readinessProbe.httpGet.port], ['/readyz', 'health']);
 
-  // Requests cover what the operator holds; the memory limit leaves a quarter above the highest measured peak.
-  const { held, peak } = measuredMemoryMiB();
+  // Requests and limits are set, limits not below requests; the memory figures themselves are
+  // checked against README's sizing by memory-sizing.test.ts.
   const { requests, limits } = c.resources;
   assert.ok(requests?.cpu && requests.memory && limits?.cpu && limits.memory, 'requests and limits for cpu and memory');
-  assert.ok(bytes(requests.memory) >= held * MI, `memory request ${requests.memory} covers the ${held} MiB held after cache sync`);
-  assert.ok(bytes(limits.memory) >= 1.25 * peak * MI, `memory limit ${limits.memory} is 1.25x the ${peak} MiB cold-start peak`);
   assert.ok(bytes(limits.memory) >= bytes(requests.memory) && cores(limits.cpu) >= cores(requests.cpu));
 
   // Spread over nodes, counting this workload's pods.
@@ -110,9 +90,9 @@ describe('deployment hardening', function () {
   it('the chart\'s Deployment with standbys', async () => assertHardened(await helmTemplate({ replicas: 2 }), 'Deployment'));
   it('the chart\'s sharded StatefulSet', async () => assertHardened(await helmTemplate({ sharding: { enabled: true, shards: 3 } }), 'StatefulSet'));
 
-  it('would catch a container that may escalate, or a limit below the measured peak', async () => {
-    const objects = await helmTemplate({ resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '256Mi' } } });
-    assert.throws(() => assertHardened(objects, 'Deployment'), /memory limit 256Mi/);
+  it('would catch a container that may escalate, or a memory limit below its request', async () => {
+    const objects = await helmTemplate({ resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '256Mi' } } });
+    assert.throws(() => assertHardened(objects, 'Deployment'));
     const base = await kustomize('manifests/');
     const pod = (find(base, 'Deployment') as Workload).spec.template.spec;
     pod.containers[0]!.securityContext.allowPrivilegeEscalation = true;

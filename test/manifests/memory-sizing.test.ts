@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { find, helmTemplate, kustomize, repoRoot, type Obj } from './render.js';
+import { bytes, find, helmTemplate, kustomize, MI, repoRoot, type Obj } from './render.js';
 
 interface Container {
   command?: string[];
@@ -15,14 +15,6 @@ interface Container {
 }
 type Workload = Obj & { spec: { template: { spec: { containers: Container[] } } } };
 
-const MI = 1024 * 1024;
-/** Bytes of a Kubernetes quantity (Ki, Mi, Gi, K, M, G or plain). */
-function bytes(quantity: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
-  assert.ok(m, `quantity ${quantity}`);
-  const unit = { Ki: 1024, Mi: MI, Gi: 1024 * MI, K: 1e3, M: 1e6, G: 1e9 }[m[2] as 'Mi'] ?? 1;
-  return Number(m[1]) * unit;
-}
 
 /** The image's ENTRYPOINT, from the Dockerfile's exec form. */
 function entrypoint(): string[] {

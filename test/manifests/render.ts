@@ -98,3 +98,13 @@ export function find(objects: Obj[], kind: string, name?: string): Obj {
   assert.ok(o, `${kind}${name ? `/${name}` : ''} is rendered (have: ${objects.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')})`);
   return o;
 }
+
+export const MI = 1024 * 1024;
+
+/** Bytes of a Kubernetes quantity (Ki, Mi, Gi, K, M, G or plain). */
+export function bytes(quantity: string): number {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
+  if (!m) throw new Error(`not a Kubernetes quantity: ${quantity}`);
+  const unit = { Ki: 1024, Mi: MI, Gi: 1024 * MI, K: 1e3, M: 1e6, G: 1e9 }[m[2] as 'Mi'] ?? 1;
+  return Number(m[1]) * unit;
+}
