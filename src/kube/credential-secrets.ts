@@ -183,14 +183,15 @@ export class CredentialSecretCache implements CredentialSecretSource {
 export function secretWatchFactory(client: KubeClient, logger: InformerLogger): SecretWatchFactory {
   return (namespace, name, transform) => {
     const fieldSelector = `metadata.name=${name}`;
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
     return new ResilientInformer<SecretObject>({
       name: `credential-secret ${namespace}/${name}`,
       http: client.http,
       logger,
-      path: `/api/v1/namespaces/${namespace}/secrets`,
+      path,
       fieldSelector,
       transform,
-      list: (page) => client.call(() => client.http.list(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, { fieldSelector, ...page })),
+      list: (page) => client.call(() => client.http.list(path, { fieldSelector, ...page })),
     });
   };
 }

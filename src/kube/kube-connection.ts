@@ -1,5 +1,5 @@
 // Where the API server is and how to authenticate to it, read from a kubeconfig or from the
-// Pod's ServiceAccount, as client-go resolves them: `--kubeconfig`, else $KUBECONFIG, else
+// Pod's ServiceAccount, in client-go's order: `--kubeconfig`, else $KUBECONFIG, else
 // ~/.kube/config, else in-cluster.
 //
 // Read here rather than by @kubernetes/client-node's KubeConfig because loading that class
@@ -157,7 +157,7 @@ export class SettingsConnection implements KubeConnection {
     this.server = settings.server;
     const url = new URL(settings.server);
     if (url.protocol === 'http:') {
-      // As client-go: plain HTTP carries credentials only where TLS checks were waived on purpose.
+      // Plain HTTP carries credentials only where TLS checks were waived on purpose (client-node refused plain HTTP without that altogether).
       if (!settings.insecureSkipTlsVerify && (settings.token || settings.tokenFile || settings.basic)) {
         throw new Error(`refusing to send credentials to ${url.origin} over plain HTTP (set insecure-skip-tls-verify for a local test server)`);
       }
@@ -200,7 +200,11 @@ export class SettingsConnection implements KubeConnection {
   }
 }
 
-/** Which kubeconfig file client-go would read: the one given, else the first of $KUBECONFIG that exists, else ~/.kube/config if it exists. */
+/**
+ * Which kubeconfig file to read, in client-go's order: the one given, else $KUBECONFIG, else
+ * ~/.kube/config if it exists. Of a $KUBECONFIG list the first file that exists is read;
+ * client-go would merge them all.
+ */
 export function kubeconfigPath(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (explicit) return explicit;
   const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter((p) => p !== '');

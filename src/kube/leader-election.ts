@@ -7,8 +7,7 @@
 // the Lease record change, on its own monotonic clock; never by comparing the holder's
 // renewTime with this replica's wall clock, which a skewed or stepped clock would turn into a
 // takeover of a live Lease (two leaders) or a Lease nobody takes.
-import type { LeaseApi, LeaseSpec, Lease } from './lease-api.js';
-import { microTime } from './lease-api.js';
+import { microTime, type Lease, type LeaseApi, type LeaseSpec } from './lease-api.js';
 import { httpStatusOf } from './api-error.js';
 
 export interface LeaderElectionOptions {

@@ -185,7 +185,7 @@ describe('KubeConnection', function () {
     }
   });
 
-  it('finds the kubeconfig as client-go does: the one given, else the first of $KUBECONFIG that exists, else ~/.kube/config', async () => {
+  it('finds the kubeconfig in client-go\'s order: the one given, else the first of $KUBECONFIG that exists, else ~/.kube/config', async () => {
     const home = join(dir, 'home');
     await mkdir(join(home, '.kube'), { recursive: true });
     await writeFile(join(home, '.kube', 'config'), 'x');
