@@ -2,18 +2,15 @@
 // ParameterStore`): a stateless factory. `connect` resolves the store's credentials and
 // returns a client over the real SDK of that service.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { ConfigError, ambientCredentialsRefused, type ConfigIssue, type Provider, type ProviderClient, type ProviderDeps, type StoreIdentity } from '../contract/index.js';
 import { awsAmbientCredentials, toAwsConfig, validateAwsConfig, type AwsConfig } from './config.js';
 import { buildCredentials } from './credentials.js';
 import { AwsSecretsManagerClient } from './client.js';
-import { AwsParameterStoreClient } from './parameter-store.js';
 import { mapAwsError } from './errors.js';
 
 export type { AwsConfig, AwsAuth, AwsStaticKeysAuth } from './config.js';
 export { AwsSecretsManagerClient, awsMaxBatchSize, versionSelector } from './client.js';
-export { AwsParameterStoreClient, ssmMaxBatchSize, parameterSelector } from './parameter-store.js';
 export { defaultWebIdentityAudience } from './credentials.js';
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
@@ -69,6 +66,9 @@ export function createAwsProvider(options: AwsProviderOptions = {}): Provider<Aw
       const plaintext = [config.endpoint, config.stsEndpoint].some((u) => u?.startsWith('http://'));
       const common = { clock: deps.clock, observer: deps.observer, redact: built.secrets, plaintext };
       if (config.service === 'ParameterStore') {
+        // Imported with the first Parameter Store store: loading the SSM client costs ~1.7 MiB of
+        // heap and ~7 MiB of RSS, which a Secrets Manager-only install need not carry.
+        const [{ SSMClient }, { AwsParameterStoreClient }] = await Promise.all([import('@aws-sdk/client-ssm'), import('./parameter-store.js')]);
         const sdk = new SSMClient(sdkConfig);
         return new AwsParameterStoreClient({ sdk, credentials: sdk.config.credentials as AwsCredentialIdentityProvider, ...common });
       }
