@@ -538,16 +538,29 @@ async function runMode(mode: 'shared' | 'direct'): Promise<ModeResult> {
   }
 }
 
+interface ReplicaMemory {
+  peakRssMiB: number;
+  steadyRssMiB: number | null;
+  heapAfterGcMiB: number | null;
+}
+
 /** Two shards cold-starting the set against one endpoint at REPLICA_RATE. */
-async function runReplicas(label: string, extra: string[]): Promise<Row & { peakCallsPerSecond: number; meanCallsPerSecond: number; peakRssMiB: number }> {
+async function runReplicas(label: string, extra: string[]): Promise<Row & { peakCallsPerSecond: number; meanCallsPerSecond: number; peakRssMiB: number; perReplica: ReplicaMemory[] }> {
   const world = await World.start(REPLICA_RATE);
   const ops = new Operators(world, ['--fetch-mode', 'shared', ...extra]);
   try {
     world.aws.resetCounters();
     const from = await world.counters();
-    await Promise.all([0, 1].map((i) => ops.start(['--shard-index', String(i), '--shard-count', '2'])));
+    const replicas = await Promise.all([0, 1].map((i) => ops.start(['--shard-index', String(i), '--shard-count', '2'])));
     const readyAt = await waitFor(() => world.notReady() === 0, ops, 15 * 60_000);
     const to = await world.counters();
+    // Each replica's own figures: how the memory splits between shards.
+    const perReplica: ReplicaMemory[] = [];
+    for (const op of replicas) {
+      const steady = readyAt ? await steadyMemory(op, ops, readyAt) : null;
+      perReplica.push({ peakRssMiB: (await processFigures(op.pid)).peakRssMiB, steadyRssMiB: steady?.rssMiB ?? null, heapAfterGcMiB: steady?.heapAfterGcMiB ?? null });
+    }
+    progress(`2 replicas, ${label}: ${perReplica.map((r, i) => `shard ${i}: peak RSS ${r.peakRssMiB} MiB, steady RSS ${r.steadyRssMiB} MiB, heap after GC ${r.heapAfterGcMiB} MiB`).join('; ')}`);
     const times = world.aws.callTimes;
     const span = times.length > 1 ? (times.at(-1)! - times[0]!) / 1000 : 0;
     const peak = world.aws.peakCalls(from.at);
@@ -555,7 +568,7 @@ async function runReplicas(label: string, extra: string[]): Promise<Row & { peak
     await ops.stopAll();
     const r = row('2 replicas', `cold start, ${label}`, from, to, readyAt && readyAt - from.at, boundFor(DISTINCT, 2 * COUNT, REPLICA_RATE, 2 * QPS),
       `R = ${REPLICA_RATE}/s: peak ${peak} calls in a 1 s window (bucket burst ${REPLICA_RATE}), mean ${mean}/s; ${world.notReady()} not Ready`, ops.peakRssMiB);
-    return { ...r, peakCallsPerSecond: peak, meanCallsPerSecond: mean, peakRssMiB: ops.peakRssMiB };
+    return { ...r, peakCallsPerSecond: peak, meanCallsPerSecond: mean, peakRssMiB: ops.peakRssMiB, perReplica };
   } finally {
     await ops.killAll();
     await world.stop();
@@ -622,7 +635,7 @@ const result = {
   operators: Object.fromEntries(Object.entries(modes).map(([k, m]) => [k, {
     peakRssMiB: m.peakRssMiB, cpuSeconds: round2(m.cpuSeconds), fetchPathAtColdStart: m.fetchPath, steadyAfterColdStart: m.steady, objectSizes: m.objectSizes, controlPlane: m.server,
   }])),
-  replicas: replicas.map((r) => ({ scenario: r.scenario, peakCallsPerSecond: r.peakCallsPerSecond, meanCallsPerSecond: r.meanCallsPerSecond, peakRssMiB: r.peakRssMiB })),
+  replicas: replicas.map((r) => ({ scenario: r.scenario, peakCallsPerSecond: r.peakCallsPerSecond, meanCallsPerSecond: r.meanCallsPerSecond, peakRssMiB: r.peakRssMiB, perReplica: r.perReplica })),
   comparison,
   machine: { cpus: cpus().length, loadAverage1mAtStart: round2(load[0]!), loadAverage5mAtStart: round2(load[1]!), loadAverage15mAtStart: round2(load[2]!) },
   totalSeconds: Math.round((Date.now() - started) / 1000),

@@ -23,6 +23,7 @@ import { InstrumentedClusterApi } from '../kube/instrumented-cluster-api.js';
 import { healthRoutes } from '../health/health-routes.js';
 import { Controller } from '../controller/controller.js';
 import type { Shard } from '../controller/shard.js';
+import { ShardView } from '../controller/shard-view.js';
 import type { DebounceOptions } from '../workloads/debouncer.js';
 import { providerRegistry } from './provider-registry.js';
 import { storeTokenPolicy } from './store-token-policy.js';
@@ -131,7 +132,11 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
     limiter: { shardCount: shard?.count ?? 1, redisUrl: config.redisUrl, globalCap: config.providerCap },
   });
   const client = new KubeClient(await loadKubeConnection(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
-  const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace);
+  // Sharded, what other shards reconcile is cached reduced (ExternalSecrets) or not at all (their versions).
+  const shardView = new ShardView(shard);
+  const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace,
+    shardView.sharded ? { externalSecret: shardView.externalSecret, keepsManagedSecret: shardView.keepsManagedSecret } : {});
+  shardView.bind(informers.externalSecrets);
   const credentialSecrets = createCredentialSecrets(client, logger.child({ part: 'credential-secrets' }), config.namespace);
   // Every replica reads the same key before its first name is computed (versioning/version-key.ts).
   const keyNamespace = config.versionKeyNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default';
@@ -184,7 +189,13 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   servers.push(healthServer);
   logger.info({ addr: healthServer.address }, 'health server listening');
 
-  await Promise.all(all.map((i) => i.start()));
+  // Sharded, the managed-Secret filter looks owners up among the ExternalSecrets: those first.
+  const first = shardView.sharded ? [informers.externalSecrets] : [];
+  for (const informer of first) {
+    await informer.start();
+    await informer.waitForSync();
+  }
+  await Promise.all(all.filter((i) => !first.includes(i)).map((i) => i.start()));
   await Promise.all(all.map((i) => i.waitForSync()));
   logger.info({ informers: all.map((i) => i.name) }, 'caches synced; starting workers');
   if (elector) {

@@ -23,9 +23,10 @@ import type { ExternalSecretWriter } from '../kube/external-secret-writer.js';
 import { LABEL_CLUSTER_EXTERNAL_SECRET } from '../api/constants.js';
 import { StoreRegistry } from './store-registry.js';
 import type { TokenMintPolicy } from './token-mint-policy.js';
-import { parseStoreKey, storeKey } from './store-resolver.js';
-import { remoteGroupKey } from './remote-group.js';
+import { parseStoreKey, storeKey, storeKeyOf } from './store-resolver.js';
 import { ownsGroup, type Shard } from './shard.js';
+import { ShardView } from './shard-view.js';
+import { claimsInCluster } from './target-owner.js';
 import { findCondition } from './conditions.js';
 import type { ExternalSecretResource, StoreResource } from './types.js';
 import { VersionConsumers } from '../workloads/version-consumers.js';
@@ -38,11 +39,17 @@ export interface WatchedStore<T extends KubeObject> extends ObjectStore<T> {
   on(handlers: InformerHandlers<T>): void;
 }
 
+/** The managed-Secret cache: sharded, it can be listed again when an ExternalSecret moves into this shard. */
+export interface ManagedSecretStore extends WatchedStore<SecretObject> {
+  /** Lists again, judging every object anew; resolves once the list is applied. */
+  relist?(): Promise<void>;
+}
+
 export interface ControllerCaches {
   externalSecrets: WatchedStore<KubeObject>;
   secretStores: WatchedStore<KubeObject>;
   clusterSecretStores: WatchedStore<KubeObject>;
-  managedSecrets: WatchedStore<SecretObject>;
+  managedSecrets: ManagedSecretStore;
   /** The Secrets stores reference, read by name and watched one by one while referenced. */
   credentialSecrets: CredentialSecretSource;
   namespaces: WatchedStore<KubeObject>;
@@ -116,12 +123,17 @@ export class Controller {
   /** How workloads consume versions: what is in use, the alias, rollouts, publishing (src/workloads). */
   readonly consumers: VersionConsumers;
   private running?: Promise<void>;
+  private readonly shardView: ShardView;
+  /** A re-list of the managed Secrets running, and one asked for while it runs (see relistManagedSecrets). */
+  private relisting?: Promise<void>;
+  private relistNext?: Promise<void>;
   private get storeWorkers(): number {
     return Math.max(1, Math.min(2, this.deps.concurrency));
   }
 
   constructor(private readonly deps: ControllerDeps) {
     const { metrics } = deps;
+    this.shardView = new ShardView(deps.shard);
     // Fair between namespaces (tenants): one namespace may hold at most half the workers while
     // another has work waiting. Keys are `<namespace>/<name>` and `<Kind>/<namespace>/<name>`.
     const queueOptions = (queue: string, workers: number, groupOf: (key: string) => string) => ({
@@ -144,12 +156,14 @@ export class Controller {
     this.externalSecrets = new ExternalSecretReconciler({
       externalSecrets: deps.caches.externalSecrets, storeCaches, managed: this.managed, stores: this.stores, api: deps.api,
       fetcher: deps.fetcher, events, metrics, clock: deps.clock, monotonic: () => (deps.timers ?? systemTimers).now(), logger: deps.logger, inUse: deps.inUse ?? ((ns) => this.consumers.inUse(ns)), consumers: this.consumers, versionKey: deps.versionKey,
+      claimsElsewhere: this.shardView.sharded ? claimsInCluster(deps.api, (es) => this.shardView.owns(es)) : undefined,
     });
     this.storeReconciler = new StoreReconciler({
       caches: storeCaches, credentialSecrets: deps.caches.credentialSecrets, api: deps.api, providers: deps.providers, stores: this.stores,
       fetcher: deps.fetcher, events, metrics, clock: deps.clock, logger: deps.logger,
       onStoreChanged: (key) => this.enqueueDependents(key),
       allowAmbientCredentialsInSecretStores: deps.allowAmbientCredentialsInSecretStores, tokenPolicy: deps.tokenPolicy,
+      scope: this.shardView.sharded ? { usedHere: (key) => this.usesStore(key), reports: (key) => ownsGroup(deps.shard, key) } : undefined,
     });
     const cesCache = deps.caches.clusterExternalSecrets;
     if (cesCache && deps.externalSecretWriter && this.ownsClusterExternalSecrets) {
@@ -166,11 +180,31 @@ export class Controller {
 
   /** Whether this replica reconciles the ExternalSecret `key` (see shard.ts). */
   owns(key: string, obj?: KubeObject): boolean {
-    if (!this.deps.shard || this.deps.shard.count <= 1) return true;
+    if (!this.shardView.sharded) return true;
     const { name, namespace } = splitKey(key);
     const es = obj ?? this.deps.caches.externalSecrets.get(name, namespace);
     // A deleted one is only forgotten; any replica may do that.
-    return !es || ownsGroup(this.deps.shard, remoteGroupKey(es as ExternalSecretResource));
+    return !es || this.shardView.owns(es as ExternalSecretResource);
+  }
+
+  /**
+   * Lists the managed Secrets again so that the versions of ExternalSecrets that just moved
+   * into this shard, which the cache dropped while another shard owned them, are cached.
+   * Moves asked for while a list runs share one list started after it: the running one may
+   * have judged their Secrets before the move.
+   */
+  private relistManagedSecrets(): Promise<void> {
+    const relist = this.deps.caches.managedSecrets.relist?.bind(this.deps.caches.managedSecrets);
+    if (!relist) return Promise.resolve();
+    if (!this.relisting) {
+      this.relisting = relist().finally(() => { this.relisting = undefined; });
+      return this.relisting;
+    }
+    this.relistNext ??= this.relisting.catch(() => undefined).then(() => {
+      this.relistNext = undefined;
+      return this.relistManagedSecrets();
+    });
+    return this.relistNext;
   }
 
   /**
@@ -198,7 +232,28 @@ export class Controller {
   }
 
   private enqueueExternalSecret(key: string, obj?: KubeObject): void {
-    if (this.owns(key, obj)) this.externalSecretQueue.add(key);
+    if (!this.owns(key, obj)) return;
+    this.externalSecretQueue.add(key);
+    // Sharded, a store is connected only where it is used: the first user here connects it.
+    // Until then the ExternalSecret's reconcile waits for the store (no status is written).
+    if (!this.shardView.sharded) return;
+    const { name, namespace } = splitKey(key);
+    const es = (obj ?? this.deps.caches.externalSecrets.get(name, namespace)) as ExternalSecretResource | undefined;
+    const store = es && storeKeyOf(es);
+    // Only a store that exists: a missing one re-queues its dependents, which would queue it again.
+    if (store && !this.stores.get(store) && this.storeExists(store)) this.storeQueue.add(store);
+  }
+
+  private storeExists(key: string): boolean {
+    const { kind, namespace, name } = parseStoreKey(key);
+    return !!(kind === 'SecretStore' ? this.deps.caches.secretStores.get(name, namespace) : this.deps.caches.clusterSecretStores.get(name));
+  }
+
+  /** Whether an ExternalSecret this replica reconciles uses the store `key`. */
+  private usesStore(key: string): boolean {
+    const { kind, namespace } = parseStoreKey(key);
+    return this.deps.caches.externalSecrets.list(kind === 'SecretStore' ? namespace : undefined)
+      .some((obj) => storeKeyOf(obj as ExternalSecretResource) === key && this.shardView.owns(obj as ExternalSecretResource));
   }
 
   private wire(): void {
@@ -207,7 +262,18 @@ export class Controller {
     const enqueue = (obj: KubeObject) => this.enqueueExternalSecret(objectKey(obj), obj);
     caches.externalSecrets.on({
       add: enqueue,
-      update: (obj, old) => { if (specChanged(obj, old)) enqueue(obj); },
+      update: (obj, old) => {
+        if (!specChanged(obj, old)) return;
+        // Moved into this shard: its versions are cached once the managed Secrets are listed again.
+        const movedIn = this.shardView.sharded && !!old && !this.shardView.owns(old as ExternalSecretResource) && this.shardView.owns(obj as ExternalSecretResource);
+        if (!movedIn) enqueue(obj);
+        else {
+          this.relistManagedSecrets().then(() => enqueue(obj), (error: unknown) => {
+            this.deps.logger.warn({ externalSecret: objectKey(obj), error: scrubErrorText(describeKubeError(error)) }, 'could not list managed Secrets again after a shard move; its older versions are pruned once they are listed');
+            enqueue(obj);
+          });
+        }
+      },
       // Whichever replica owned it forgets it.
       delete: (obj) => esQueue.add(objectKey(obj)),
     });

@@ -37,7 +37,7 @@ import { isSpecError } from './spec-error.js';
 import { MERGE_RBAC_HINT, creationPolicyOf, holdsData, inPlaceSpecProblem, mergeTargetProblem, planMerge } from './merge-target.js';
 import { resolveStore, type StoreCaches } from './store-resolver.js';
 import type { StoreRegistry } from './store-registry.js';
-import { rivalOwningTarget } from './target-owner.js';
+import { rivalOwningTarget, type ClaimsElsewhere } from './target-owner.js';
 import { isTemplated, renderTemplate, TemplateSyntaxError, type RenderedSecret } from './template.js';
 import { TemplateSourceError, isTemplateSourceError, type TemplateSourceReader } from './template-from.js';
 import { sharedTemplateEngine, type TemplateEngine } from '../templates/go-template-engine.js';
@@ -97,6 +97,8 @@ export interface ExternalSecretReconcilerDeps {
   versionKey: Buffer;
   /** The template engine (src/templates); by default one per process, started on first use. */
   templates?: () => TemplateEngine;
+  /** Sharded: how the rival-target check learns whether another shard's ExternalSecret holds versions. */
+  claimsElsewhere?: ClaimsElsewhere;
 }
 
 /** The part of VersionConsumers (src/workloads/version-consumers.ts) the reconciler calls. */
@@ -284,7 +286,7 @@ export class ExternalSecretReconciler {
     // Checked once a sync is due, so a steady refresh that is not due skips the namespace scan
     // (one serving a version of the target owns it unless a rival held versions first).
     // Merge and None write no versions; a Merge target's own annotation names the one ExternalSecret that may write it.
-    const rival = inPlace ? undefined : rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed);
+    const rival = inPlace ? undefined : await rivalOwningTarget(es, this.deps.externalSecrets, this.deps.managed, this.deps.claimsElsewhere);
     // Retried with backoff: the rival's deletion or rename is not an event of this key.
     if (rival) return fail(Reasons.TargetConflict, `spec.target.name: "${targetName}" is written by ExternalSecret "${rival}" of this namespace; this one writes and deletes nothing while both name it`, true);
 

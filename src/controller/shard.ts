@@ -1,7 +1,8 @@
 // Splits ExternalSecrets between replicas run with --shard-index/--shard-count: each owns
 // the remote groups (remote-group.ts) whose hash falls on its index, so two replicas never
-// fetch the same remote secret for the same refresh. Every replica still watches everything
-// (stores, credentials) and validates every store; it only reconciles what it owns.
+// fetch the same remote secret for the same refresh. Every replica still watches everything;
+// it reconciles what it owns, caches other shards' ExternalSecrets reduced and their versions
+// not at all (shard-view.ts), and connects only the stores it uses (store-reconciler.ts).
 import { createHash } from 'node:crypto';
 
 export interface Shard {

@@ -49,6 +49,21 @@ export interface StoreReconcilerDeps {
   allowAmbientCredentialsInSecretStores?: boolean;
   /** Which ServiceAccount tokens stores may have minted; without one, none (no TokenReview to check them). */
   tokenPolicy?: TokenMintPolicy;
+  /** Sharded: which stores this replica connects and which it reports on; without it, all of both. */
+  scope?: StoreScope;
+}
+
+/**
+ * A sharded replica's share of the stores: it connects (and so validates) only the stores its
+ * own ExternalSecrets use, and one replica, the store key's shard, validates each store whether
+ * or not it uses it and alone writes its status and Events, so replicas do not write a store's
+ * status in turn nor hold clients they never fetch through.
+ */
+export interface StoreScope {
+  /** Whether an ExternalSecret this replica reconciles uses the store. */
+  usedHere(key: string): boolean;
+  /** Whether this replica writes the store's status. */
+  reports(key: string): boolean;
 }
 
 /** Refuses every mint: no TokenReview can tell whether the API server accepts a token. */
@@ -128,6 +143,16 @@ export class StoreReconciler {
       this.deps.onStoreChanged(key);
       return {};
     }
+    const scope = this.deps.scope;
+    const reports = !scope || scope.reports(key);
+    if (!reports && !scope.usedHere(key)) {
+      // Another replica's store: no client is held here, nothing is written. An ExternalSecret
+      // of this shard that comes to use it queues it again (controller.ts).
+      const old = this.deps.stores.delete(key);
+      if (old) await this.release(old);
+      this.deps.metrics.storeReady.remove({ kind, namespace: namespace ?? '', name });
+      return {};
+    }
     const specHash = specHashOf(store);
     const previous = this.deps.stores.get(key);
     const now = this.deps.clock.now();
@@ -141,14 +166,14 @@ export class StoreReconciler {
       // than wait out the step (a store is validated once more; that is all a step costs).
       const dueAt = validatedAt > now ? now : validatedAt + intervalMs;
       if (now < dueAt) {
-        await this.writeStatus(kind, store, previous);
+        if (reports) await this.writeStatus(kind, store, previous);
         return { requeueAfter: dueAt - now };
       }
       const revalidated = await this.revalidate(store, previous, now, signal);
       if (revalidated.ready) {
         // The same client: ExternalSecrets see no change of store, so nothing is fetched again.
         this.deps.stores.set(key, revalidated);
-        await this.writeStatus(kind, store, revalidated);
+        if (reports) await this.writeStatus(kind, store, revalidated);
         return { requeueAfter: intervalMs };
       }
     }
@@ -161,7 +186,7 @@ export class StoreReconciler {
     this.deps.metrics.storeReady.set({ kind, namespace: namespace ?? '', name }, state.ready ? 1 : 0);
     // Dependents first: they read the registry, not the status, so a failing status write must not hold them up.
     if (!previous || previous.ready !== state.ready || previous.handle !== state.handle) this.deps.onStoreChanged(key);
-    await this.writeStatus(kind, store, state);
+    if (reports) await this.writeStatus(kind, store, state);
     // A failed validation may be the remote side being down: retry with backoff. A bad
     // config waits for a spec change (or a credential Secret appearing).
     if (!state.ready && state.reason === Reasons.ValidationFailed) throw new RetryLater(state.message);

@@ -23,6 +23,13 @@ export function storeKey(kind: StoreKind, name: string, namespace?: string): str
   return kind === 'SecretStore' ? `SecretStore/${namespace}/${name}` : `ClusterSecretStore/${name}`;
 }
 
+/** The key of the store an ExternalSecret names; undefined when it names none. */
+export function storeKeyOf(es: ExternalSecretResource): string | undefined {
+  const ref = es.spec?.secretStoreRef;
+  if (!ref?.name) return undefined;
+  return ref.kind === 'ClusterSecretStore' ? storeKey('ClusterSecretStore', ref.name) : storeKey('SecretStore', ref.name, es.metadata?.namespace);
+}
+
 export function parseStoreKey(key: string): { kind: StoreKind; namespace?: string; name: string } {
   const [kind, a, b] = key.split('/');
   return kind === 'SecretStore' ? { kind, namespace: a, name: b! } : { kind: 'ClusterSecretStore', name: a! };

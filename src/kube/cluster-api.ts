@@ -31,6 +31,8 @@ export interface ConfigMapObject extends KubeObject {
 
 export interface ClusterApi {
   getSecret(namespace: string, name: string): Promise<SecretObject | undefined>;
+  /** The Secrets of a namespace that match a label selector (`k=v,...`), read past the caches: another shard's versions. */
+  listSecrets(namespace: string, labelSelector: string): Promise<SecretObject[]>;
   /** Creates a Secret and returns it as stored; undefined when one of that name is already there (409). */
   createSecret(secret: SecretObject): Promise<SecretObject | undefined>;
   /** Deletes a Secret; false when it was already gone. */

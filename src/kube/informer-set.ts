@@ -35,28 +35,38 @@ export function trimApiObject(obj: KubeObject): void {
   if (Object.keys(annotations).length === 0) delete obj.metadata!.annotations;
 }
 
-export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string): InformerSet {
+/** How a sharded replica reduces what other shards reconcile (controller/shard-view.ts). */
+export interface InformerScope {
+  /** Applied to each ExternalSecret before it is cached. */
+  externalSecret?: (obj: KubeObject) => KubeObject;
+  /** Managed Secrets for which this is false are not cached. */
+  keepsManagedSecret?: (secret: SecretObject) => boolean;
+}
+
+export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string, scope: InformerScope = {}): InformerSet {
   const http = client.http;
   /** Lists one page of `path` under the client budget. */
   const pageOf = (path: string, selectors: { labelSelector?: string } = {}) =>
     (page: ListPage) => client.call(() => http.list(path, { ...selectors, ...page }));
   const customPath = (plural: string, namespaced: boolean) =>
     namespaced && namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}` : `/apis/${GROUP}/${VERSION}/${plural}`;
-  const custom = (name: string, plural: string, namespaced: boolean) => new ResilientInformer<KubeObject>({
+  const custom = (name: string, plural: string, namespaced: boolean, transform?: (obj: KubeObject) => KubeObject) => new ResilientInformer<KubeObject>({
     name,
     http,
     logger,
     path: customPath(plural, namespaced),
     trim: trimApiObject,
+    transform,
     list: pageOf(customPath(plural, namespaced)),
   });
   const secretsPath = namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets';
-  const secrets = (name: string, labelSelector: string, trim?: (s: SecretObject) => void) => new ResilientInformer<SecretObject>({
+  const secrets = (name: string, labelSelector: string, trim?: (s: SecretObject) => void, keep?: (s: SecretObject) => boolean) => new ResilientInformer<SecretObject>({
     name,
     http,
     logger,
     labelSelector,
     trim,
+    keep,
     path: secretsPath,
     list: pageOf(secretsPath, { labelSelector }),
   });
@@ -74,13 +84,13 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     });
   };
   return {
-    externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true),
+    externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true, scope.externalSecret),
     secretStores: custom('secretstores', PLURALS.SecretStore, true),
     clusterSecretStores: custom('clustersecretstores', PLURALS.ClusterSecretStore, false),
     ...(namespace ? {} : { clusterExternalSecrets: custom('clusterexternalsecrets', PLURALS.ClusterExternalSecret, false) }),
     // Versions are only ever listed, created and deleted: keep their metadata, not their values.
     // A digest of type and data stays, so ownership can still be checked (versioning/version-ownership.ts).
-    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData),
+    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData, scope.keepsManagedSecret),
     namespaces: new ResilientInformer<KubeObject>({
       name: 'namespaces',
       http,

@@ -55,6 +55,8 @@ export interface InformerOptions<T extends KubeObject> {
    * The result must keep `metadata.name`, `namespace` and `resourceVersion`.
    */
   transform?: (obj: KubeObject) => T;
+  /** Objects (after transform) for which this is false are not cached; `relist` judges every object again. */
+  keep?: (obj: T) => boolean;
 }
 
 /**
@@ -117,8 +119,9 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
     };
     const transform = options.transform;
     // Every object is reduced once, before the cache sees it (listed or watched).
-    const prepare = (raw: KubeObject) => {
+    const prepare = (raw: KubeObject): T | undefined => {
       const item = transform ? transform(raw) : raw as T;
+      if (options.keep && !options.keep(item)) return undefined;
       trim(item);
       return compactObject(item);
     };
@@ -128,7 +131,10 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
       let result: KubeList<KubeObject>;
       for (;;) {
         result = await options.list(page);
-        for (const raw of result.items) items.push(prepare(raw));
+        for (const raw of result.items) {
+          const item = prepare(raw);
+          if (item) items.push(item);
+        }
         const next = result.metadata?.continue;
         if (!next) break;
         page = { ...page, continue: next };
@@ -174,6 +180,11 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
 
   on(handlers: InformerHandlers<T>): void {
     this.handlers.push(handlers);
+  }
+
+  /** Lists again now (see `keep`); resolves once the list is applied. */
+  relist(): Promise<void> {
+    return this.informer.relist();
   }
 
   get(name: string, namespace?: string): T | undefined {

@@ -38,6 +38,10 @@ export class InstrumentedClusterApi implements ClusterApi, ExternalSecretWriter 
     return this.count('get', 'secrets', () => this.api.getSecret(namespace, name));
   }
 
+  listSecrets(namespace: string, labelSelector: string): Promise<SecretObject[]> {
+    return this.count('list', 'secrets', () => this.api.listSecrets(namespace, labelSelector));
+  }
+
   createSecret(secret: SecretObject): Promise<SecretObject | undefined> {
     return this.count('create', 'secrets', () => this.api.createSecret(secret));
   }

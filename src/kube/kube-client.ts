@@ -5,7 +5,7 @@ import type { ClusterApi, ConfigMapObject, EventInput, FollowerKind, JsonPatchOp
 import type { KubeObject, SecretObject } from './kube-object.js';
 import type { ExternalSecretWriter } from './external-secret-writer.js';
 import { httpStatusOf } from './api-error.js';
-import { CONTENT_TYPE, KubeHttp } from './kube-http.js';
+import { CONTENT_TYPE, DEFAULT_LIST_PAGE_SIZE, KubeHttp } from './kube-http.js';
 import type { KubeConnection } from './kube-connection.js';
 import { createRequestLimiter, LimiterOverflowError, type RequestBudget, type RequestLimiter } from './request-limiter.js';
 import { GROUP, PLURALS, VERSION } from './resources.js';
@@ -63,6 +63,17 @@ export class KubeClient implements ClusterApi, ExternalSecretWriter {
 
   getSecret(namespace: string, name: string): Promise<SecretObject | undefined> {
     return unless(404, this.call(() => this.http.get<SecretObject>(secretPath(namespace, name))));
+  }
+
+  async listSecrets(namespace: string, labelSelector: string): Promise<SecretObject[]> {
+    const items: SecretObject[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.call(() => this.http.list<SecretObject>(secretPath(namespace), { labelSelector, limit: DEFAULT_LIST_PAGE_SIZE, continue: next }));
+      items.push(...page.items);
+      next = page.metadata?.continue || undefined;
+    } while (next);
+    return items;
   }
 
   createSecret(secret: SecretObject): Promise<SecretObject | undefined> {

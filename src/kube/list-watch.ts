@@ -34,7 +34,8 @@ export class ListWatch<T extends KubeObject> {
   constructor(
     private readonly listAll: () => Promise<KubeList<T>>,
     private readonly watch: WatchFn,
-    private readonly prepare: (raw: KubeObject) => T,
+    /** Reduces an object before it is cached; undefined: not cached (and dropped if it was). */
+    private readonly prepare: (raw: KubeObject) => T | undefined,
     private readonly handlers: ListWatchHandlers<T>,
     private readonly selectors: { labelSelector?: string; fieldSelector?: string } = {},
   ) {}
@@ -49,6 +50,19 @@ export class ListWatch<T extends KubeObject> {
     this.generation++;
     this.current?.abort();
     this.current = undefined;
+  }
+
+  /**
+   * Lists again now, in pages, and watches from there: every object is prepared anew, so one
+   * `prepare` refused before is cached if it is accepted now. Resolves once the list is applied
+   * (or has failed and the error was handed on).
+   */
+  async relist(): Promise<void> {
+    if (this.stopped) return;
+    this.current?.abort();
+    this.current = undefined;
+    this.resourceVersion = '';
+    await this.run(++this.generation);
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -105,11 +119,14 @@ export class ListWatch<T extends KubeObject> {
         if (event.object?.code === 410) this.resourceVersion = '';
         return;
       case 'ADDED':
-      case 'MODIFIED':
-        this.addOrUpdate(this.prepare(event.object));
+      case 'MODIFIED': {
+        const obj = this.prepare(event.object);
+        if (obj) this.addOrUpdate(obj);
+        else this.remove(event.object as T);
         break;
+      }
       case 'DELETED':
-        this.remove(this.prepare(event.object));
+        this.remove(this.prepare(event.object) ?? event.object as T);
         break;
       default:
         break; // BOOKMARK: only its resourceVersion matters

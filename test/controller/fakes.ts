@@ -118,6 +118,14 @@ export class FakeClusterApi implements ClusterApi {
     return this.secrets.get(`${namespace}/${name}`);
   }
 
+  async listSecrets(namespace: string, labelSelector: string): Promise<SecretObject[]> {
+    this.calls.push(`list ${namespace} ${labelSelector}`);
+    const wanted = labelSelector.split(',').map((term) => term.split('=') as [string, string]);
+    return [...this.secrets.values()]
+      .filter((s) => s.metadata?.namespace === namespace && wanted.every(([k, v]) => s.metadata?.labels?.[k] === v))
+      .map((s) => structuredClone(s));
+  }
+
   async createSecret(secret: SecretObject): Promise<SecretObject | undefined> {
     const key = objectKey(secret);
     this.calls.push(`create ${key}`);

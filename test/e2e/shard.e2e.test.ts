@@ -2,6 +2,7 @@
 // and remote key; every ExternalSecret is synced, each by exactly one replica, and each
 // shard elects its own leader.
 import assert from 'node:assert/strict';
+import { shardOf } from '../../src/controller/shard.js';
 import { startOperatorProcess, type OperatorProcess } from '../support/operator-process.js';
 import { API, eventually, externalSecret, fakeStore, forEachCluster, namespace, readyOf, startClusterFixture, type ClusterFixture } from './fixture.js';
 
@@ -42,5 +43,23 @@ forEachCluster('operator end to end: two shards', function (kind) {
       assert.ok(syncedBy[owner]!.has(`${key}-b`), `both readers of ${key} on replica ${owner}`);
     }
     for (const index of [0, 1]) assert.ok(await fx.cluster.get('coordination.k8s.io/v1', 'Lease', `keyferry-leader-shard-${index}`, fx.operatorNamespace), `lease of shard ${index}`);
+  });
+
+  it('an ExternalSecret that moves to the other shard keeps its versions: its new replica sees the old one', async () => {
+    // Each replica caches only its own shard's versions, so the new one must list them again.
+    const moving = keys.find((key) => shardOf(`SecretStore/sh/fake|${key}`, 2) === 0)!;
+    const destination = keys.find((key) => shardOf(`SecretStore/sh/fake|${key}`, 2) === 1)!;
+    const name = `${moving}-a`;
+    const before = await fx.cluster.get(API, 'ExternalSecret', name, 'sh') as { status?: { currentSecretName?: string } };
+    const oldVersion = before.status!.currentSecretName!;
+    await fx.cluster.apply(externalSecret(name, 'sh', { secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'v', remoteRef: { key: destination } }] }));
+    let status: { currentSecretName?: string; versions?: Array<{ name: string }> } | undefined;
+    await eventually(async () => {
+      const now = await fx.cluster.get(API, 'ExternalSecret', name, 'sh') as { status?: typeof status };
+      status = now.status;
+      return readyOf(now)?.status === 'True' && status?.currentSecretName !== oldVersion;
+    }, 20_000 * fx.slow, 'synced from the new key');
+    assert.deepEqual(status!.versions!.map((v) => v.name).sort(), [oldVersion, status!.currentSecretName!].sort(), 'the old version is still listed by the new owner');
+    assert.ok(await ops[1]!.metricValue('externalsecret_sync_calls_total', { name, namespace: 'sh' }), 'shard 1 synced it after the move');
   });
 });
