@@ -15,6 +15,8 @@ import { trimApiObject } from '../src/kube/informer-set.js';
 import { credentialView } from '../src/kube/credential-secrets.js';
 import { objectKey, type KubeObject, type SecretObject } from '../src/kube/kube-object.js';
 import { forgetData } from '../src/versioning/version-ownership.js';
+import { externalSecretStub } from '../src/controller/shard-view.js';
+import type { ExternalSecretResource } from '../src/controller/types.js';
 import { numberArg } from './support/command-line.js';
 import { printMarkdownTable } from './support/markdown-table.js';
 
@@ -138,6 +140,7 @@ const tokenKey = new Set(['token']);
  */
 const caches: Array<{ cache: string; json: (i: number) => string; reduce: (o: KubeObject) => KubeObject; before: (o: KubeObject) => KubeObject; held: string }> = [
   { cache: 'ExternalSecret', json: externalSecretJson, reduce: (o) => { forgetManagedFields(o); trimApiObject(o); return compactObject(o); }, before: (o) => { forgetManagedFields(o); return o; }, held: 'metadata (no managedFields, no last-applied), spec, status' },
+  { cache: 'ExternalSecret of another shard', json: externalSecretJson, reduce: (o) => { const stub = externalSecretStub(o as ExternalSecretResource) as KubeObject; forgetManagedFields(stub); trimApiObject(stub); return compactObject(stub); }, before: (o) => { forgetManagedFields(o); trimApiObject(o); return compactObject(o); }, held: 'a stub: identity, times, labels, target name, creation policy, rollout ("held before": the whole object, as its own shard holds it)' },
   { cache: 'SecretStore', json: secretStoreJson, reduce: (o) => { forgetManagedFields(o); trimApiObject(o); return compactObject(o); }, before: (o) => { forgetManagedFields(o); return o; }, held: 'metadata (no managedFields, no last-applied), spec, status' },
   { cache: 'managed Secret', json: managedSecretJson, reduce: (o) => { forgetManagedFields(o); forgetData(o as SecretObject); return compactObject(o); }, before: (o) => { forgetManagedFields(o); forgetData(o as SecretObject); return o; }, held: 'metadata (no managedFields) and a digest of the data, no values' },
   { cache: 'credential Secret', json: credentialSecretJson, reduce: (o) => credentialView(o, tokenKey), before: (o) => { forgetManagedFields(o); return o; }, held: 'name, namespace, resourceVersion, type and the referenced keys only' },
