@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { ApiCore, APPLY_PATCH, PATCH_TYPES, type PatchType, type PropagationPolicy } from './api-core.js';
 import {
-  ApiError, badRequest, fieldForbidden, fieldRequired, gone, invalid, methodNotAllowed, notFound, resourceNotFound, successStatus, unsupportedMediaType,
+  ApiError, badRequest, fieldForbidden, fieldNotSupported, fieldRequired, gone, invalid, methodNotAllowed, notFound, resourceNotFound, successStatus, unsupportedMediaType,
 } from './api-error.js';
 import { builtinResources } from './builtin-types.js';
 import { compileCrd } from './crd/index.js';
@@ -56,6 +56,11 @@ export interface DevClusterServerOptions {
   logger?: DevClusterLogger;
   /** Clock for timestamps and token times. */
   now?: () => Date;
+  /**
+   * Serve watch-list (`sendInitialEvents`, the WatchList feature gate, on by default in
+   * Kubernetes 1.34). Default true; false answers it with 422 as a server with the gate off.
+   */
+  watchList?: boolean;
 }
 
 interface ResourceRoute {
@@ -407,13 +412,18 @@ export class DevClusterServer {
       matcher = both(matcher, byName);
     }
     const rvParam = q.get('resourceVersion') ?? '';
-    const sendInitial = q.get('sendInitialEvents') === 'true';
+    const sendInitialParam = q.get('sendInitialEvents');
+    this.validateWatchOptions(q);
+    const sendInitial = sendInitialParam === 'true';
+    const allowBookmarks = q.get('allowWatchBookmarks') === 'true';
     let history: Entry[] | undefined;
     let replay: ReturnType<ObjectStore['eventsSince']> = [];
-    if (rvParam === '' || rvParam === '0' || sendInitial) {
+    if (sendInitial || (sendInitialParam === null && (rvParam === '' || rvParam === '0'))) {
+      // The current state as ADDED events (a watch-list; or, without sendInitialEvents, a watch from "" or "0").
       history = [...this.store.entries(r.storageKey, r.type.namespaced ? namespace : undefined)];
     } else {
-      const rv = Number(rvParam);
+      // sendInitialEvents=false from "" or "0": from now, no initial state.
+      const rv = rvParam === '' || rvParam === '0' ? this.store.resourceVersion : Number(rvParam);
       if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resource version: ${rvParam}`);
       replay = this.store.eventsSince(r.storageKey, rv);
     }
@@ -463,16 +473,37 @@ export class DevClusterServer {
     res.on('error', cleanup);
     if (history) {
       for (const e of history) if (w.matches(e.obj)) res.write(watchLine('ADDED', encodeFor(e)));
-      if (sendInitial) res.write(bookmarkLine({ 'k8s.io/initial-events-end': 'true' }));
+      // As the watch cache: the end of the initial events is marked only for a client that accepts bookmarks.
+      if (sendInitial && allowBookmarks) res.write(bookmarkLine({ 'k8s.io/initial-events-end': 'true' }));
     } else {
       for (const ev of replay) this.hub.deliver(w, ev);
     }
-    if (q.get('allowWatchBookmarks') === 'true') {
+    if (allowBookmarks) {
       timers.push(setInterval(() => { if (!closed) res.write(bookmarkLine()); }, this.opts.bookmarkIntervalMs));
     }
     const timeoutSeconds = Number(q.get('timeoutSeconds') ?? 0);
     if (timeoutSeconds > 0) timers.push(setTimeout(() => w.close(true), timeoutSeconds * 1000));
     if (dropAfterMs !== undefined) timers.push(setTimeout(() => w.close(true), dropAfterMs));
+  }
+
+  /**
+   * kube-apiserver's checks of a watch's options (ValidateListOptions in apimachinery's
+   * internalversion/validation): 422 Invalid on ListOptions.
+   */
+  private validateWatchOptions(q: URLSearchParams): void {
+    const errors: FieldError[] = [];
+    const sendInitial = q.get('sendInitialEvents');
+    const match = q.get('resourceVersionMatch') ?? '';
+    if (sendInitial !== null) {
+      if (match !== 'NotOlderThan') errors.push(fieldForbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+      if (this.opts.watchList === false) errors.push(fieldForbidden('sendInitialEvents', 'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled'));
+    }
+    if (match !== '') {
+      if (sendInitial === null) errors.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided'));
+      if (match !== 'NotOlderThan') errors.push(fieldNotSupported('resourceVersionMatch', match, ['NotOlderThan']));
+      if (q.get('continue')) errors.push(fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'));
+    }
+    if (errors.length) throw listOptionsInvalid(errors);
   }
 
   private async serveTokenRequest(req: IncomingMessage, res: ServerResponse, r: ServedResource, namespace: string, name: string): Promise<void> {
@@ -584,6 +615,12 @@ function fieldManager(req: IncomingMessage, q: URLSearchParams): string {
   const agent = req.headers['user-agent'] ?? '';
   return agent.split('/')[0] || 'unknown';
 }
+
+const listOptionsInvalid = (errors: FieldError[]): ApiError => {
+  const e = invalid('meta.k8s.io', 'ListOptions', '', errors);
+  const { name: _n, ...details } = e.details ?? {};
+  return new ApiError(422, 'Invalid', e.message, details);
+};
 
 const patchOptionsInvalid = (errors: FieldError[]): ApiError => {
   const e = invalid('meta.k8s.io', 'PatchOptions', '', errors);

@@ -1,9 +1,10 @@
 // A list+watch cache that keeps itself alive: the list-watch re-lists on 410 Gone by itself;
 // on any other error it stops, so this wrapper restarts it with a capped exponential backoff.
 // It also reports when the first list has landed (`synced`) and hands update handlers the
-// previous object.
+// previous object. The list is a watch-list (streamed as watch events) where the API server
+// supports it, else paged (list-watch.ts).
 import { DEFAULT_LIST_PAGE_SIZE, type KubeHttp } from './kube-http.js';
-import { ListWatch } from './list-watch.js';
+import { ListWatch, type SyncMode } from './list-watch.js';
 import type { KubeList, KubeObject } from './kube-object.js';
 import { objectKey } from './kube-object.js';
 
@@ -57,6 +58,18 @@ export interface InformerOptions<T extends KubeObject> {
   transform?: (obj: KubeObject) => T;
   /** Objects (after transform) for which this is false are not cached; `relist` judges every object again. */
   keep?: (obj: T) => boolean;
+  /**
+   * Get the initial state (and every re-list after 410 Gone) from a watch with
+   * `sendInitialEvents=true` rather than the paged list; the paged list remains the fallback
+   * where the server refuses it. Default: on, unless the environment has
+   * KEYFERRY_WATCH_LIST=off (for measuring one against the other).
+   */
+  watchList?: boolean;
+}
+
+/** Watch-list unless the caller or KEYFERRY_WATCH_LIST=off says otherwise. */
+export function watchListDefault(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.KEYFERRY_WATCH_LIST !== 'off';
 }
 
 /**
@@ -139,9 +152,6 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
         if (!next) break;
         page = { ...page, continue: next };
       }
-      this.backoffMs = options.initialBackoffMs ?? 500;
-      // Items are added right after this resolves; mark synced once they are in.
-      setImmediate(() => this.markSynced());
       // The last page carries the list's resourceVersion, where the watch starts.
       return { metadata: result.metadata, items };
     };
@@ -165,8 +175,22 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
           for (const h of this.handlers) h.delete?.(obj);
         },
         error: (err) => this.scheduleRestart(err),
+        synced: (via) => {
+          this.backoffMs = options.initialBackoffMs ?? 500;
+          options.logger.debug({ informer: options.name, via, objects: this.previous.size }, 'informer synced');
+          this.markSynced();
+        },
+        watchListFallback: (reason, refused) => {
+          options.logger.debug({ informer: options.name, reason }, refused
+            ? 'watch-list refused by the API server; listing in pages'
+            : 'watch-list failed; listing in pages this time');
+        },
       },
-      { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector },
+      {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        watchList: options.watchList ?? watchListDefault(),
+      },
     );
   }
 
@@ -176,6 +200,11 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
 
   get synced(): boolean {
     return this.hasSynced;
+  }
+
+  /** How the last full list came: `watch-list` (streamed) or `list` (paged); undefined before the first. */
+  get syncedVia(): SyncMode | undefined {
+    return this.informer.syncedVia;
   }
 
   on(handlers: InformerHandlers<T>): void {

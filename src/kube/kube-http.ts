@@ -137,9 +137,14 @@ export class KubeHttp {
     const req = this.send(url, { method: 'GET', agent, headers }, (response) => {
       const status = response.statusCode ?? 0;
       if (status !== 200) {
-        response.resume();
-        finish(Object.assign(new Error(`watch ${path}: HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trim()), { statusCode: status }));
-        req.destroy();
+        // The refusal's Status says why (e.g. 422 for `sendInitialEvents` where watch-list is off).
+        const refused = (body: unknown) => {
+          const reason = (body as { message?: unknown } | undefined)?.message;
+          const text = typeof reason === 'string' ? reason.split('\n')[0]!.slice(0, 200) : STATUS_CODES[status] ?? '';
+          finish(Object.assign(new Error(`watch ${path}: HTTP ${status} ${text}`.trim()), { statusCode: status, body }));
+          req.destroy();
+        };
+        readAll(response).then((text) => refused(parseBody(text)), () => refused(undefined));
         return;
       }
       // A watch holds its connection for minutes; TCP keep-alive finds a dead peer without traffic.

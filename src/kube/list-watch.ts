@@ -3,6 +3,15 @@
 // watch from the list's resourceVersion, re-watch from the last one seen when the server ends
 // a watch, and list again after 410 Gone (the history the watch needed was compacted). Any
 // other failure is handed to `onError` and the cache stops until `start` is called again.
+//
+// With `watchList` (KEP-3157, the API server's WatchList feature, on by default from 1.34), the
+// list is a watch with `sendInitialEvents=true`: the server streams the current objects as
+// ADDED events and then a BOOKMARK annotated `k8s.io/initial-events-end`, and the same watch
+// goes on. The streamed objects are prepared one by one into a fresh set, which is applied as a
+// list would be (what it lacks is deleted) when that bookmark arrives. A server that refuses it
+// (422 where the feature gate is off, any other 4xx but 429, an ERROR event) or ignores it (a
+// plain BOOKMARK first, or the stream ends without the end bookmark) gets the paged list
+// instead, and watch-list is not tried again for WATCH_LIST_RETRY_MS.
 import type { KubeList, KubeObject } from './kube-object.js';
 import type { Query, WatchEvent, WatchHandle } from './kube-http.js';
 
@@ -13,7 +22,30 @@ export interface ListWatchHandlers<T> {
   update(obj: T): void;
   delete(obj: T): void;
   error(error: unknown): void;
+  /** A full list (paged or streamed) has been applied: every add, update and delete of it was handed out. */
+  synced?(via: SyncMode): void;
+  /**
+   * A watch-list failed before its initial events ended and the paged list is used instead:
+   * `refused` when the server refused or ignored it (watch-list is then off for WATCH_LIST_RETRY_MS).
+   */
+  watchListFallback?(reason: string, refused: boolean): void;
 }
+
+export type SyncMode = 'watch-list' | 'list';
+
+export interface ListWatchOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Get the initial state from a watch with `sendInitialEvents=true` (default false here). */
+  watchList?: boolean;
+  /** Clock for the watch-list retry (default Date.now). */
+  now?: () => number;
+}
+
+/** The annotation of the BOOKMARK that ends a watch-list's initial events. */
+export const INITIAL_EVENTS_END_ANNOTATION = 'k8s.io/initial-events-end';
+/** After the server refused watch-list, the paged list is used this long before watch-list is tried again. */
+export const WATCH_LIST_RETRY_MS = 60 * 60_000;
 
 const statusOf = (e: unknown): number | undefined => {
   const err = e as { statusCode?: unknown; code?: unknown } | null;
@@ -21,6 +53,13 @@ const statusOf = (e: unknown): number | undefined => {
   if (typeof err?.code === 'number') return err.code;
   return undefined;
 };
+
+/** A 4xx that means "not this request" (the feature is off or unknown), not overload (429) or an expired version (410). */
+const refuses = (status: number | undefined): boolean => status !== undefined && status >= 400 && status < 500 && status !== 429 && status !== 410;
+
+const keyOf = (obj: KubeObject): string => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
 
 export class ListWatch<T extends KubeObject> {
   /** namespace ('' for cluster-scoped) → name → object. */
@@ -30,6 +69,11 @@ export class ListWatch<T extends KubeObject> {
   private current?: WatchHandle;
   /** Bumped on every start/stop so callbacks of an older watch are ignored. */
   private generation = 0;
+  /** While a watch-list streams its initial events: the objects so far, by namespace/name. */
+  private initial?: Map<string, T>;
+  /** Watch-list is not tried before this time (set when the server refused it). */
+  private watchListRetryAt = 0;
+  private lastSync?: SyncMode;
 
   constructor(
     private readonly listAll: () => Promise<KubeList<T>>,
@@ -37,7 +81,7 @@ export class ListWatch<T extends KubeObject> {
     /** Reduces an object before it is cached; undefined: not cached (and dropped if it was). */
     private readonly prepare: (raw: KubeObject) => T | undefined,
     private readonly handlers: ListWatchHandlers<T>,
-    private readonly selectors: { labelSelector?: string; fieldSelector?: string } = {},
+    private readonly options: ListWatchOptions = {},
   ) {}
 
   async start(): Promise<void> {
@@ -48,6 +92,7 @@ export class ListWatch<T extends KubeObject> {
   stop(): void {
     this.stopped = true;
     this.generation++;
+    this.initial = undefined;
     this.current?.abort();
     this.current = undefined;
   }
@@ -61,8 +106,19 @@ export class ListWatch<T extends KubeObject> {
     if (this.stopped) return;
     this.current?.abort();
     this.current = undefined;
+    this.initial = undefined;
     this.resourceVersion = '';
-    await this.run(++this.generation);
+    await this.run(++this.generation, true);
+  }
+
+  /** How the last full list was obtained (undefined before the first). */
+  get syncedVia(): SyncMode | undefined {
+    return this.lastSync;
+  }
+
+  /** Whether the next list will be a watch-list (on, and not refused recently). */
+  get watchListActive(): boolean {
+    return this.options.watchList === true && (this.options.now ?? Date.now)() >= this.watchListRetryAt;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -76,8 +132,17 @@ export class ListWatch<T extends KubeObject> {
     return all;
   }
 
-  /** Lists when there is no resourceVersion to watch from, then watches. Rejects when the list fails. */
-  private async run(generation: number): Promise<void> {
+  /**
+   * Lists when there is no resourceVersion to watch from (a watch-list when on, unless `paged`),
+   * then watches. Rejects when the list fails.
+   */
+  private async run(generation: number, paged = false): Promise<void> {
+    const selectors = { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
+    if (!this.resourceVersion && !paged && this.watchListActive) {
+      this.initial = new Map();
+      await this.startWatch(generation, { ...selectors, sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan', allowWatchBookmarks: true });
+      return;
+    }
     if (!this.resourceVersion) {
       let listed: KubeList<T>;
       try {
@@ -87,11 +152,16 @@ export class ListWatch<T extends KubeObject> {
         return;
       }
       if (generation !== this.generation) return;
-      this.replaceAll(listed.items);
+      this.replaceAll(listed.items, new Set(listed.items.map(keyOf)));
       this.resourceVersion = listed.metadata?.resourceVersion ?? '';
+      this.lastSync = 'list';
+      this.handlers.synced?.('list');
     }
     if (this.stopped) return;
-    const query: Query = { resourceVersion: this.resourceVersion, labelSelector: this.selectors.labelSelector, fieldSelector: this.selectors.fieldSelector };
+    await this.startWatch(generation, { ...selectors, resourceVersion: this.resourceVersion });
+  }
+
+  private async startWatch(generation: number, query: Query): Promise<void> {
     const handle = await this.watch(query, (event) => {
       if (generation === this.generation) this.onEvent(event);
     }, (error) => {
@@ -103,6 +173,13 @@ export class ListWatch<T extends KubeObject> {
 
   private async onWatchEnd(error: unknown): Promise<void> {
     this.current = undefined;
+    if (this.initial) {
+      // Ended before the initial events did.
+      const status = statusOf(error);
+      if (!error) this.fallBack('the watch ended before the initial-events-end bookmark', true);
+      else this.fallBack(firstLine(error), refuses(status));
+      return;
+    }
     if (error && statusOf(error) === 410) this.resourceVersion = '';
     else if (error) {
       this.handlers.error(error);
@@ -112,7 +189,28 @@ export class ListWatch<T extends KubeObject> {
     await this.run(this.generation);
   }
 
+  /**
+   * Drops a watch-list that failed before its initial events ended and lists in pages instead;
+   * a refusal (`remember`) also keeps watch-list off for WATCH_LIST_RETRY_MS.
+   */
+  private fallBack(reason: string, remember: boolean): void {
+    this.initial = undefined;
+    this.current?.abort();
+    this.current = undefined;
+    if (remember) this.watchListRetryAt = (this.options.now ?? Date.now)() + WATCH_LIST_RETRY_MS;
+    this.handlers.watchListFallback?.(reason, remember);
+    if (this.stopped) return;
+    const generation = ++this.generation;
+    this.run(generation, true).catch((error: unknown) => {
+      if (generation === this.generation) this.handlers.error(error);
+    });
+  }
+
   private onEvent(event: WatchEvent): void {
+    if (this.initial) {
+      this.onInitialEvent(this.initial, event);
+      return;
+    }
     switch (event.type) {
       case 'ERROR':
         // 410: the server ends this watch next; list again then.
@@ -133,6 +231,43 @@ export class ListWatch<T extends KubeObject> {
     }
     const rv = event.object?.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
+  }
+
+  /** An event of a watch-list before its initial events ended: collected, applied at the end bookmark. */
+  private onInitialEvent(initial: Map<string, T>, event: WatchEvent): void {
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED': {
+        const obj = this.prepare(event.object);
+        if (obj) initial.set(keyOf(obj), obj);
+        else initial.delete(keyOf(event.object));
+        return;
+      }
+      case 'DELETED':
+        initial.delete(keyOf(event.object));
+        return;
+      case 'BOOKMARK': {
+        if (event.object?.metadata?.annotations?.[INITIAL_EVENTS_END_ANNOTATION] !== 'true') {
+          // A server without watch-list treats the request as a plain watch: its bookmarks carry no annotation.
+          this.fallBack('a BOOKMARK without the initial-events-end annotation (the server ignored sendInitialEvents)', true);
+          return;
+        }
+        this.initial = undefined;
+        this.replaceAll(initial.values(), initial);
+        this.resourceVersion = event.object.metadata.resourceVersion ?? '';
+        this.lastSync = 'watch-list';
+        this.handlers.synced?.('watch-list');
+        return;
+      }
+      case 'ERROR': {
+        const code = event.object?.code;
+        const message = (event.object as { message?: unknown } | undefined)?.message;
+        this.fallBack(`ERROR event ${code ?? ''} ${typeof message === 'string' ? message.split('\n')[0]!.slice(0, 200) : ''}`.trim(), code === undefined || refuses(code));
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   private addOrUpdate(obj: T): void {
@@ -161,8 +296,7 @@ export class ListWatch<T extends KubeObject> {
   }
 
   /** A fresh list: what it lacks is deleted, the rest added or updated. */
-  private replaceAll(items: T[]): void {
-    const listed = new Set(items.map((o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`));
+  private replaceAll(items: Iterable<T>, listed: { has(key: string): boolean }): void {
     for (const [namespace, byName] of [...this.objects]) {
       for (const [name, obj] of [...byName]) {
         if (listed.has(`${namespace}/${name}`)) continue;

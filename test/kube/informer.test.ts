@@ -112,7 +112,7 @@ describe('ResilientInformer paged list', function () {
     const pages: Array<{ asked: ListPage; got: number; heldBefore: number }> = [];
     let held = 0;
     const informer = new ResilientInformer<KubeObject>({
-      name: 'configmaps', http, logger: quiet, path: '/api/v1/namespaces/paged/configmaps', pageSize: 3,
+      name: 'configmaps', http, logger: quiet, path: '/api/v1/namespaces/paged/configmaps', pageSize: 3, watchList: false,
       list: async (page) => {
         const list = await http.list('/api/v1/namespaces/paged/configmaps', page);
         pages.push({ asked: page, got: list.items.length, heldBefore: held });
