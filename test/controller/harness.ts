@@ -33,6 +33,17 @@ export interface HarnessOptions {
 
 export const TEST_VERSION_KEY = Buffer.alloc(32, 7);
 
+/** Takes every key a queue holds now, marking each done; returns them in the order taken. */
+export async function drainQueue(queue: { length: number; get(): Promise<string | undefined>; done(key: string): void }): Promise<string[]> {
+  const keys: string[] = [];
+  while (queue.length) {
+    const key = (await queue.get())!;
+    keys.push(key);
+    queue.done(key);
+  }
+  return keys;
+}
+
 export function createHarness(options: HarnessOptions = {}) {
   const timers = new FakeTimers();
   timers.advance(1_800_000_000_000);

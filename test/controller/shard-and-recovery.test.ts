@@ -3,20 +3,12 @@ import { DirectFetcher } from '../../src/fetch/direct-fetcher.js';
 import { ownsGroup, shardOf } from '../../src/controller/shard.js';
 import { remoteGroupKey } from '../../src/controller/remote-group.js';
 import type { ExternalSecretResource } from '../../src/controller/types.js';
-import { createHarness } from './harness.js';
+import { createHarness, drainQueue } from './harness.js';
 
 const es = (name: string, ns: string, key: string, store = { kind: 'ClusterSecretStore', name: 'aws' }) =>
   ({ metadata: { name, namespace: ns }, spec: { secretStoreRef: store, data: [{ secretKey: 'v', remoteRef: { key } }] } }) as ExternalSecretResource;
 
-async function drain(queue: { length: number; get(): Promise<string | undefined>; done(key: string): void }): Promise<string[]> {
-  const keys: string[] = [];
-  while (queue.length) {
-    const key = (await queue.get())!;
-    keys.push(key);
-    queue.done(key);
-  }
-  return keys.sort();
-}
+const drain = async (queue: Parameters<typeof drainQueue>[0]) => (await drainQueue(queue)).sort();
 
 describe('sharding ExternalSecrets between replicas', () => {
   it('groups by store and first remote key: readers of one remote secret share a group, namespaced stores do not', () => {

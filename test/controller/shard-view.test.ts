@@ -10,7 +10,7 @@ import type { KubeObject, SecretObject } from '../../src/kube/kube-object.js';
 import { LABEL_ALIAS, ANNOTATION_ALIAS_OF } from '../../src/workloads/annotations.js';
 import { LABEL_EXTERNAL_SECRET, LABEL_MANAGED, LABEL_TARGET } from '../../src/versioning/labels.js';
 import { FakeInformer } from './fakes.js';
-import { createHarness } from './harness.js';
+import { createHarness, drainQueue } from './harness.js';
 
 const API = 'keyferry.io/v1alpha1';
 const spec = (key: string, extra: Record<string, unknown> = {}) => ({ secretStoreRef: { name: 'fake' }, data: [{ secretKey: 'v', remoteRef: { key } }], ...extra });
@@ -129,15 +129,7 @@ describe('shard view: what a replica keeps of other shards', () => {
     const data = [...mine, ...theirs].map((key) => ({ key, value: `v-${key}` }));
     h.store(reported!, 'ns', data);
     h.store(notReported!, 'ns', data);
-    const drainStores = async () => {
-      const keys: string[] = [];
-      while (h.controller.storeQueue.length) {
-        const key = (await h.controller.storeQueue.get())!;
-        keys.push(key);
-        h.controller.storeQueue.done(key);
-      }
-      return keys;
-    };
+    const drainStores = () => drainQueue(h.controller.storeQueue);
     await drainStores();
     const statusesOf = (name: string) => h.api.statuses.filter((s) => s.ref.name === name).length;
     await h.reconcileStore(`SecretStore/ns/${reported}`);

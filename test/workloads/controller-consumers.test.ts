@@ -8,7 +8,7 @@ import { RetryLater } from '../../src/controller/external-secret-reconciler.js';
 import { REFERENCING_KINDS, toReferencingObject, type ReferencingKindName } from '../../src/workloads/referencing-kinds.js';
 import { EXPIRING_SOON_MS } from '../../src/versioning/expiry.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
-import { createHarness } from '../controller/harness.js';
+import { createHarness, drainQueue } from '../controller/harness.js';
 
 const MINUTE = 60_000;
 
@@ -48,16 +48,7 @@ async function setup(versioning: Record<string, unknown> = {}, target: Record<st
     h.caches.referencing[kind].set(toReferencingObject(REFERENCING_KINDS[kind], stored));
   };
   const podSpec = (secret: string) => ({ containers: [{ name: 'app', envFrom: [{ secretRef: { name: secret } }] }] });
-  const drainQueue = async () => {
-    const keys: string[] = [];
-    while (h.controller.externalSecretQueue.length) {
-      const key = (await h.controller.externalSecretQueue.get())!;
-      keys.push(key);
-      h.controller.externalSecretQueue.done(key);
-    }
-    return keys;
-  };
-  return { h, fetcher, rotate, current, put, podSpec, drainQueue };
+  return { h, fetcher, rotate, current, put, podSpec, drainQueue: () => drainQueue(h.controller.externalSecretQueue) };
 }
 
 describe('retention that knows what is in use', () => {
