@@ -21,6 +21,7 @@ const scenarios: Record<string, [string, ...string[]]> = {
   'aws-operator-real': ['aws-operator.ts', '--cluster', 'real'],
   'reference-cache': ['reference-cache.ts'],
   'cache-bytes': ['cache-bytes.ts'],
+  'watch-list-sync': ['watch-list-sync.ts'],
   'user-patterns': ['user-patterns.ts'],
   'tenant-stall': ['tenant-stall.ts'],
   faults: ['faults.ts'],
