@@ -35,6 +35,8 @@ import { randomUUID } from 'node:crypto';
 
 export interface OperatorConfig {
   kubeconfig?: string;
+  /** Informers' initial state by watch-list where the API server offers it (default: on unless KEYFERRY_WATCH_LIST=off). */
+  watchList?: boolean;
   namespace?: string;
   concurrency: number;
   clientQps: number;
@@ -134,10 +136,14 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const client = new KubeClient(await loadKubeConnection(config.kubeconfig), { budget: { qps: config.clientQps, burst: config.clientBurst } });
   // Sharded, what other shards reconcile is cached reduced (ExternalSecrets) or not at all (their versions).
   const shardView = new ShardView(shard);
-  const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace,
-    shardView.sharded ? { externalSecret: shardView.externalSecret, keepsManagedSecret: shardView.keepsManagedSecret } : {});
+  // KEYFERRY_WATCH_LIST=off: informers list in pages, as against an API server without WatchList.
+  const watchList = config.watchList ?? process.env.KEYFERRY_WATCH_LIST !== 'off';
+  const informers = createInformers(client, logger.child({ part: 'informer' }), config.namespace, {
+    watchList,
+    ...(shardView.sharded ? { externalSecret: shardView.externalSecret, keepsManagedSecret: shardView.keepsManagedSecret } : {}),
+  });
   shardView.bind(informers.externalSecrets);
-  const credentialSecrets = createCredentialSecrets(client, logger.child({ part: 'credential-secrets' }), config.namespace);
+  const credentialSecrets = createCredentialSecrets(client, logger.child({ part: 'credential-secrets' }), config.namespace, { watchList });
   // Every replica reads the same key before its first name is computed (versioning/version-key.ts).
   const keyNamespace = config.versionKeyNamespace ?? process.env.POD_NAMESPACE ?? config.namespace ?? 'default';
   const versionKey = await loadOrCreateVersionKey(client, { namespace: keyNamespace });

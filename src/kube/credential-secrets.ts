@@ -180,7 +180,7 @@ export class CredentialSecretCache implements CredentialSecretSource {
 }
 
 /** Watches of single Secrets over the operator's client: list and watch with `metadata.name=<name>` in its namespace. */
-export function secretWatchFactory(client: KubeClient, logger: InformerLogger): SecretWatchFactory {
+export function secretWatchFactory(client: KubeClient, logger: InformerLogger, options: { watchList?: boolean } = {}): SecretWatchFactory {
   return (namespace, name, transform) => {
     const fieldSelector = `metadata.name=${name}`;
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
@@ -191,6 +191,7 @@ export function secretWatchFactory(client: KubeClient, logger: InformerLogger): 
       path,
       fieldSelector,
       transform,
+      watchList: options.watchList,
       list: (page) => client.call(() => client.http.list(path, { fieldSelector, ...page })),
     });
   };

@@ -35,15 +35,17 @@ export function trimApiObject(obj: KubeObject): void {
   if (Object.keys(annotations).length === 0) delete obj.metadata!.annotations;
 }
 
-/** How a sharded replica reduces what other shards reconcile (controller/shard-view.ts). */
-export interface InformerScope {
-  /** Applied to each ExternalSecret before it is cached. */
+export interface InformerSetOptions {
+  /** Watch-list for the initial state where the API server offers it (default on; informer.ts). */
+  watchList?: boolean;
+  /** Applied to each ExternalSecret before it is cached (sharded: controller/shard-view.ts). */
   externalSecret?: (obj: KubeObject) => KubeObject;
-  /** Managed Secrets for which this is false are not cached. */
+  /** Managed Secrets for which this is false are not cached (sharded: controller/shard-view.ts). */
   keepsManagedSecret?: (secret: SecretObject) => boolean;
 }
 
-export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string, scope: InformerScope = {}): InformerSet {
+export function createInformers(client: KubeClient, logger: InformerLogger, namespace?: string, options: InformerSetOptions = {}): InformerSet {
+  const { watchList } = options;
   const http = client.http;
   /** Lists one page of `path` under the client budget. */
   const pageOf = (path: string, selectors: { labelSelector?: string } = {}) =>
@@ -54,6 +56,7 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     name,
     http,
     logger,
+    watchList,
     path: customPath(plural, namespaced),
     trim: trimApiObject,
     transform,
@@ -64,6 +67,7 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
     name,
     http,
     logger,
+    watchList,
     labelSelector,
     trim,
     keep,
@@ -78,23 +82,25 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
       name: k.plural,
       http,
       logger,
+      watchList,
       path,
       transform: (obj) => toReferencingObject(k, obj),
       list: pageOf(path),
     });
   };
   return {
-    externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true, scope.externalSecret),
+    externalSecrets: custom('externalsecrets', PLURALS.ExternalSecret, true, options.externalSecret),
     secretStores: custom('secretstores', PLURALS.SecretStore, true),
     clusterSecretStores: custom('clustersecretstores', PLURALS.ClusterSecretStore, false),
     ...(namespace ? {} : { clusterExternalSecrets: custom('clusterexternalsecrets', PLURALS.ClusterExternalSecret, false) }),
     // Versions are only ever listed, created and deleted: keep their metadata, not their values.
     // A digest of type and data stays, so ownership can still be checked (versioning/version-ownership.ts).
-    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData, scope.keepsManagedSecret),
+    managedSecrets: secrets('managed-secrets', `${LABEL_MANAGED}=true`, forgetData, options.keepsManagedSecret),
     namespaces: new ResilientInformer<KubeObject>({
       name: 'namespaces',
       http,
       logger,
+      watchList,
       path: '/api/v1/namespaces',
       list: pageOf('/api/v1/namespaces'),
     }),
@@ -106,8 +112,8 @@ export function createInformers(client: KubeClient, logger: InformerLogger, name
  * The credential Secrets stores reference: each read on demand and watched by name while a
  * store references it (credential-secrets.ts). Scoped to `--namespace` as the informers are.
  */
-export function createCredentialSecrets(client: KubeClient, logger: InformerLogger, namespace?: string): CredentialSecretCache {
-  return new CredentialSecretCache({ reader: client, watch: secretWatchFactory(client, logger), logger, namespace });
+export function createCredentialSecrets(client: KubeClient, logger: InformerLogger, namespace?: string, options: { watchList?: boolean } = {}): CredentialSecretCache {
+  return new CredentialSecretCache({ reader: client, watch: secretWatchFactory(client, logger, options), logger, namespace });
 }
 
 export function allInformers(set: InformerSet): ResilientInformer<KubeObject>[] {

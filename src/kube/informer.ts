@@ -61,15 +61,9 @@ export interface InformerOptions<T extends KubeObject> {
   /**
    * Get the initial state (and every re-list after 410 Gone) from a watch with
    * `sendInitialEvents=true` rather than the paged list; the paged list remains the fallback
-   * where the server refuses it. Default: on, unless the environment has
-   * KEYFERRY_WATCH_LIST=off (for measuring one against the other).
+   * where the server refuses it. Default: on.
    */
   watchList?: boolean;
-}
-
-/** Watch-list unless the caller or KEYFERRY_WATCH_LIST=off says otherwise. */
-export function watchListDefault(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.KEYFERRY_WATCH_LIST !== 'off';
 }
 
 /**
@@ -189,7 +183,7 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
       {
         labelSelector: options.labelSelector,
         fieldSelector: options.fieldSelector,
-        watchList: options.watchList ?? watchListDefault(),
+        watchList: options.watchList ?? true,
       },
     );
   }
