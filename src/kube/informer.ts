@@ -205,7 +205,7 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
     this.handlers.push(handlers);
   }
 
-  /** Lists again now (see `keep`); resolves once the list is applied. */
+  /** Lists again now (see `keep`); resolves once the list is applied. Overlapping calls: see ListWatch.relist. */
   relist(): Promise<void> {
     return this.informer.relist();
   }
