@@ -6,7 +6,8 @@
 #         of every real-cluster suite;
 #   dev   every other test, and the e2e suites on the dev cluster (KEYFERRY_E2E_CLUSTER=dev).
 # The dev half streams; the real half is printed when both are done. Each half ends with
-# mocha's own "N passing" / "N failing" lines; the last two lines sum the halves.
+# mocha's own "N passing" / "N failing" lines; then each half's failures, briefly; the last two
+# lines sum the halves.
 # KEYFERRY_TEST_SERIAL=1 runs the halves one after the other (for a profile of each).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,25 @@ echo
 echo "== the suites on the real control plane =="
 cat "$logdir/real.log"
 echo "both halves: $(( $(date +%s) - start )) s"
+
+# The failures again, each title and the first line of its message, last before the counts: whoever reads
+# only the end of the output (a CI summary) sees which tests failed and why.
+failures() {
+  awk '
+    /^[[:space:]]*[0-9]+ failing/ { on = 1; next }
+    !on || !NF { next }
+    /^[[:space:]]+[0-9]+\) / { title = 1 }
+    title { print; if (/:$/) { title = 0; message = 1 }; next }
+    message { print; message = 0 }
+  ' "$logdir/$1.log" | head -n 24
+}
+for half in dev real; do
+  if [ -n "$(failures "$half")" ]; then
+    echo
+    echo "failed in the $half half:"
+    failures "$half"
+  fi
+done
 
 # mocha's count of one half (0 when it printed none).
 count() { grep -Eo "^[[:space:]]*[0-9]+ $2" "$logdir/$1.log" | tail -1 | grep -Eo '[0-9]+' || echo 0; }
