@@ -45,15 +45,15 @@ echo "== the suites on the real control plane =="
 cat "$logdir/real.log"
 echo "both halves: $(( $(date +%s) - start )) s"
 
-# The failures again, each title and the first line of its message, last before the counts: whoever reads
+# The failures again, each title and the first lines of its message, last before the counts: whoever reads
 # only the end of the output (a CI summary) sees which tests failed and why.
 failures() {
   awk '
     /^[[:space:]]*[0-9]+ failing/ { on = 1; next }
     !on || !NF { next }
     /^[[:space:]]+[0-9]+\) / { title = 1 }
-    title { print; if (/:$/) { title = 0; message = 1 }; next }
-    message { print; message = 0 }
+    title { print; if (/:$/) { title = 0; message = 4 }; next }
+    message && !/^[[:space:]]+at / { print; message-- }
   ' "$logdir/$1.log" | head -n 24
 }
 for half in dev real; do

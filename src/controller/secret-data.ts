@@ -119,7 +119,7 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     if (secret.versionId) remoteVersions[target] = secret.versionId;
   };
   const missing: string[] = [];
-  const read = async (key: string, version: string | undefined, metadata = false): Promise<RemoteSecret | undefined> => {
+  const readOnce = async (key: string, version: string | undefined, metadata: boolean): Promise<RemoteSecret | undefined> => {
     let secret: RemoteSecret;
     try {
       secret = await fetcher.fetch(store, metadata ? { key, version, metadata } : { key, version }, options);
@@ -132,6 +132,19 @@ export async function fetchSecretData(spec: ExternalSecretSpec, fetcher: RemoteF
     }
     if (secret.expiresAt && (!expiresAt || secret.expiresAt < expiresAt)) expiresAt = secret.expiresAt;
     return secret;
+  };
+  // One read per remote secret (key, version, value or metadata) in a sync: entries that share
+  // it take their fields from one answer, so a version never pairs a field read before a remote
+  // change with one read after it (the cache may expire, or a forced sync bypass it, mid-sync).
+  const reads = new Map<string, Promise<RemoteSecret | undefined>>();
+  const read = (key: string, version: string | undefined, metadata = false): Promise<RemoteSecret | undefined> => {
+    const id = JSON.stringify([key, version ?? null, metadata]);
+    let pending = reads.get(id);
+    if (!pending) {
+      pending = readOnce(key, version, metadata);
+      reads.set(id, pending);
+    }
+    return pending;
   };
 
   // dataFrom first so that explicit `data` entries win over extracted ones, as in ESO.
