@@ -41,7 +41,7 @@ export interface WatchedStore<T extends KubeObject> extends ObjectStore<T> {
 
 /** The managed-Secret cache: sharded, it can be listed again when an ExternalSecret moves into this shard. */
 export interface ManagedSecretStore extends WatchedStore<SecretObject> {
-  /** Lists again, judging every object anew; resolves once the list is applied. */
+  /** Lists again, judging every object anew; resolves once a list started after the call is applied. */
   relist?(): Promise<void>;
 }
 
@@ -124,9 +124,6 @@ export class Controller {
   readonly consumers: VersionConsumers;
   private running?: Promise<void>;
   private readonly shardView: ShardView;
-  /** A re-list of the managed Secrets running, and one asked for while it runs (see relistManagedSecrets). */
-  private relisting?: Promise<void>;
-  private relistNext?: Promise<void>;
   private get storeWorkers(): number {
     return Math.max(1, Math.min(2, this.deps.concurrency));
   }
@@ -190,21 +187,9 @@ export class Controller {
   /**
    * Lists the managed Secrets again so that the versions of ExternalSecrets that just moved
    * into this shard, which the cache dropped while another shard owned them, are cached.
-   * Moves asked for while a list runs share one list started after it: the running one may
-   * have judged their Secrets before the move.
    */
   private relistManagedSecrets(): Promise<void> {
-    const relist = this.deps.caches.managedSecrets.relist?.bind(this.deps.caches.managedSecrets);
-    if (!relist) return Promise.resolve();
-    if (!this.relisting) {
-      this.relisting = relist().finally(() => { this.relisting = undefined; });
-      return this.relisting;
-    }
-    this.relistNext ??= this.relisting.catch(() => undefined).then(() => {
-      this.relistNext = undefined;
-      return this.relistManagedSecrets();
-    });
-    return this.relistNext;
+    return this.deps.caches.managedSecrets.relist?.() ?? Promise.resolve();
   }
 
   /**

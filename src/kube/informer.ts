@@ -114,6 +114,9 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
   private stopped = true;
   private backoffMs: number;
   private restartTimer?: ReturnType<typeof setTimeout>;
+  /** The re-list running, and the one that callers arriving while it runs share (see relist). */
+  private relisting?: Promise<void>;
+  private relistNext?: Promise<void>;
   private readonly syncWaiters: Array<() => void> = [];
   /** Times the informer was restarted after an error (for tests and logs). */
   restarts = 0;
@@ -205,9 +208,21 @@ export class ResilientInformer<T extends KubeObject> implements ObjectStore<T> {
     this.handlers.push(handlers);
   }
 
-  /** Lists again now (see `keep`); resolves once the list is applied. Overlapping calls: see ListWatch.relist. */
+  /**
+   * Lists again (see `keep`); resolves once a list that started after this call is applied.
+   * Calls made while a list runs share one list started after it: the running one may have
+   * judged objects before the caller's reason to list again (a shard move) existed.
+   */
   relist(): Promise<void> {
-    return this.informer.relist();
+    if (!this.relisting) {
+      this.relisting = this.informer.relist().finally(() => { this.relisting = undefined; });
+      return this.relisting;
+    }
+    this.relistNext ??= this.relisting.catch(() => undefined).then(() => {
+      this.relistNext = undefined;
+      return this.relist();
+    });
+    return this.relistNext;
   }
 
   get(name: string, namespace?: string): T | undefined {

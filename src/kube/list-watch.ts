@@ -102,7 +102,7 @@ export class ListWatch<T extends KubeObject> {
    * `prepare` refused before is cached if it is accepted now. Resolves once the list is applied
    * (or has failed and the error was handed on). A call made while an earlier one runs
    * supersedes it: the earlier one then resolves without its list applied, so callers that
-   * may overlap wait for each other (controller.ts relistManagedSecrets).
+   * may overlap wait for each other (ResilientInformer.relist does).
    */
   async relist(): Promise<void> {
     if (this.stopped) return;

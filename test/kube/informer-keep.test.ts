@@ -76,5 +76,19 @@ for (const watchList of [false, true]) {
       await saw('add b3');
       assert.ok(informer.get('b3', 'default'));
     });
+
+    it('overlapping re-lists each resolve once a list started after the call is applied', async () => {
+      await cluster.apply(cm('c1', 'c'));
+      await cluster.apply(cm('d1', 'd'));
+      allowed.add('c');
+      const first = informer.relist();
+      allowed.add('d');
+      const second = informer.relist();
+      const third = informer.relist();
+      await first;
+      assert.ok(informer.get('c1', 'default'), 'the first call\'s list was applied before it resolved');
+      await Promise.all([second, third]);
+      assert.ok(informer.get('d1', 'default'), 'the later calls\' list started after them');
+    });
   });
 }
