@@ -528,6 +528,23 @@ const faults: Fault[] = [
     },
   },
   {
+    name: 'relist-429', cluster: 'dev', run: async (w) => {
+      const { faults, stats } = w.dev.cluster;
+      const injected = faults.injected;
+      const lists = stats.count('list');
+      const watchLists = faults.add({ status: 429, retryAfterSeconds: 1, match: { verb: 'watch', watchList: true } });
+      const watches = faults.add({ status: 410, match: { verb: 'watch', watchList: false } });
+      try {
+        w.dev.cluster.dropWatches({ graceful: false });
+        await during(w, FAULT_S * 1000);
+      } finally {
+        faults.remove(watches);
+        faults.remove(watchLists);
+      }
+      return `every watch cut, then for ${FAULT_S} s every watch answered 410 Gone and every watch-list 429 (each re-list falls back to pages; ${faults.injected - injected} injected, ${stats.count('list') - lists} lists)`;
+    },
+  },
+  {
     name: 'api-429', cluster: 'dev', run: async (w) => apiFault(w, { status: 429, retryAfterSeconds: 1, errorRate: 0.5, match: { verb: ['create', 'update', 'patch', 'delete', 'get', 'list'] } }),
   },
   {

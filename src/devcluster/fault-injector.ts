@@ -14,6 +14,8 @@ export interface FaultMatch {
   name?: string;
   /** Substring of the request path (also matches non-resource paths such as `/openid/v1/jwks`). */
   pathIncludes?: string;
+  /** true: only watch-lists (watches with `sendInitialEvents=true`); false: only other watches. */
+  watchList?: boolean;
 }
 
 export interface FaultRule {
@@ -126,6 +128,7 @@ function matches(m: FaultMatch | undefined, req: RequestInfo): boolean {
   if (m.namespace !== undefined && m.namespace !== req.namespace) return false;
   if (m.name !== undefined && m.name !== req.name) return false;
   if (m.pathIncludes !== undefined && !req.path.includes(m.pathIncludes)) return false;
+  if (m.watchList !== undefined && (req.verb !== 'watch' || (req.initialEvents === true) !== m.watchList)) return false;
   return true;
 }
 

@@ -9,6 +9,8 @@ export interface RequestInfo {
   namespace?: string;
   name?: string;
   path: string;
+  /** A watch that asks for the current state first (`sendInitialEvents=true`: a watch-list). */
+  initialEvents?: boolean;
 }
 
 export class RequestStats {

@@ -198,7 +198,7 @@ export class DevClusterServer {
       const route = this.resolve(path);
       const q = url.searchParams;
       const watch = route?.watchPath || q.get('watch') === 'true' || q.get('watch') === '1';
-      const info = route ? requestInfo(method, path, route, watch) : { verb: method.toLowerCase(), resource: '', group: '', path };
+      const info = route ? requestInfo(method, path, route, watch, q.get('sendInitialEvents') === 'true') : { verb: method.toLowerCase(), resource: '', group: '', path };
       if (route) this.stats.record(info.verb, info.resource);
       const d = this.faults.decide(info);
       if (d.latencyMs > 0) await new Promise((r) => setTimeout(r, d.latencyMs));
@@ -637,7 +637,7 @@ function parseApplyBody(raw: Buffer): unknown {
   }
 }
 
-function requestInfo(method: string, path: string, route: ResourceRoute, watch: boolean): RequestInfo {
+function requestInfo(method: string, path: string, route: ResourceRoute, watch: boolean, initialEvents: boolean): RequestInfo {
   let verb: string;
   switch (method) {
     case 'GET': verb = watch ? 'watch' : route.name !== undefined ? 'get' : 'list'; break;
@@ -648,5 +648,5 @@ function requestInfo(method: string, path: string, route: ResourceRoute, watch: 
     default: verb = method.toLowerCase();
   }
   const resource = route.subresource ? `${route.r.type.plural}/${route.subresource}` : route.r.type.plural;
-  return { verb, resource, group: route.r.type.group, namespace: route.namespace, name: route.name, path };
+  return { verb, resource, group: route.r.type.group, namespace: route.namespace, name: route.name, path, ...(verb === 'watch' && initialEvents ? { initialEvents } : {}) };
 }

@@ -1,8 +1,9 @@
 // The list-then-watch cache under each informer, with client-go's reflector semantics: list
 // (the caller pages it), apply the difference to the cache as adds, updates and deletes,
 // watch from the list's resourceVersion, re-watch from the last one seen when the server ends
-// a watch, and list again after 410 Gone (the history the watch needed was compacted). Any
-// other failure is handed to `onError` and the cache stops until `start` is called again.
+// a watch, and list again after 410 Gone (the history the watch needed was compacted), backing
+// off when 410s repeat. Any other failure is handed to `onError` and the cache stops until
+// `start` is called again.
 //
 // With `watchList` (KEP-3157, the API server's WatchList feature, on by default from 1.34), the
 // list is a watch with `sendInitialEvents=true`: the server streams the current objects as
@@ -38,8 +39,10 @@ export interface ListWatchOptions {
   fieldSelector?: string;
   /** Get the initial state from a watch with `sendInitialEvents=true` (default false here). */
   watchList?: boolean;
-  /** Clock for the watch-list retry (default Date.now). */
+  /** Clock for the watch-list retry and the 410 backoff (default Date.now). */
   now?: () => number;
+  /** Runs `fn` after `ms`; returns what cancels it (default setTimeout). */
+  setTimer?: (fn: () => void, ms: number) => () => void;
 }
 
 /** The annotation of the BOOKMARK that ends a watch-list's initial events. */
@@ -52,6 +55,22 @@ const statusOf = (e: unknown): number | undefined => {
   if (typeof err?.statusCode === 'number') return err.statusCode;
   if (typeof err?.code === 'number') return err.code;
   return undefined;
+};
+
+/**
+ * 410 Gone again soon after the last one (a server or proxy answering it to every watch) would
+ * make a cache list in a loop, as fast as the client's rate limit allows, starving its writes.
+ * The first 410 lists at once (history compacted: the usual case); each further one within
+ * GONE_STREAK_RESET_MS of the one before waits twice as long as the last, from GONE_FIRST_DELAY_MS
+ * up to GONE_MAX_DELAY_MS, as client-go's reflector backs off between its lists.
+ */
+export const GONE_FIRST_DELAY_MS = 800;
+export const GONE_MAX_DELAY_MS = 30_000;
+export const GONE_STREAK_RESET_MS = 2 * 60_000;
+
+const defaultTimer = (fn: () => void, ms: number): (() => void) => {
+  const timer = setTimeout(fn, ms);
+  return () => clearTimeout(timer);
 };
 
 /** A 4xx that means "not this request" (the feature is off or unknown), not overload (429) or an expired version (410). */
@@ -74,6 +93,10 @@ export class ListWatch<T extends KubeObject> {
   /** Watch-list is not tried before this time (set when the server refused it). */
   private watchListRetryAt = 0;
   private lastSync?: SyncMode;
+  /** 410s in a row (each within GONE_STREAK_RESET_MS of the one before), the last one's time, and the list they wait for. */
+  private goneStreak = 0;
+  private lastGoneAt = Number.NEGATIVE_INFINITY;
+  private cancelGoneWait?: () => void;
 
   constructor(
     private readonly listAll: () => Promise<KubeList<T>>,
@@ -92,6 +115,8 @@ export class ListWatch<T extends KubeObject> {
   stop(): void {
     this.stopped = true;
     this.generation++;
+    this.cancelGoneWait?.();
+    this.cancelGoneWait = undefined;
     this.initial = undefined;
     this.current?.abort();
     this.current = undefined;
@@ -106,6 +131,8 @@ export class ListWatch<T extends KubeObject> {
    */
   async relist(): Promise<void> {
     if (this.stopped) return;
+    this.cancelGoneWait?.();
+    this.cancelGoneWait = undefined;
     this.current?.abort();
     this.current = undefined;
     this.initial = undefined;
@@ -188,7 +215,30 @@ export class ListWatch<T extends KubeObject> {
       return;
     }
     if (this.stopped) return;
-    await this.run(this.generation);
+    // No resourceVersion left: a 410 (answered, or an ERROR event before the end) asks for a list.
+    const delay = this.resourceVersion ? 0 : this.goneDelay();
+    if (delay === 0) {
+      await this.run(this.generation);
+      return;
+    }
+    const generation = this.generation;
+    this.cancelGoneWait = (this.options.setTimer ?? defaultTimer)(() => {
+      this.cancelGoneWait = undefined;
+      if (generation !== this.generation || this.stopped) return;
+      this.run(generation).catch((e: unknown) => {
+        if (generation === this.generation) this.handlers.error(e);
+      });
+    }, delay);
+  }
+
+  /** How long the list after this 410 waits (see GONE_FIRST_DELAY_MS). */
+  private goneDelay(): number {
+    const now = (this.options.now ?? Date.now)();
+    if (now - this.lastGoneAt > GONE_STREAK_RESET_MS) this.goneStreak = 0;
+    this.lastGoneAt = now;
+    const delay = this.goneStreak === 0 ? 0 : Math.min(GONE_MAX_DELAY_MS, GONE_FIRST_DELAY_MS * 2 ** (this.goneStreak - 1));
+    this.goneStreak++;
+    return delay;
   }
 
   /**

@@ -33,6 +33,28 @@ describe('dev cluster fault injection', () => {
     assert.equal((await fetch(`${t.cluster.url}/api/v1/namespaces/default/configmaps`)).status, 200);
   });
 
+  it('tells watch-lists (sendInitialEvents=true) from other watches, and leaves lists alone', async () => {
+    const path = `${t.cluster.url}/api/v1/namespaces/default/configmaps`;
+    const status = async (query: string): Promise<number> => {
+      const controller = new AbortController();
+      const res = await fetch(`${path}?${query}`, { signal: controller.signal });
+      controller.abort();
+      return res.status;
+    };
+    const watchList = 'watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true';
+    const injected = t.cluster.faults.injected;
+    const id = t.cluster.faults.add({ match: { verb: 'watch', watchList: true }, status: 429 });
+    assert.equal(await status(watchList), 429);
+    assert.equal(await status(`watch=true&resourceVersion=${t.cluster.resourceVersion}`), 200);
+    assert.equal(await status('limit=10'), 200);
+    t.cluster.faults.remove(id);
+    t.cluster.faults.add({ match: { watchList: false }, status: 410 });
+    assert.equal(await status(`watch=true&resourceVersion=${t.cluster.resourceVersion}`), 410);
+    assert.equal(await status(watchList), 200);
+    assert.equal(await status('limit=10'), 200, 'a list is not a watch');
+    assert.equal(t.cluster.faults.injected - injected, 2);
+  });
+
   it('adds latency', async () => {
     t.cluster.faults.add({ match: { verb: 'get' }, latencyMs: 150 });
     const start = Date.now();

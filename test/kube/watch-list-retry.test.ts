@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { KubeApiError, type Query, type WatchEvent, type WatchHandle } from '../../src/kube/kube-http.js';
 import type { KubeList, KubeObject } from '../../src/kube/kube-object.js';
-import { ListWatch, WATCH_LIST_RETRY_MS } from '../../src/kube/list-watch.js';
+import { GONE_STREAK_RESET_MS, ListWatch, WATCH_LIST_RETRY_MS } from '../../src/kube/list-watch.js';
 
 describe('ListWatch: watch-list retried an hour after a refusal', () => {
   it('lists in pages while the refusal is recent, and tries watch-list again once WATCH_LIST_RETRY_MS has passed', async () => {
@@ -39,14 +39,15 @@ describe('ListWatch: watch-list retried an hour after a refusal', () => {
     assert.equal(refusals.length, 1);
     assert.equal(lw.watchListActive, false);
 
-    // 410 Gone within the hour: straight to the paged list.
-    now += WATCH_LIST_RETRY_MS - 1;
+    // 410 Gone within the hour: straight to the paged list. (The two 410s here are further apart
+    // than GONE_STREAK_RESET_MS, so neither list waits.)
+    now += WATCH_LIST_RETRY_MS - GONE_STREAK_RESET_MS - 1;
     endWatch!(new KubeApiError(410, { message: 'too old resource version' }, 'GET', '/x'));
     for (let i = 0; i < 5 && requests.length < 5; i++) await settled();
     assert.deepEqual(requests.slice(3), ['list', 'watch']);
 
     // An hour after the refusal: watch-list is asked for again (refused again here, then the paged list).
-    now += 1;
+    now += GONE_STREAK_RESET_MS + 1;
     assert.equal(lw.watchListActive, true);
     endWatch!(new KubeApiError(410, { message: 'too old resource version' }, 'GET', '/x'));
     for (let i = 0; i < 5 && requests.length < 8; i++) await settled();
