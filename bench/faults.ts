@@ -516,7 +516,8 @@ const faults: Fault[] = [
   },
   {
     name: 'api-410', cluster: 'dev', run: async (w) => {
-      const faults = w.dev.cluster.faults;
+      const { faults, stats } = w.dev.cluster;
+      const lists = stats.count('list');
       const id = faults.add({ status: 410, match: { verb: 'watch' } });
       try {
         w.dev.cluster.dropWatches({ graceful: false });
@@ -524,7 +525,7 @@ const faults: Fault[] = [
       } finally {
         faults.remove(id);
       }
-      return `every watch cut, then every new watch answered 410 Gone for ${FAULT_S} s`;
+      return `every watch cut, then every new watch answered 410 Gone for ${FAULT_S} s (${stats.count('list') - lists} lists)`;
     },
   },
   {
