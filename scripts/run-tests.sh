@@ -45,8 +45,8 @@ echo "== the suites on the real control plane =="
 cat "$logdir/real.log"
 echo "both halves: $(( $(date +%s) - start )) s"
 
-# The failures again, each title and the first lines of its message, last before the counts: whoever reads
-# only the end of the output (a CI summary) sees which tests failed and why.
+# The failures again, each title and the first lines of its message, last before the counts:
+# whoever reads only the end of the output (a CI summary) sees which tests failed and why.
 failures() {
   awk '
     /^[[:space:]]*[0-9]+ failing/ { on = 1; next }

@@ -109,14 +109,14 @@ export class ListWatch<T extends KubeObject> {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.dropGoneWait();
     await this.run(++this.generation);
   }
 
   stop(): void {
     this.stopped = true;
     this.generation++;
-    this.cancelGoneWait?.();
-    this.cancelGoneWait = undefined;
+    this.dropGoneWait();
     this.initial = undefined;
     this.current?.abort();
     this.current = undefined;
@@ -131,8 +131,7 @@ export class ListWatch<T extends KubeObject> {
    */
   async relist(): Promise<void> {
     if (this.stopped) return;
-    this.cancelGoneWait?.();
-    this.cancelGoneWait = undefined;
+    this.dropGoneWait();
     this.current?.abort();
     this.current = undefined;
     this.initial = undefined;
@@ -229,6 +228,12 @@ export class ListWatch<T extends KubeObject> {
         if (generation === this.generation) this.handlers.error(e);
       });
     }, delay);
+  }
+
+  /** Cancels a list waiting out the 410 backoff (start, stop and relist begin anew). */
+  private dropGoneWait(): void {
+    this.cancelGoneWait?.();
+    this.cancelGoneWait = undefined;
   }
 
   /** How long the list after this 410 waits (see GONE_FIRST_DELAY_MS). */
