@@ -72,8 +72,9 @@ forEachCluster('operator end to end: scenarios', function (kind) {
     const pending = await waitReason('waits', 'late', 'StoreNotReady');
     assert.equal(readyOf(pending)!.status, 'False');
     assert.match(readyOf(pending)!.message!, /later/);
-    // Let the key's backoff grow past 2 s first, so only the store's re-trigger can be fast enough.
-    await new Promise((r) => setTimeout(r, 3500));
+    // Let the key's backoff grow past 2 s first, so only the store's re-trigger can be fast enough:
+    // the work queue waits 1 s · 2^(n-1) after the n-th failure, 4 s after the third.
+    await eventually(async () => ((await op.metricValue('externalsecret_sync_calls_error', { name: 'waits', namespace: 'late' })) ?? 0) >= 3, 20_000 * fx.slow, 'the third failed sync');
     const appeared = Date.now();
     await cluster.apply(fakeStore('later', 'late', [{ key: 'k', value: PLANTED[3]! }]));
     await waitReady('waits', 'late', 5000);
