@@ -3,8 +3,9 @@
 // long as the last, up to GONE_MAX_DELAY_MS. A scripted list and watch, a hand-driven clock and timer.
 import assert from 'node:assert/strict';
 import { KubeApiError, type Query, type WatchEvent, type WatchHandle } from '../../src/kube/kube-http.js';
-import type { KubeList, KubeObject } from '../../src/kube/kube-object.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
 import { GONE_FIRST_DELAY_MS, GONE_MAX_DELAY_MS, GONE_STREAK_RESET_MS, ListWatch } from '../../src/kube/list-watch.js';
+import { scriptedList } from './support/scripted-list.js';
 
 const gone = () => new KubeApiError(410, { message: 'too old resource version' }, 'GET', '/x');
 const settled = async () => { for (let i = 0; i < 4; i++) await new Promise<void>((resolve) => setImmediate(resolve)); };
@@ -13,19 +14,15 @@ function scripted(watchList = false) {
   let now = 5_000_000;
   const requests: string[] = [];
   const timers: Array<{ fn: () => void; ms: number; cancelled: boolean }> = [];
-  let rv = 10;
+  const { listAll, nextResourceVersion } = scriptedList(requests);
   /** How each watch ends: 410 answered, or a 410 ERROR event and then the end of the stream. */
   let ending: 'answer' | 'event' = 'answer';
-  const listAll = async (): Promise<KubeList<KubeObject>> => {
-    requests.push('list');
-    return { metadata: { resourceVersion: String(++rv) }, items: [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '5' } }] };
-  };
   const watch = async (query: Query, onEvent: (event: WatchEvent) => void, done: (error: unknown) => void): Promise<WatchHandle> => {
     if (query.sendInitialEvents) {
       requests.push('watch-list');
       setImmediate(() => {
         onEvent({ type: 'ADDED', object: { metadata: { name: 'a', namespace: 'ns', resourceVersion: '5' } } });
-        onEvent({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(++rv), annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+        onEvent({ type: 'BOOKMARK', object: { metadata: { resourceVersion: nextResourceVersion(), annotations: { 'k8s.io/initial-events-end': 'true' } } } });
         setImmediate(() => done(gone()));
       });
     } else {

@@ -3,8 +3,9 @@
 // scripted list and watch, and a hand-driven clock.
 import assert from 'node:assert/strict';
 import { KubeApiError, type Query, type WatchEvent, type WatchHandle } from '../../src/kube/kube-http.js';
-import type { KubeList, KubeObject } from '../../src/kube/kube-object.js';
+import type { KubeObject } from '../../src/kube/kube-object.js';
 import { GONE_STREAK_RESET_MS, ListWatch, WATCH_LIST_RETRY_MS } from '../../src/kube/list-watch.js';
+import { scriptedList } from './support/scripted-list.js';
 
 describe('ListWatch: watch-list retried an hour after a refusal', () => {
   it('lists in pages while the refusal is recent, and tries watch-list again once WATCH_LIST_RETRY_MS has passed', async () => {
@@ -12,11 +13,7 @@ describe('ListWatch: watch-list retried an hour after a refusal', () => {
     const requests: string[] = [];
     /** The `done` of the plain watch running now: ending it with 410 makes the cache list again. */
     let endWatch: ((error: unknown) => void) | undefined;
-    let rv = 10;
-    const listAll = async (): Promise<KubeList<KubeObject>> => {
-      requests.push('list');
-      return { metadata: { resourceVersion: String(++rv) }, items: [{ metadata: { name: 'a', namespace: 'ns', resourceVersion: '5' } }] };
-    };
+    const { listAll } = scriptedList(requests);
     const watch = async (query: Query, _onEvent: (event: WatchEvent) => void, done: (error: unknown) => void): Promise<WatchHandle> => {
       if (query.sendInitialEvents) {
         requests.push('watch-list');
