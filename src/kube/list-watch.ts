@@ -15,6 +15,7 @@
 // instead, and watch-list is not tried again for WATCH_LIST_RETRY_MS.
 import type { KubeList, KubeObject } from './kube-object.js';
 import type { Query, WatchEvent, WatchHandle } from './kube-http.js';
+import { systemTimers, type Timers } from '../queue/timer.js';
 
 export type WatchFn = (query: Query, onEvent: (event: WatchEvent) => void, done: (error: unknown) => void) => Promise<WatchHandle>;
 
@@ -39,10 +40,8 @@ export interface ListWatchOptions {
   fieldSelector?: string;
   /** Get the initial state from a watch with `sendInitialEvents=true` (default false here). */
   watchList?: boolean;
-  /** Clock for the watch-list retry and the 410 backoff (default Date.now). */
-  now?: () => number;
-  /** Runs `fn` after `ms`; returns what cancels it (default setTimeout). */
-  setTimer?: (fn: () => void, ms: number) => () => void;
+  /** Clock and timers of the watch-list retry and the 410 backoff (default: the monotonic system timers). */
+  timers?: Timers;
 }
 
 /** The annotation of the BOOKMARK that ends a watch-list's initial events. */
@@ -68,11 +67,6 @@ export const GONE_FIRST_DELAY_MS = 800;
 export const GONE_MAX_DELAY_MS = 30_000;
 export const GONE_STREAK_RESET_MS = 2 * 60_000;
 
-const defaultTimer = (fn: () => void, ms: number): (() => void) => {
-  const timer = setTimeout(fn, ms);
-  return () => clearTimeout(timer);
-};
-
 /** A 4xx that means "not this request" (the feature is off or unknown), not overload (429) or an expired version (410). */
 const refuses = (status: number | undefined): boolean => status !== undefined && status >= 400 && status < 500 && status !== 429 && status !== 410;
 
@@ -93,10 +87,12 @@ export class ListWatch<T extends KubeObject> {
   /** Watch-list is not tried before this time (set when the server refused it). */
   private watchListRetryAt = 0;
   private lastSync?: SyncMode;
+  private readonly timers: Timers;
   /** 410s in a row (each within GONE_STREAK_RESET_MS of the one before), the last one's time, and the list they wait for. */
   private goneStreak = 0;
   private lastGoneAt = Number.NEGATIVE_INFINITY;
-  private cancelGoneWait?: () => void;
+  /** The timer of the list waiting out the 410 backoff. */
+  private goneWait?: unknown;
 
   constructor(
     private readonly listAll: () => Promise<KubeList<T>>,
@@ -105,7 +101,9 @@ export class ListWatch<T extends KubeObject> {
     private readonly prepare: (raw: KubeObject) => T | undefined,
     private readonly handlers: ListWatchHandlers<T>,
     private readonly options: ListWatchOptions = {},
-  ) {}
+  ) {
+    this.timers = options.timers ?? systemTimers;
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -146,7 +144,7 @@ export class ListWatch<T extends KubeObject> {
 
   /** Whether the next list will be a watch-list (on, and not refused recently). */
   get watchListActive(): boolean {
-    return this.options.watchList === true && (this.options.now ?? Date.now)() >= this.watchListRetryAt;
+    return this.options.watchList === true && this.timers.now() >= this.watchListRetryAt;
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -221,8 +219,8 @@ export class ListWatch<T extends KubeObject> {
       return;
     }
     const generation = this.generation;
-    this.cancelGoneWait = (this.options.setTimer ?? defaultTimer)(() => {
-      this.cancelGoneWait = undefined;
+    this.goneWait = this.timers.setTimeout(() => {
+      this.goneWait = undefined;
       if (generation !== this.generation || this.stopped) return;
       this.run(generation).catch((e: unknown) => {
         if (generation === this.generation) this.handlers.error(e);
@@ -232,13 +230,13 @@ export class ListWatch<T extends KubeObject> {
 
   /** Cancels a list waiting out the 410 backoff (start, stop and relist begin anew). */
   private dropGoneWait(): void {
-    this.cancelGoneWait?.();
-    this.cancelGoneWait = undefined;
+    if (this.goneWait !== undefined) this.timers.clearTimeout(this.goneWait);
+    this.goneWait = undefined;
   }
 
   /** How long the list after this 410 waits (see GONE_FIRST_DELAY_MS). */
   private goneDelay(): number {
-    const now = (this.options.now ?? Date.now)();
+    const now = this.timers.now();
     if (now - this.lastGoneAt > GONE_STREAK_RESET_MS) this.goneStreak = 0;
     this.lastGoneAt = now;
     const delay = this.goneStreak === 0 ? 0 : Math.min(GONE_MAX_DELAY_MS, GONE_FIRST_DELAY_MS * 2 ** (this.goneStreak - 1));
@@ -254,7 +252,7 @@ export class ListWatch<T extends KubeObject> {
     this.initial = undefined;
     this.current?.abort();
     this.current = undefined;
-    if (remember) this.watchListRetryAt = (this.options.now ?? Date.now)() + WATCH_LIST_RETRY_MS;
+    if (remember) this.watchListRetryAt = this.timers.now() + WATCH_LIST_RETRY_MS;
     this.handlers.watchListFallback?.(reason, remember);
     if (this.stopped) return;
     const generation = ++this.generation;

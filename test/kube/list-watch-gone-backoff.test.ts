@@ -38,11 +38,15 @@ function scripted(watchList = false) {
   const lw = new ListWatch<KubeObject>(listAll, watch, (o) => o, {
     add() {}, update() {}, delete() {}, error: (e) => assert.fail(String(e)),
   }, {
-    watchList, now: () => now,
-    setTimer: (fn, ms) => {
-      const timer = { fn, ms, cancelled: false };
-      timers.push(timer);
-      return () => { timer.cancelled = true; };
+    watchList,
+    timers: {
+      now: () => now,
+      setTimeout: (fn, ms) => {
+        const timer = { fn, ms, cancelled: false };
+        timers.push(timer);
+        return timer;
+      },
+      clearTimeout: (timer) => { (timer as { cancelled: boolean }).cancelled = true; },
     },
   });
   return {

@@ -29,7 +29,7 @@ describe('ListWatch: watch-list retried an hour after a refusal', () => {
     const settled = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
     const lw = new ListWatch<KubeObject>(listAll, watch, (o) => o, {
       add() {}, update() {}, delete() {}, error: (e) => assert.fail(String(e)), watchListFallback: (reason, refused) => { if (refused) refusals.push(reason); },
-    }, { watchList: true, now: () => now });
+    }, { watchList: true, timers: { now: () => now, setTimeout: () => assert.fail('no list waits here'), clearTimeout: () => undefined } });
     await lw.start();
     for (let i = 0; i < 5 && requests.length < 3; i++) await settled();
     assert.deepEqual(requests, ['watch-list', 'list', 'watch']);
