@@ -3,6 +3,7 @@
 // an admin client certificate in system:masters, and the RSA key that signs ServiceAccount
 // tokens (RS256, what the wire servers' token verifiers accept).
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,7 +32,10 @@ async function issue(dir: string, name: string, subject: string, extensions: str
   const ext = join(dir, `${name}.ext`);
   await writeFile(ext, extensions);
   await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
-  await openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '7', '-out', cert, '-extfile', ext]);
+  // A serial of its own: certificates issued at once would race on a shared -CAcreateserial file
+  // (one openssl reads ca.srl while the other writes it: "Unable to load number").
+  const serial = `0x${randomBytes(8).toString('hex')}`;
+  await openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-set_serial', serial, '-days', '7', '-out', cert, '-extfile', ext]);
   return { cert, key };
 }
 
